@@ -1,0 +1,22 @@
+{
+  "targets": [
+    {
+      "target_name": "gim_native",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/handle.cc",
+        "native/src/dispatch.cc",
+        "native/src/tensor_io.cc",
+        "native/src/autograd.cc",
+        "native/src/runtime.cc",
+        "native/src/adam.cc"
+      ],
+      "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node native/libtorch.cjs include)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!(node native/libtorch.cjs abi)"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "ldflags": ["<!@(node native/libtorch.cjs ldflags)"]
+    }
+  ]
+}
