@@ -1,0 +1,16 @@
+/** The tensor engine: libtorch from TypeScript. */
+export { Tensor, op, op1, opInPlace, type Device, type OpInput, type OpOutput } from './tensor.js';
+export { type DType, isFloating } from './dtype.js';
+export { tidy, keep, liveTensors, type Disposable } from './scope.js';
+export { noGrad, isGradEnabled } from './autograd.js';
+export { setNumThreads, getNumThreads, cudaAvailable, cudaDeviceCount, libtorchVersion, schemaOf } from './runtime.js';
+export * from './ops/creation.js';
+export * from './ops/random.js';
+export * from './ops/elementwise.js';
+export * from './ops/linalg.js';
+export * from './ops/conv.js';
+export * from './ops/rnn.js';
+export * from './ops/pool.js';
+export * from './ops/reduce.js';
+export * from './ops/softmax.js';
+export * from './ops/shape.js';

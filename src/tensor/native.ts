@@ -1,0 +1,63 @@
+/** The gim_native addon (native/src): the thinnest typed bridge to libtorch. Only src/tensor imports this. */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** An opaque handle owning one at::Tensor reference. */
+export type TensorHandle = { readonly __tensorHandle: unique symbol };
+
+/** A JS value the dispatcher converts by the operator's schema. */
+export type OpArg = TensorHandle | number | boolean | string | null | undefined | OpArg[];
+export type OpResult = TensorHandle | number | boolean | null | OpResult[];
+
+export interface NativeBinding {
+  callOp(name: string, overload: string, args: OpArg[]): OpResult;
+  schema(name: string, overload: string): string;
+  dispose(h: TensorHandle): void;
+  isDisposed(h: TensorHandle): boolean;
+  liveTensors(): number;
+  fromBuffer(data: ArrayBufferView, shape: number[], scalarType: number): TensorHandle;
+  toBuffer(h: TensorHandle): ArrayBuffer;
+  meta(h: TensorHandle): [number[], number, string, boolean];
+  sameStorage(a: TensorHandle, b: TensorHandle): boolean;
+  backward(h: TensorHandle, gradient: TensorHandle | null, retainGraph: boolean): void;
+  grad(h: TensorHandle): TensorHandle | null;
+  zeroGrad(h: TensorHandle): void;
+  setRequiresGrad(h: TensorHandle, on: boolean): void;
+  setGradEnabled(on: boolean): boolean;
+  isGradEnabled(): boolean;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  cudaDeviceCount(): number;
+  manualSeed(seed: number): void;
+  getRngState(): Uint8Array;
+  setRngState(state: Uint8Array): void;
+  version(): string;
+  adamStep(
+    params: TensorHandle[],
+    expAvg: TensorHandle[],
+    expAvgSq: TensorHandle[],
+    step: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+  ): void;
+}
+
+function load(): NativeBinding {
+  const here = path.dirname(fileURLToPath(import.meta.url)); // src/tensor or dist/tensor
+  const file = path.resolve(here, '..', '..', 'build', 'Release', 'gim_native.node');
+  const require = createRequire(import.meta.url);
+  try {
+    return require(file) as NativeBinding;
+  } catch (e) {
+    throw new Error(
+      `greedy-infomax: cannot load the libtorch addon at ${file} (${(e as Error).message}). ` +
+        'Run `bash scripts/setup.sh` (or `npm run build:native`) first.',
+    );
+  }
+}
+
+export const native: NativeBinding = load();

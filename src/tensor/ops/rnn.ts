@@ -1,0 +1,42 @@
+/** Gated recurrent units: the fused multi-layer GRU and a single GRU cell. */
+import { op, op1, type Tensor } from '../tensor.js';
+
+/** Weights of one GRU layer, PyTorch's layout: wIh [3H, in], wHh [3H, H], bIh [3H], bHh [3H] (gates r, z, n). */
+export interface GruLayerWeights {
+  wIh: Tensor;
+  wHh: Tensor;
+  bIh: Tensor | null;
+  bHh: Tensor | null;
+}
+
+export interface GruArgs {
+  batchFirst?: boolean;
+  dropout?: number;
+  train?: boolean;
+}
+
+/**
+ * gru(x, h0, layers): r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(…), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),
+ * h' = (1 − z) ⊙ n + z ⊙ h. x: [B, T, in] when batchFirst else [T, B, in]; h0: [layers, B, H].
+ * Returns [output [B, T, H] (or [T, B, H]), hN [layers, B, H]].
+ */
+export function gru(x: Tensor, h0: Tensor, layers: GruLayerWeights[], args: GruArgs = {}): [Tensor, Tensor] {
+  const hasBiases = layers.every((l) => l.bIh !== null && l.bHh !== null);
+  const params = layers.flatMap((l) => (hasBiases ? [l.wIh, l.wHh, l.bIh!, l.bHh!] : [l.wIh, l.wHh]));
+  return op('aten::gru', 'input', [
+    x,
+    h0,
+    params,
+    hasBiases,
+    layers.length,
+    args.dropout ?? 0,
+    args.train ?? true,
+    false,
+    args.batchFirst ?? false,
+  ]) as [Tensor, Tensor];
+}
+
+/** gruCell(x [B, in], h [B, H], weights) → h' [B, H]: one step of the recurrence above. */
+export function gruCell(x: Tensor, h: Tensor, w: GruLayerWeights): Tensor {
+  return op1('aten::gru_cell', '', [x, h, w.wIh, w.wHh, w.bIh, w.bHh]);
+}

@@ -1,0 +1,25 @@
+/** Softmax and the classification losses built on it. */
+import { op1, type Tensor } from '../tensor.js';
+
+/** softmax(x, dim)_i = exp(x_i) / Σ_j exp(x_j). */
+export const softmax = (x: Tensor, dim: number): Tensor => op1('aten::softmax', 'int', [x, dim]);
+/** logSoftmax(x, dim)_i = x_i − log Σ_j exp(x_j). */
+export const logSoftmax = (x: Tensor, dim: number): Tensor => op1('aten::log_softmax', 'int', [x, dim]);
+
+export type Reduction = 'none' | 'mean' | 'sum';
+const reductionCode: Record<Reduction, number> = { none: 0, mean: 1, sum: 2 };
+
+export interface LossArgs {
+  reduction?: Reduction;
+  /** Targets equal to this are skipped. */
+  ignoreIndex?: number;
+  weight?: Tensor;
+}
+
+/** nllLoss(logp [N, C, …], y [N, …]) = −mean_n logp[n, y_n]. */
+export const nllLoss = (logProbs: Tensor, target: Tensor, a: LossArgs = {}): Tensor =>
+  op1('aten::nll_loss_nd', '', [logProbs, target, a.weight ?? null, reductionCode[a.reduction ?? 'mean'], a.ignoreIndex ?? -100]);
+
+/** crossEntropy(logits [N, C, …], y [N, …]) = nllLoss(logSoftmax(logits, 1), y). */
+export const crossEntropy = (logits: Tensor, target: Tensor, a: LossArgs = {}): Tensor =>
+  op1('aten::cross_entropy_loss', '', [logits, target, a.weight ?? null, reductionCode[a.reduction ?? 'mean'], a.ignoreIndex ?? -100, 0]);
