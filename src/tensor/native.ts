@@ -56,6 +56,7 @@ function load(): NativeBinding {
     throw new Error(
       `greedy-infomax: cannot load the libtorch addon at ${file} (${(e as Error).message}). ` +
         'Run `bash scripts/setup.sh` (or `npm run build:native`) first.',
+      { cause: e },
     );
   }
 }

@@ -24,7 +24,7 @@ export function keep<T extends Disposable>(t: T): T {
 function collect(value: unknown, into: Set<Disposable>, depth = 0): void {
   if (value === null || typeof value !== 'object' || depth > 4) return;
   if (typeof (value as Disposable).dispose === 'function' && 'handle' in value) {
-    into.add(value as Disposable);
+    into.add(value as unknown as Disposable);
     return;
   }
   if (Array.isArray(value)) for (const v of value) collect(v, into, depth + 1);

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what greedy-infomax needs on Debian 12 and builds the native addon. Safe to run again.
+set -euo pipefail
+
+# Build and runtime packages.
+PACKAGES=(libtorch-dev g++ make python3)
+# Data packages (datasets and audio tools used by the experiments and tests).
+DATA_PACKAGES=(dataset-fashion-mnist flite espeak-ng sox flac fortunes pocketsphinx-testdata)
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/apt-ensure.sh
+source scripts/apt-ensure.sh
+
+echo "== setup: apt packages"
+apt_ensure "${PACKAGES[@]}" "${DATA_PACKAGES[@]}"
+
+echo "== setup: native build environment"
+if [ -f /usr/include/node/node_api.h ]; then
+  # node-gyp builds offline against the installed Node headers instead of downloading them.
+  export npm_config_nodedir=/usr
+  echo "npm_config_nodedir=/usr (using /usr/include/node)"
+else
+  echo "no /usr/include/node/node_api.h; node-gyp will fetch Node headers itself"
+fi
+export JOBS=2
+echo "JOBS=$JOBS"
+echo "LIBTORCH=${LIBTORCH:-<unset: Debian libtorch-dev in /usr>}"
+
+echo "== setup: npm ci (builds the addon)"
+npm ci
+
+echo "== setup: done"
