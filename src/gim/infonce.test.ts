@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { manualSeed, randn, tensor, tidy, mul, liveTensors, type Tensor } from '../tensor/index.js';
+import { infoNCE, infoNCEGrid, type InfoNCEArgs } from './infonce.js';
+import { sampleNegatives, type NegativeIndices } from './negatives.js';
+
+/** Plain float64 InfoNCE with explicit loops: the definition, written once more without any tensor op. */
+function plainInfoNCE(
+  z: Float64Array, // [S, T, C]
+  c: Float64Array, // [S, T, D]
+  W: Float64Array, // [K·C, D]
+  dims: { S: number; T: number; C: number; D: number; K: number; skip: number },
+  negRows: number[][], // per positive (in k, s, t order), the population rows of its negatives
+): number {
+  const { S, T, C, D, K, skip } = dims;
+  let total = 0;
+  let q = 0;
+  for (let k = 1; k <= K; k++) {
+    const n = T - k - skip;
+    let sumK = 0;
+    for (let s = 0; s < S; s++) {
+      for (let t = 0; t < n; t++) {
+        const pred = new Float64Array(C);
+        for (let i = 0; i < C; i++) {
+          for (let j = 0; j < D; j++) pred[i]! += W[((k - 1) * C + i) * D + j]! * c[(s * T + t) * D + j]!;
+        }
+        const score = (row: number): number => {
+          let v = 0;
+          for (let i = 0; i < C; i++) v += pred[i]! * z[row * C + i]!;
+          return v;
+        };
+        const logits = [score(s * T + t + k + skip), ...negRows[q]!.map(score)];
+        const m = Math.max(...logits);
+        const lse = m + Math.log(logits.reduce((a, v) => a + Math.exp(v - m), 0));
+        sumK += lse - logits[0]!;
+        q++;
+      }
+    }
+    total += sumK / (S * n);
+  }
+  return total / K;
+}
+
+/** Negative rows per positive, as the fast loss will read them: pool[pick[q, n]]. */
+function rowsOf(neg: NegativeIndices): number[][] {
+  const pool = neg.pool.toArray();
+  const pick = neg.pick.toArray();
+  const N = neg.pick.shape[1]!;
+  const out: number[][] = [];
+  for (let q = 0; q < neg.pick.shape[0]!; q++) out.push(pick.slice(q * N, (q + 1) * N).map((p) => pool[p]!));
+  return out;
+}
+
+const f64 = (t: Tensor) => t.data() as Float64Array;
+
+describe('infoNCE (sequence form)', () => {
+  const dims = { S: 2, T: 7, C: 3, D: 2, K: 3, skip: 0 };
+  const args: InfoNCEArgs = { predictionSteps: dims.K, negativeSamples: 4, poolGroupSize: 3 };
+  const Q = dims.S * (dims.T - 1 + dims.T - 2 + dims.T - 3);
+
+  it('equals the plain float64 definition given the same negatives, in value and gradient', () => {
+    manualSeed(1);
+    const z = randn([dims.S, dims.T, dims.C], { dtype: 'float64' }).requireGrad();
+    const c = randn([dims.S, dims.T, dims.D], { dtype: 'float64' }).requireGrad();
+    const W = randn([dims.K * dims.C, dims.D], { dtype: 'float64' }).requireGrad();
+    const neg = sampleNegatives({ population: dims.S * dims.T, positives: Q, count: 4, groupSize: 3 });
+    const rows = rowsOf(neg);
+    const { loss } = infoNCE(z, c, W, args, neg);
+    const expected = plainInfoNCE(f64(z), f64(c), f64(W), dims, rows);
+    expect(loss.item()).toBeCloseTo(expected, 10);
+
+    loss.backward();
+    const eps = 1e-6;
+    for (const [name, x] of [['z', z], ['c', c], ['W', W]] as const) {
+      const analytic = f64(x.grad!);
+      const base = f64(x);
+      for (let i = 0; i < base.length; i++) {
+        const plus = Float64Array.from(base);
+        const minus = Float64Array.from(base);
+        plus[i]! += eps;
+        minus[i]! -= eps;
+        const at = (v: Float64Array) =>
+          plainInfoNCE(name === 'z' ? v : f64(z), name === 'c' ? v : f64(c), name === 'W' ? v : f64(W), dims, rows);
+        const numeric = (at(plus) - at(minus)) / (2 * eps);
+        expect(Math.abs(analytic[i]! - numeric), `d loss / d ${name}[${i}]`).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('each negative slot of a positive comes from a distinct pool row (i.i.d. over the population)', () => {
+    manualSeed(2);
+    const neg = sampleNegatives({ population: 50, positives: 200, count: 5, groupSize: 4 });
+    const pick = neg.pick.toArray();
+    for (let q = 0; q < 200; q++) {
+      for (let n = 0; n < 5; n++) {
+        const p = pick[q * 5 + n]!;
+        expect(Math.floor(p / 4)).toBe(n);
+      }
+    }
+    expect(Math.max(...neg.pool.toArray())).toBeLessThan(50);
+  });
+
+  it('is log(N+1) when every score is equal, and leaks no tensors', () => {
+    const before = liveTensors();
+    const loss = tidy(() => {
+      const z = tensor(new Float64Array(2 * 9 * 3).fill(0.5), [2, 9, 3]);
+      const c = tensor(new Float64Array(2 * 9 * 2).fill(1), [2, 9, 2]);
+      const W = tensor(new Float64Array(2 * 3 * 2).fill(0.25), [6, 2]);
+      return infoNCE(z, c, W, { predictionSteps: 2, negativeSamples: 6 }).loss;
+    });
+    expect(loss.item()).toBeCloseTo(Math.log(7), 10);
+    loss.dispose();
+    expect(liveTensors()).toBe(before);
+  });
+
+  it('restricts predictions to a window and rejects bad shapes', () => {
+    manualSeed(3);
+    const z = randn([2, 30, 3]);
+    const c = randn([2, 30, 2]);
+    const W = randn([6, 2]);
+    const r = infoNCE(z, c, W, { predictionSteps: 2, negativeSamples: 3, window: 8 });
+    expect(Number.isFinite(r.loss.item())).toBe(true);
+    expect(() => infoNCE(z, randn([2, 29, 2]), W, { predictionSteps: 2, negativeSamples: 3 })).toThrow(/share/);
+    expect(() => infoNCE(z, c, randn([5, 2]), { predictionSteps: 2, negativeSamples: 3 })).toThrow(/predictor/);
+  });
+});
+
+describe('infoNCEGrid', () => {
+  it('predicts k + skip rows below within each column, equal to the plain definition', () => {
+    manualSeed(4);
+    const [B, C, H, Wd, K] = [2, 3, 5, 2, 2];
+    const z = randn([B, C, H, Wd], { dtype: 'float64' });
+    const W = mul(randn([K * C, C], { dtype: 'float64' }), 0.5);
+    const Q = B * Wd * (H - 2 + H - 3);
+    const neg = sampleNegatives({ population: B * Wd * H, positives: Q, count: 4, groupSize: 2 });
+    const { loss } = infoNCEGrid(z, z, W, { predictionSteps: K, negativeSamples: 4, skip: 1 }, neg);
+    // Columns as sequences: [B, C, H, W] → [B·W, H, C], the layout the grid form promises.
+    const zd = f64(z);
+    const seq = new Float64Array(B * Wd * H * C);
+    for (let b = 0; b < B; b++)
+      for (let w = 0; w < Wd; w++)
+        for (let h = 0; h < H; h++)
+          for (let ch = 0; ch < C; ch++) seq[((b * Wd + w) * H + h) * C + ch] = zd[((b * C + ch) * H + h) * Wd + w]!;
+    const expected = plainInfoNCE(seq, seq, f64(W), { S: B * Wd, T: H, C, D: C, K, skip: 1 }, rowsOf(neg));
+    expect(loss.item()).toBeCloseTo(expected, 10);
+  });
+});
