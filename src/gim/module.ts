@@ -1,0 +1,31 @@
+/** One gradient-isolated module of Greedy InfoMax: layers, an optional context network, and its own loss. */
+import { Module } from '../nn/index.js';
+import type { Tensor } from '../tensor/index.js';
+
+/** What one module produces in one step. */
+export interface ModuleStep {
+  /** The representation handed to the next module (it is detached there: the gradient block). */
+  next: Tensor;
+  /** This module's own loss (a scalar); its gradient reaches only this module's parameters. */
+  loss: Tensor;
+  /** Optional accuracy of the module's own task (e.g. InfoNCE's positive ranked first). */
+  accuracy?: number;
+}
+
+/**
+ * GimModule: a module of a GradientIsolatedStack. `encode` maps its (detached) input to the representation passed
+ * on; `step` does the same and adds this module's loss. Its parameters include its loss head (e.g. the W_k).
+ */
+export abstract class GimModule extends Module {
+  /** encode(x) → the representation passed to the next module. */
+  abstract encode(x: Tensor): Tensor;
+  /** step(x) → { next, loss }: encode plus this module's own loss. */
+  abstract step(x: Tensor): ModuleStep;
+  /**
+   * features(x) → what linear probes read from this module (default: its encoding). Modules with a context network
+   * return c here.
+   */
+  features(x: Tensor): Tensor {
+    return this.encode(x);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * GradientIsolatedStack: modules m = 1..M, module m sees detach(output of m−1) and learns only from its own loss.
+ * One Adam per module. In simultaneous mode each module's graph is freed right after its own backward, before the
+ * next module builds its graph, so the step never holds more than one module's activations for autograd.
+ */
+import { Adam, type AdamArgs } from '../nn/index.js';
+import { noGrad, tidy, type Tensor } from '../tensor/index.js';
+import type { GimModule } from './module.js';
+
+export type TrainingMode = 'simultaneous' | 'iterative';
+
+export interface StepMetrics {
+  module: number;
+  loss: number;
+  accuracy?: number;
+}
+
+export interface TrainStepArgs {
+  mode: TrainingMode;
+  /** iterative mode: the module to train (0-based); earlier modules only run forward, later ones not at all. */
+  trainModule?: number;
+  /** Called after each module's update (for progress bars). */
+  onModule?: (m: StepMetrics) => void;
+}
+
+export class GradientIsolatedStack {
+  readonly modules: readonly GimModule[];
+  readonly optimizers: readonly Adam[];
+
+  constructor(modules: GimModule[], adam: AdamArgs = {}) {
+    if (modules.length === 0) throw new Error('GradientIsolatedStack: needs at least one module');
+    this.modules = modules;
+    this.optimizers = modules.map((m) => new Adam(m, adam));
+  }
+
+  get length(): number {
+    return this.modules.length;
+  }
+
+  /** trainStep(x): one update of every module (simultaneous) or of module `trainModule` (iterative). */
+  trainStep(x: Tensor, args: TrainStepArgs): StepMetrics[] {
+    const last = args.mode === 'iterative' ? this.#checkModule(args.trainModule) : this.modules.length - 1;
+    const metrics: StepMetrics[] = [];
+    let input = x;
+    for (let m = 0; m <= last; m++) {
+      const train = args.mode === 'simultaneous' || m === last;
+      const next = train ? this.#trainModule(m, input, metrics) : tidy(() => noGrad(() => this.modules[m]!.encode(input)));
+      if (input !== x) input.dispose();
+      input = next;
+      if (train) args.onModule?.(metrics[metrics.length - 1]!);
+    }
+    if (input !== x) input.dispose();
+    return metrics;
+  }
+
+  /** Forward, own loss, backward and Adam step of module m; its graph is gone when this returns. */
+  #trainModule(m: number, input: Tensor, metrics: StepMetrics[]): Tensor {
+    const module = this.modules[m]!;
+    const opt = this.optimizers[m]!;
+    const next = tidy(() => {
+      const s = module.step(input.detach()); // the gradient block
+      const loss = s.loss.item();
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(m, loss);
+      s.loss.backward(); // frees module m's graph
+      metrics.push({ module: m, loss, ...(s.accuracy === undefined ? {} : { accuracy: s.accuracy }) });
+      return s.next.detach();
+    });
+    opt.step();
+    opt.zeroGrad();
+    return next;
+  }
+
+  #checkModule(m: number | undefined): number {
+    if (m === undefined || !Number.isInteger(m) || m < 0 || m >= this.modules.length) {
+      throw new RangeError(`iterative mode: trainModule must be an integer in [0, ${this.modules.length - 1}], got ${m}`);
+    }
+    return m;
+  }
+
+  /** encodeAll(x): every module's probe features, without gradient. Returns M tensors (caller disposes). */
+  features(x: Tensor, upTo = this.modules.length - 1): Tensor[] {
+    return noGrad(() => {
+      const out: Tensor[] = [];
+      let input = x;
+      for (let m = 0; m <= upTo; m++) {
+        const module = this.modules[m]!;
+        out.push(module.features(input));
+        if (m < upTo) {
+          const next = tidy(() => module.encode(input));
+          if (input !== x) input.dispose();
+          input = next;
+        }
+      }
+      if (input !== x) input.dispose();
+      return out;
+    });
+  }
+
+  train(): void {
+    for (const m of this.modules) m.train();
+  }
+  eval(): void {
+    for (const m of this.modules) m.eval();
+  }
+  dispose(): void {
+    for (const o of this.optimizers) o.dispose();
+    for (const m of this.modules) m.dispose();
+  }
+}
+
+/** A module's loss became NaN or infinite: training stops, keeping the last good checkpoint. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly module: number,
+    readonly value: number,
+  ) {
+    super(`module ${module + 1}: loss is ${value}; stopping (the last good checkpoint is kept)`);
+  }
+}
