@@ -14,3 +14,5 @@ export * from './ops/pool.js';
 export * from './ops/reduce.js';
 export * from './ops/softmax.js';
 export * from './ops/shape.js';
+export { adamStep, type AdamHyper } from './optim.js';
+export * from './checkpoint.js';

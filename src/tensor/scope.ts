@@ -32,9 +32,14 @@ function collect(value: unknown, into: Set<Disposable>, depth = 0): void {
   else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, into, depth + 1);
 }
 
+function disposeAll(scope: Set<Disposable>): void {
+  for (const t of scope) if (!kept.has(t)) t.dispose();
+}
+
 /**
  * tidy(fn): run fn, then dispose every tensor created inside that is neither returned (in an array, Map or plain
- * object) nor kept. Returned tensors move to the enclosing scope. fn must be synchronous.
+ * object) nor kept. Returned tensors move to the enclosing scope. fn must be synchronous. If fn throws, everything it created
+ * (and did not keep) is disposed before the error propagates.
  */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Disposable>();
@@ -42,10 +47,16 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
     scopes.pop();
+    disposeAll(scope);
+    throw e;
   }
-  if (result instanceof Promise) throw new Error('tidy(fn): fn must be synchronous (it returned a Promise)');
+  scopes.pop();
+  if (result instanceof Promise) {
+    disposeAll(scope);
+    throw new Error('tidy(fn): fn must be synchronous (it returned a Promise)');
+  }
   const returned = new Set<Disposable>();
   collect(result, returned);
   for (const t of scope) {

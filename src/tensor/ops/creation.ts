@@ -25,17 +25,20 @@ function factoryArgs(args: CreationArgs): [number, null, string | null] {
 
 function packed(data: ArrayLike<number> | ArrayBufferView, dtype: DType): ArrayBufferView {
   switch (dtype) {
+    // Number(v) also converts BigInt64Array elements (a bare TypedArray.from throws on bigint).
     case 'float32':
-      return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+      return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>, (v) => Number(v));
     case 'float64':
-      return data instanceof Float64Array ? data : Float64Array.from(data as ArrayLike<number>);
+      return data instanceof Float64Array ? data : Float64Array.from(data as ArrayLike<number>, (v) => Number(v));
     case 'int64':
       return data instanceof BigInt64Array ? data : BigInt64Array.from(data as ArrayLike<number>, (v) => BigInt(v));
     case 'int32':
-      return data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>);
+      return data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>, (v) => Number(v));
     case 'uint8':
-    case 'bool':
       return data instanceof Uint8Array ? data : Uint8Array.from(data as ArrayLike<number>, (v) => Number(v));
+    case 'bool':
+      // libtorch bools must be stored as bytes 0 or 1.
+      return Uint8Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0));
     case 'float16':
     case 'bfloat16':
       if (data instanceof Uint16Array) return data;

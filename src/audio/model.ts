@@ -1,0 +1,149 @@
+/**
+ * The audio model of the paper (CPC's encoder): g_enc = 5 strided Conv1d + ReLU (hop 160 samples), g_ar = a 1-layer
+ * GRU. `modelSplits` cuts it into gradient-isolated modules: 6 = every conv layer and the GRU on its own (GIM),
+ * 5 = conv 1–4 alone and conv 5 + GRU together, 1 = everything end to end under one loss (CPC).
+ */
+import { Conv1d, GRU, GRUCell } from '../nn/index.js';
+import { GimModule, InfoNCEHead, type ModuleStep } from '../gim/index.js';
+import { narrow, relu, squeeze, stack, transpose, zeros, type Tensor } from '../tensor/index.js';
+
+export interface AudioEncoderConfig {
+  /** Channels of every conv layer (512 in the paper). */
+  channels: number;
+  kernels: number[];
+  strides: number[];
+  paddings: number[];
+  /** GRU hidden size (256 in the paper). */
+  hidden: number;
+  /** How the layers are cut into modules: 6 (GIM), 5, or 1 (CPC end to end); 3 and 2 also work. */
+  modelSplits: number;
+  /** K: prediction steps (12). */
+  predictionSteps: number;
+  /** N: negatives per positive (10). */
+  negativeSamples: number;
+  /** Positions that predict lie in a random window of this many steps (128), or null for all. */
+  window: number | null;
+  /** Ablation "without BPTT": the GRU runs as a cell loop whose hidden state is detached at every step. */
+  noBPTT: boolean;
+}
+
+export const paperAudioEncoder: AudioEncoderConfig = {
+  channels: 512,
+  kernels: [10, 8, 4, 4, 4],
+  strides: [5, 4, 2, 2, 2],
+  paddings: [2, 2, 2, 2, 1],
+  hidden: 256,
+  modelSplits: 6,
+  predictionSteps: 12,
+  negativeSamples: 10,
+  window: 128,
+  noBPTT: false,
+};
+
+/** Which layers each module holds: conv layer indices, and whether it ends with the GRU. */
+export function moduleLayout(config: AudioEncoderConfig): { convs: number[]; gru: boolean }[] {
+  const L = config.kernels.length;
+  const all = Array.from({ length: L }, (_, i) => i);
+  switch (config.modelSplits) {
+    case 1:
+      return [{ convs: all, gru: true }];
+    case L + 1:
+      return [...all.map((i) => ({ convs: [i], gru: false })), { convs: [], gru: true }];
+    case L:
+      return [...all.slice(0, L - 1).map((i) => ({ convs: [i], gru: false })), { convs: [L - 1], gru: true }];
+    default:
+      throw new Error(`audio model: modelSplits must be 1, ${L} or ${L + 1}, got ${config.modelSplits}`);
+  }
+}
+
+/** One gradient-isolated audio module: some conv layers, maybe the GRU, and its own InfoNCE head. */
+export class AudioModule extends GimModule {
+  readonly convs: Conv1d[];
+  readonly gru: GRU | null;
+  readonly cell: GRUCell | null;
+  readonly head: InfoNCEHead;
+  readonly outputSize: number;
+
+  constructor(
+    readonly config: AudioEncoderConfig,
+    readonly layers: { convs: number[]; gru: boolean },
+    inChannels: number,
+  ) {
+    super();
+    const C = config.channels;
+    this.convs = layers.convs.map((l, j) =>
+      this.registerModule(
+        `conv${l + 1}`,
+        new Conv1d(j === 0 ? inChannels : C, C, config.kernels[l]!, { stride: config.strides[l]!, padding: config.paddings[l]! }),
+      ),
+    );
+    const zSize = layers.convs.length > 0 ? C : inChannels;
+    this.gru = layers.gru && !config.noBPTT ? this.registerModule('gru', new GRU(zSize, config.hidden, { batchFirst: true })) : null;
+    this.cell = layers.gru && config.noBPTT ? this.registerModule('gru', new GRUCell(zSize, config.hidden)) : null;
+    this.outputSize = layers.gru ? config.hidden : zSize;
+    this.head = this.registerModule(
+      'loss',
+      new InfoNCEHead({
+        encodingSize: zSize,
+        contextSize: this.outputSize,
+        predictionSteps: config.predictionSteps,
+        negativeSamples: config.negativeSamples,
+        window: config.window,
+        form: 'sequence',
+      }),
+    );
+  }
+
+  /** encode(x [B, Cin, T]) → z [B, C, T'] after this module's conv layers (x itself if it has none). */
+  encode(x: Tensor): Tensor {
+    return this.convs.reduce((h, conv) => relu(conv.forward(h)), x); // [B, C, T']
+  }
+
+  /** context(z [B, C, T]) → c [B, T, H] from the GRU, or zᵀ [B, T, C] when the module has none. */
+  context(z: Tensor): Tensor {
+    const zt = transpose(z, 1, 2); // [B, T, C]
+    if (this.gru !== null) return this.gru.forward(zt)[0]; // [B, T, H]
+    if (this.cell !== null) return this.#cellLoop(zt); // [B, T, H]
+    return zt;
+  }
+
+  /** The GRU without backpropagation through time: h_t = cell(z_t, detach(h_{t−1})). */
+  #cellLoop(zt: Tensor): Tensor {
+    const [B, T] = zt.shape as [number, number];
+    let h = zeros([B, this.config.hidden], { dtype: zt.dtype }); // [B, H]
+    const hs: Tensor[] = [];
+    for (let t = 0; t < T; t++) {
+      const xt = squeeze(narrow(zt, 1, t, 1), 1); // [B, C]
+      h = this.cell!.forward(xt, h.detach()); // [B, H]
+      hs.push(h);
+    }
+    return stack(hs, 1); // [B, T, H]
+  }
+
+  step(x: Tensor): ModuleStep {
+    const z = this.encode(x); // [B, C, T]
+    const c = this.context(z); // [B, T, D]
+    const r = this.head.loss(transpose(z, 1, 2), c);
+    return { next: z, loss: r.loss, accuracy: r.accuracy };
+  }
+
+  /** features(x) → [B, T, D]: c for modules with the GRU, else z in time-major layout. */
+  override features(x: Tensor): Tensor {
+    return this.context(this.encode(x));
+  }
+}
+
+/** The audio model cut into gradient-isolated modules (input: raw audio [B, 1, samples]). */
+export function buildAudioModules(config: AudioEncoderConfig): AudioModule[] {
+  let inChannels = 1;
+  return moduleLayout(config).map((layers) => {
+    const m = new AudioModule(config, layers, inChannels);
+    if (layers.convs.length > 0) inChannels = config.channels;
+    return m;
+  });
+}
+
+/** Frames produced from `samples` input samples: each conv maps T to ⌊(T + 2p − k)/s⌋ + 1. */
+export function framesFor(samples: number, config: AudioEncoderConfig): number {
+  return config.kernels.reduce((t, k, i) => Math.floor((t + 2 * config.paddings[i]! - k) / config.strides[i]!) + 1, samples);
+}

@@ -1,0 +1,6 @@
+/** Greedy InfoMax: gradient-isolated modules, each trained by its own InfoNCE loss. */
+export { infoNCE, infoNCEGrid, type InfoNCEArgs, type InfoNCEResult } from './infonce.js';
+export { sampleNegatives, type NegativeIndices, type SampleNegativesArgs } from './negatives.js';
+export { InfoNCEHead, type InfoNCEHeadArgs, type InfoNCEForm } from './head.js';
+export { GimModule, type ModuleStep } from './module.js';
+export { GradientIsolatedStack, NonFiniteLossError, type TrainingMode, type TrainStepArgs, type StepMetrics } from './stack.js';
