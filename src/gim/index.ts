@@ -4,3 +4,12 @@ export { sampleNegatives, type NegativeIndices, type SampleNegativesArgs } from 
 export { InfoNCEHead, type InfoNCEHeadArgs, type InfoNCEForm } from './head.js';
 export { GimModule, type ModuleStep } from './module.js';
 export { GradientIsolatedStack, NonFiniteLossError, type TrainingMode, type TrainStepArgs, type StepMetrics } from './stack.js';
+export { stackState, restoreStack } from './state.js';
+export {
+  LinearProbe,
+  trainLinearProbe,
+  probeAccuracy,
+  type FeatureSet,
+  type LinearProbeArgs,
+  type ProbePooling,
+} from './probe.js';

@@ -19,8 +19,11 @@ export interface ModuleStep {
 export abstract class GimModule extends Module {
   /** encode(x) → the representation passed to the next module. */
   abstract encode(x: Tensor): Tensor;
-  /** step(x) → { next, loss }: encode plus this module's own loss. */
-  abstract step(x: Tensor): ModuleStep;
+  /**
+   * step(x, targets) → { next, loss }: encode plus this module's own loss. Self-supervised modules ignore `targets`;
+   * supervised baselines (end to end or greedy) read their labels from it.
+   */
+  abstract step(x: Tensor, targets?: Tensor): ModuleStep;
   /**
    * features(x) → what linear probes read from this module (default: its encoding). Modules with a context network
    * return c here.

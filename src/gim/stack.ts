@@ -19,6 +19,8 @@ export interface TrainStepArgs {
   mode: TrainingMode;
   /** iterative mode: the module to train (0-based); earlier modules only run forward, later ones not at all. */
   trainModule?: number;
+  /** Labels for supervised modules (ignored by InfoNCE modules). */
+  targets?: Tensor;
   /** Called after each module's update (for progress bars). */
   onModule?: (m: StepMetrics) => void;
 }
@@ -44,7 +46,7 @@ export class GradientIsolatedStack {
     let input = x;
     for (let m = 0; m <= last; m++) {
       const train = args.mode === 'simultaneous' || m === last;
-      const next = train ? this.#trainModule(m, input, metrics) : tidy(() => noGrad(() => this.modules[m]!.encode(input)));
+      const next = train ? this.#trainModule(m, input, metrics, args.targets) : tidy(() => noGrad(() => this.modules[m]!.encode(input)));
       if (input !== x) input.dispose();
       input = next;
       if (train) args.onModule?.(metrics[metrics.length - 1]!);
@@ -54,11 +56,11 @@ export class GradientIsolatedStack {
   }
 
   /** Forward, own loss, backward and Adam step of module m; its graph is gone when this returns. */
-  #trainModule(m: number, input: Tensor, metrics: StepMetrics[]): Tensor {
+  #trainModule(m: number, input: Tensor, metrics: StepMetrics[], targets?: Tensor): Tensor {
     const module = this.modules[m]!;
     const opt = this.optimizers[m]!;
     const next = tidy(() => {
-      const s = module.step(input.detach()); // the gradient block
+      const s = module.step(input.detach(), targets); // the gradient block
       const loss = s.loss.item();
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(m, loss);
       s.loss.backward(); // frees module m's graph

@@ -1,0 +1,24 @@
+/** Errors of the audio data readers: every message starts with the file it concerns. */
+
+/** An error about one data file; `file` is the path, and the message reads `<file>: <detail>`. */
+export class DataFileError extends Error {
+  override readonly name = 'DataFileError';
+
+  /** `file` is named first in the message; `cause` keeps the underlying error, if any. */
+  constructor(
+    readonly file: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${detail}`, options);
+  }
+}
+
+/** A short description of a Node fs error (`ENOENT: no such file`), or the error's message. */
+export function describeFsError(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e.code === 'ENOENT') return 'no such file';
+  if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
+  if (e.code === 'EISDIR') return 'is a directory, not a file';
+  return typeof e.message === 'string' ? e.message : String(err);
+}

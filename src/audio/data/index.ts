@@ -1,0 +1,6 @@
+/** Audio data readers: FLAC decoding, LibriSpeech with the CPC split/phone files, windows, seeded RNG. */
+export * from './errors.js';
+export * from './flac.js';
+export * from './librispeech.js';
+export * from './rng.js';
+export * from './window.js';
