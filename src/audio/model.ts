@@ -3,9 +3,26 @@
  * GRU. `modelSplits` cuts it into gradient-isolated modules: 6 = every conv layer and the GRU on its own (GIM),
  * 5 = conv 1–4 alone and conv 5 + GRU together, 1 = everything end to end under one loss (CPC).
  */
-import { Conv1d, GRU, GRUCell } from '../nn/index.js';
+import { Conv1d, GRU, GRUCell, Linear } from '../nn/index.js';
 import { GimModule, InfoNCEHead, type ModuleStep } from '../gim/index.js';
-import { narrow, relu, squeeze, stack, transpose, zeros, type Tensor } from '../tensor/index.js';
+import {
+  argmax,
+  crossEntropy,
+  eq,
+  mean,
+  narrow,
+  ne,
+  noGrad,
+  relu,
+  reshape,
+  squeeze,
+  stack,
+  sum,
+  to,
+  transpose,
+  zeros,
+  type Tensor,
+} from '../tensor/index.js';
 
 export interface AudioEncoderConfig {
   /** Channels of every conv layer (512 in the paper). */
@@ -26,6 +43,13 @@ export interface AudioEncoderConfig {
   /** Ablation "without BPTT": the GRU runs as a cell loop whose hidden state is detached at every step. */
   noBPTT: boolean;
 }
+
+/**
+ * What each module learns from: its own InfoNCE (GIM, CPC), or labels through a linear classifier on its features
+ * (the supervised baselines: end to end with modelSplits 1, greedy supervised with one head per module).
+ */
+export type AudioObjective =
+  { kind: 'infonce' } | { kind: 'speaker'; classes: number } | { kind: 'phone'; classes: number };
 
 export const paperAudioEncoder: AudioEncoderConfig = {
   channels: 512,
@@ -61,37 +85,52 @@ export class AudioModule extends GimModule {
   readonly convs: Conv1d[];
   readonly gru: GRU | null;
   readonly cell: GRUCell | null;
-  readonly head: InfoNCEHead;
+  readonly head: InfoNCEHead | null;
+  readonly classifier: Linear | null;
   readonly outputSize: number;
 
   constructor(
     readonly config: AudioEncoderConfig,
     readonly layers: { convs: number[]; gru: boolean },
     inChannels: number,
+    readonly objective: AudioObjective = { kind: 'infonce' },
   ) {
     super();
     const C = config.channels;
     this.convs = layers.convs.map((l, j) =>
       this.registerModule(
         `conv${l + 1}`,
-        new Conv1d(j === 0 ? inChannels : C, C, config.kernels[l]!, { stride: config.strides[l]!, padding: config.paddings[l]! }),
+        new Conv1d(j === 0 ? inChannels : C, C, config.kernels[l]!, {
+          stride: config.strides[l]!,
+          padding: config.paddings[l]!,
+        }),
       ),
     );
     const zSize = layers.convs.length > 0 ? C : inChannels;
-    this.gru = layers.gru && !config.noBPTT ? this.registerModule('gru', new GRU(zSize, config.hidden, { batchFirst: true })) : null;
+    this.gru =
+      layers.gru && !config.noBPTT
+        ? this.registerModule('gru', new GRU(zSize, config.hidden, { batchFirst: true }))
+        : null;
     this.cell = layers.gru && config.noBPTT ? this.registerModule('gru', new GRUCell(zSize, config.hidden)) : null;
     this.outputSize = layers.gru ? config.hidden : zSize;
-    this.head = this.registerModule(
-      'loss',
-      new InfoNCEHead({
-        encodingSize: zSize,
-        contextSize: this.outputSize,
-        predictionSteps: config.predictionSteps,
-        negativeSamples: config.negativeSamples,
-        window: config.window,
-        form: 'sequence',
-      }),
-    );
+    this.classifier =
+      objective.kind === 'infonce'
+        ? null
+        : this.registerModule('classifier', new Linear(this.outputSize, objective.classes));
+    this.head =
+      objective.kind !== 'infonce'
+        ? null
+        : this.registerModule(
+            'loss',
+            new InfoNCEHead({
+              encodingSize: zSize,
+              contextSize: this.outputSize,
+              predictionSteps: config.predictionSteps,
+              negativeSamples: config.negativeSamples,
+              window: config.window,
+              form: 'sequence',
+            }),
+          );
   }
 
   /** encode(x [B, Cin, T]) → z [B, C, T'] after this module's conv layers (x itself if it has none). */
@@ -120,11 +159,24 @@ export class AudioModule extends GimModule {
     return stack(hs, 1); // [B, T, H]
   }
 
-  step(x: Tensor): ModuleStep {
+  step(x: Tensor, targets?: Tensor): ModuleStep {
     const z = this.encode(x); // [B, C, T]
     const c = this.context(z); // [B, T, D]
-    const r = this.head.loss(transpose(z, 1, 2), c);
-    return { next: z, loss: r.loss, accuracy: r.accuracy };
+    if (this.head !== null) {
+      const r = this.head.loss(transpose(z, 1, 2), c);
+      return { next: z, loss: r.loss, accuracy: r.accuracy };
+    }
+    if (targets === undefined) throw new Error(`audio module: the ${this.objective.kind} objective needs labels`);
+    const D = c.shape[2]!;
+    const speaker = this.objective.kind === 'speaker';
+    const logits = this.classifier!.forward(speaker ? mean(c, 1) : reshape(c, [-1, D])); // [B, n] | [B·T, n]
+    const y = reshape(targets, [-1]); // [B] | [B·T]
+    const loss = crossEntropy(logits, y, { ignoreIndex: -1 });
+    const accuracy = noGrad(() => {
+      const hits = sum(to(eq(argmax(logits, 1), y), { dtype: 'float32' })).item();
+      return hits / Math.max(1, sum(to(ne(y, -1), { dtype: 'float32' })).item());
+    });
+    return { next: z, loss, accuracy };
   }
 
   /** features(x) → [B, T, D]: c for modules with the GRU, else z in time-major layout. */
@@ -134,10 +186,13 @@ export class AudioModule extends GimModule {
 }
 
 /** The audio model cut into gradient-isolated modules (input: raw audio [B, 1, samples]). */
-export function buildAudioModules(config: AudioEncoderConfig): AudioModule[] {
+export function buildAudioModules(
+  config: AudioEncoderConfig,
+  objective: AudioObjective = { kind: 'infonce' },
+): AudioModule[] {
   let inChannels = 1;
   return moduleLayout(config).map((layers) => {
-    const m = new AudioModule(config, layers, inChannels);
+    const m = new AudioModule(config, layers, inChannels, objective);
     if (layers.convs.length > 0) inChannels = config.channels;
     return m;
   });
@@ -145,5 +200,8 @@ export function buildAudioModules(config: AudioEncoderConfig): AudioModule[] {
 
 /** Frames produced from `samples` input samples: each conv maps T to ⌊(T + 2p − k)/s⌋ + 1. */
 export function framesFor(samples: number, config: AudioEncoderConfig): number {
-  return config.kernels.reduce((t, k, i) => Math.floor((t + 2 * config.paddings[i]! - k) / config.strides[i]!) + 1, samples);
+  return config.kernels.reduce(
+    (t, k, i) => Math.floor((t + 2 * config.paddings[i]! - k) / config.strides[i]!) + 1,
+    samples,
+  );
 }

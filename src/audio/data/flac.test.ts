@@ -170,3 +170,13 @@ describe('bad files: errors name the file', () => {
     expect(samples.length).toBe(22400);
   });
 });
+
+describe('decoder lookahead', () => {
+  it('decodes a file whose last FLAC frame holds one sample (the parser used to drop it)', async () => {
+    const { decodeFlacFile: decode, readFlacStreamInfo: info } = await import('./flac.js');
+    const file = new URL('./fixtures/last-frame-1-sample.flac', import.meta.url).pathname;
+    const declared = (await info(file)).totalSamples;
+    expect(declared % 4096).toBe(1);
+    expect((await decode(file)).samples.length).toBe(declared);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Batches of audio windows with their labels, drawn deterministically from (seed, step) so that a resumed run sees
+ * exactly the batches an uninterrupted one would have.
+ */
+import { tensor, type Tensor } from '../tensor/index.js';
+import { HOP, mulberry32, randomInt, type LibriSpeechDataset } from './data/index.js';
+
+export interface AudioBatch {
+  x: Tensor; // [B, 1, W] float32
+  speakers: Tensor; // [B] int64
+  /** Phone class per encoder frame (W / 160 frames), −1 where the utterance has no label. */
+  phones: Tensor | null; // [B, W/160] int64
+}
+
+/** A seed for one (seed, step, stream) triple: batches never depend on how many were drawn before. */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+
+export interface AudioBatchArgs {
+  batchSize: number;
+  windowSamples: number;
+  /** Include per-frame phone labels (the dataset must have been opened with requirePhones). */
+  phones: boolean;
+}
+
+/** batchAt(dataset, seed, step): B utterances drawn uniformly, each cut to a random window (start a multiple of 160). */
+export async function batchAt(dataset: LibriSpeechDataset, seed: number, step: number, a: AudioBatchArgs): Promise<AudioBatch> {
+  const rng = mulberry32(mixSeed(seed, step));
+  const ids = Array.from({ length: a.batchSize }, () => dataset.ids[randomInt(rng, dataset.size)]!);
+  return windowsBatch(dataset, ids, rng, a);
+}
+
+/** windowsBatch(dataset, ids, rng): one random window of each utterance, stacked. */
+export async function windowsBatch(
+  dataset: LibriSpeechDataset,
+  ids: readonly string[],
+  rng: () => number,
+  a: Omit<AudioBatchArgs, 'batchSize'>,
+): Promise<AudioBatch> {
+  const B = ids.length;
+  const W = a.windowSamples;
+  const frames = Math.floor(W / HOP);
+  const x = new Float32Array(B * W);
+  const speakers: number[] = [];
+  const phones = a.phones ? new BigInt64Array(B * frames).fill(-1n) : null;
+  for (let b = 0; b < B; b++) {
+    const id = ids[b]!;
+    const w = await dataset.loadWindow(id, rng, W, HOP);
+    x.set(w.samples, b * W);
+    speakers.push(w.speaker);
+    if (phones !== null) {
+      const labels = (await dataset.loadUtterance(id)).phones;
+      if (labels === undefined) throw new Error(`audio batches: ${id} has no phone labels (open the dataset with requirePhones)`);
+      const first = w.start / HOP; // label frame of the window's first encoder frame
+      for (let f = 0; f < frames && first + f < labels.length; f++) phones[b * frames + f] = BigInt(labels[first + f]!);
+    }
+  }
+  return {
+    x: tensor(x, [B, 1, W]),
+    speakers: tensor(speakers, [B], { dtype: 'int64' }),
+    phones: phones === null ? null : tensor(phones, [B, frames]),
+  };
+}
+
+/** Dispose a batch's tensors. */
+export function disposeBatch(b: AudioBatch): void {
+  b.x.dispose();
+  b.speakers.dispose();
+  b.phones?.dispose();
+}
