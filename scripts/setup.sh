@@ -4,7 +4,9 @@ set -euo pipefail
 
 # Build and runtime packages. libopenblas0-openmp: Debian's libtorch does its matmuls through the system BLAS
 # (BLAS_INFO=generic); without OpenBLAS that is the reference BLAS, ~26x slower on a 1024^3 matmul (measured).
-PACKAGES=(libtorch-dev libopenblas0-openmp g++ make python3)
+# fonts-dejavu-core: figures (src/report) are drawn in DejaVu Sans by resvg, which reads the system font files;
+# without any fonts their text would silently not render.
+PACKAGES=(libtorch-dev libopenblas0-openmp g++ make python3 fonts-dejavu-core)
 # Data packages (datasets and audio tools used by the experiments and tests).
 DATA_PACKAGES=(dataset-fashion-mnist flite espeak-ng sox flac fortunes pocketsphinx-testdata)
 

@@ -6,6 +6,7 @@
 import { Conv1d, GRU, GRUCell, Linear } from '../nn/index.js';
 import { GimModule, InfoNCEHead, type ModuleStep } from '../gim/index.js';
 import {
+  adaptiveAvgPool1d,
   argmax,
   crossEntropy,
   eq,
@@ -169,7 +170,10 @@ export class AudioModule extends GimModule {
     if (targets === undefined) throw new Error(`audio module: the ${this.objective.kind} objective needs labels`);
     const D = c.shape[2]!;
     const speaker = this.objective.kind === 'speaker';
-    const logits = this.classifier!.forward(speaker ? mean(c, 1) : reshape(c, [-1, D])); // [B, n] | [B·T, n]
+    // Frame labels come every 160 samples; a lower module's faster frames are averaged down to that rate.
+    const L = targets.shape[1] ?? 0;
+    const frames = !speaker && c.shape[1]! > L ? transpose(adaptiveAvgPool1d(transpose(c, 1, 2), L), 1, 2) : c; // [B, L, D]
+    const logits = this.classifier!.forward(speaker ? mean(c, 1) : reshape(frames, [-1, D])); // [B, n] | [B·L, n]
     const y = reshape(targets, [-1]); // [B] | [B·T]
     const loss = crossEntropy(logits, y, { ignoreIndex: -1 });
     const accuracy = noGrad(() => {

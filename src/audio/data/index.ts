@@ -4,3 +4,5 @@ export * from './flac.js';
 export * from './librispeech.js';
 export * from './rng.js';
 export * from './window.js';
+export * from './synth.js';
+export * from './phones.js';

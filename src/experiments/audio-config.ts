@@ -1,0 +1,139 @@
+/** The audio experiment's configuration: one zod schema, paper defaults, and the tiny | small | full presets. */
+import { z } from 'zod';
+import { paperAudioEncoder } from '../audio/model.js';
+import { deepMerge, type DeepPartial } from './overrides.js';
+
+const int = z.number().int();
+const pos = int.positive();
+
+export const audioConfigSchema = z
+  .object({
+    experiment: z.literal('audio'),
+    name: z.string().min(1),
+    seed: int,
+    threads: pos,
+    data: z.object({
+      /** A LibriSpeech-layout root (train-clean-100/, *_split.txt, converted_aligned_phones.txt). */
+      root: z.string().min(1),
+      /** When root has no corpus: build the synthetic one there with this many speakers × utterances (0: don't). */
+      synthSpeakers: int.nonnegative(),
+      synthUtterancesPerSpeaker: int.nonnegative(),
+      windowSamples: pos,
+      normalize: z.boolean(),
+      skipBad: z.boolean(),
+    }),
+    model: z.object({
+      channels: pos,
+      kernels: z.array(pos).min(1),
+      strides: z.array(pos).min(1),
+      paddings: z.array(int.nonnegative()).min(1),
+      hidden: pos,
+      modelSplits: pos,
+      predictionSteps: pos,
+      negativeSamples: pos,
+      window: pos.nullable(),
+      noBPTT: z.boolean(),
+    }),
+    train: z.object({
+      /** What the modules learn from: their own InfoNCE, or labels (the supervised baselines). */
+      objective: z.enum(['infonce', 'speaker', 'phone']),
+      mode: z.enum(['simultaneous', 'iterative']),
+      steps: int.nonnegative(),
+      batchSize: pos,
+      lr: z.number().positive(),
+      checkpointEvery: pos,
+      logEvery: pos,
+    }),
+    probe: z.object({
+      /** Windows drawn per training utterance for the probe's training set (test: one fixed window each). */
+      trainWindowsPerUtterance: pos,
+      speaker: z.object({ epochs: pos, lr: z.number().positive(), batchSize: pos }),
+      phone: z.object({ epochs: pos, lr: z.number().positive(), batchSize: pos }),
+    }),
+  })
+  .refine(
+    (c) => c.model.kernels.length === c.model.strides.length && c.model.strides.length === c.model.paddings.length,
+    {
+      message: 'model.kernels, model.strides and model.paddings must have the same length',
+    },
+  );
+
+export type AudioConfig = z.infer<typeof audioConfigSchema>;
+
+/** The paper's settings (reference code: Adam 2e-4, batch 8, K 12, N 10, subsample window 128). */
+export const audioDefaults: AudioConfig = {
+  experiment: 'audio',
+  name: 'audio',
+  seed: 0,
+  threads: 2,
+  data: {
+    root: 'data/LibriSpeech',
+    synthSpeakers: 0,
+    synthUtterancesPerSpeaker: 0,
+    windowSamples: 20480,
+    normalize: true,
+    skipBad: false,
+  },
+  model: { ...paperAudioEncoder },
+  train: {
+    objective: 'infonce',
+    mode: 'simultaneous',
+    steps: 1_000_000,
+    batchSize: 8,
+    lr: 2e-4,
+    checkpointEvery: 1000,
+    logEvery: 10,
+  },
+  probe: {
+    trainWindowsPerUtterance: 4,
+    speaker: { epochs: 50, lr: 1e-3, batchSize: 64 },
+    phone: { epochs: 20, lr: 1e-4, batchSize: 64 },
+  },
+};
+
+export type AudioScale = 'tiny' | 'small' | 'full';
+
+/**
+ * Presets. full = the paper. small = the synthetic corpus on this 2-core CPU: 128 channels, GRU 64, batch 8, the paper's
+ * window, K and N, 600 steps per run. tiny = seconds, for tests and smoke runs.
+ */
+export const audioPresets: Record<AudioScale, DeepPartial<AudioConfig>> = {
+  full: { name: 'audio-full' },
+  small: {
+    name: 'audio-small',
+    data: { root: 'data/speech-small', synthSpeakers: 24, synthUtterancesPerSpeaker: 40 },
+    model: { channels: 128, hidden: 64 },
+    train: { steps: 600, batchSize: 8, lr: 1e-3, checkpointEvery: 200, logEvery: 10 },
+    probe: {
+      trainWindowsPerUtterance: 2,
+      speaker: { epochs: 60, lr: 1e-2, batchSize: 64 },
+      phone: { epochs: 20, lr: 1e-2, batchSize: 64 },
+    },
+  },
+  tiny: {
+    name: 'audio-tiny',
+    data: { root: 'data/speech-tiny', synthSpeakers: 4, synthUtterancesPerSpeaker: 4, windowSamples: 5120 },
+    model: { channels: 16, hidden: 8, predictionSteps: 4, negativeSamples: 4, window: null },
+    train: { steps: 6, batchSize: 2, lr: 1e-3, checkpointEvery: 3, logEvery: 1 },
+    probe: {
+      trainWindowsPerUtterance: 1,
+      speaker: { epochs: 3, lr: 1e-2, batchSize: 8 },
+      phone: { epochs: 2, lr: 1e-2, batchSize: 8 },
+    },
+  },
+};
+
+/** resolveAudioConfig(scale, patch): defaults → preset → patch, validated. */
+export function resolveAudioConfig(scale: AudioScale, patch: DeepPartial<AudioConfig> = {}): AudioConfig {
+  return parseAudioConfig(deepMerge(deepMerge(audioDefaults, audioPresets[scale]), patch));
+}
+
+/** parseAudioConfig(json): validate, with errors naming the offending key. */
+export function parseAudioConfig(value: unknown): AudioConfig {
+  const r = audioConfigSchema.safeParse(value);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new Error(`invalid audio config:\n  ${issues.join('\n  ')}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,242 @@
+/**
+ * The audio experiment: build or open the corpus, train a stack of audio modules (GIM, CPC, supervised baselines),
+ * and evaluate any module with linear speaker and phone probes on frozen features (or MFCCs, the baseline).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { batchAt, disposeBatch, windowsBatch } from '../audio/batches.js';
+import { buildSpeechCorpus, HOP, LibriSpeechDataset, mulberry32 } from '../audio/data/index.js';
+import { mfcc } from '../audio/mfcc.js';
+import { buildAudioModules, type AudioObjective } from '../audio/model.js';
+import { GradientIsolatedStack, probeAccuracy, restoreStack, trainLinearProbe, type FeatureSet } from '../gim/index.js';
+import {
+  cat,
+  keep,
+  loadCheckpointSync,
+  manualSeed,
+  mean,
+  narrow,
+  noGrad,
+  tensor,
+  tidy,
+  type Tensor,
+} from '../tensor/index.js';
+import { mixSeed } from '../audio/batches.js';
+import type { AudioConfig } from './audio-config.js';
+import { latestCheckpoint, runDir } from './run-dir.js';
+import { trainLoop, type TrainResult } from './train-loop.js';
+
+export const PHONE_CLASSES = 41;
+
+export interface AudioData {
+  train: LibriSpeechDataset;
+  test: LibriSpeechDataset;
+}
+
+/** ensureCorpus(config): build the synthetic corpus at data.root when it is absent and the config asks for one. */
+export async function ensureCorpus(
+  config: AudioConfig,
+  log: (m: string) => void = (m) => void process.stderr.write(`${m}\n`),
+): Promise<void> {
+  const root = config.data.root;
+  if (fs.existsSync(path.join(root, 'train_split.txt'))) return;
+  if (config.data.synthSpeakers === 0) {
+    throw new Error(
+      `${root}: no LibriSpeech corpus there (train_split.txt missing); set data.root, or data.synthSpeakers to build one`,
+    );
+  }
+  log(
+    `building the synthetic speech corpus in ${root} (${config.data.synthSpeakers} speakers × ${config.data.synthUtterancesPerSpeaker})`,
+  );
+  const r = await buildSpeechCorpus({
+    out: root,
+    speakers: config.data.synthSpeakers,
+    utterancesPerSpeaker: config.data.synthUtterancesPerSpeaker,
+    seed: config.seed,
+  });
+  log(
+    `  ${r.utterances} utterances, ${r.speakers} speakers, ${r.minutes.toFixed(1)} min of audio in ${r.seconds.toFixed(0)} s`,
+  );
+}
+
+/** openAudioData(config): the train and test splits, test speakers labelled as in train, phone labels loaded. */
+export async function openAudioData(config: AudioConfig, requirePhones = true): Promise<AudioData> {
+  const common = {
+    root: config.data.root,
+    skipBad: config.data.skipBad,
+    normalize: config.data.normalize,
+    requirePhones,
+  };
+  const train = await new LibriSpeechDataset({ ...common, split: 'train' }).open();
+  const test = await new LibriSpeechDataset({ ...common, split: 'test', speakers: train.speakers }).open();
+  return { train, test };
+}
+
+function objectiveOf(config: AudioConfig, data: AudioData): AudioObjective {
+  const o = config.train.objective;
+  if (o === 'speaker') return { kind: 'speaker', classes: data.train.speakers.length };
+  if (o === 'phone') return { kind: 'phone', classes: PHONE_CLASSES };
+  return { kind: 'infonce' };
+}
+
+/** buildAudioStack(config, data): fresh modules (seeded) in a stack with one Adam each. */
+export function buildAudioStack(config: AudioConfig, data: AudioData): GradientIsolatedStack {
+  manualSeed(config.seed);
+  return new GradientIsolatedStack(buildAudioModules(config.model, objectiveOf(config, data)), { lr: config.train.lr });
+}
+
+export function audioModuleNames(config: AudioConfig): string[] {
+  const n = config.model.modelSplits;
+  const L = config.model.kernels.length;
+  if (n === 1) return ['cpc'];
+  return Array.from({ length: n }, (_, i) =>
+    i < L && !(n === L && i === L - 1) ? `conv${i + 1}` : n === L ? `conv${L}+gru` : 'gru',
+  );
+}
+
+export interface TrainAudioArgs {
+  run: string;
+  resume: boolean;
+  interactive?: boolean;
+}
+
+/** trainAudio(config, data, args): the training loop over audio windows. */
+export async function trainAudio(config: AudioConfig, data: AudioData, args: TrainAudioArgs): Promise<TrainResult> {
+  manualSeed(config.seed);
+  const modules = buildAudioModules(config.model, objectiveOf(config, data));
+  const objective = config.train.objective;
+  return trainLoop(
+    {
+      modules,
+      moduleNames: audioModuleNames(config),
+      batch: async (step) => {
+        const b = await batchAt(data.train, config.seed, step, {
+          batchSize: config.train.batchSize,
+          windowSamples: config.data.windowSamples,
+          phones: objective === 'phone',
+        });
+        const targets = objective === 'speaker' ? b.speakers : objective === 'phone' ? b.phones! : undefined;
+        return { x: b.x, ...(targets === undefined ? {} : { targets }), dispose: () => disposeBatch(b) };
+      },
+    },
+    {
+      run: args.run,
+      config,
+      seed: config.seed,
+      threads: config.threads,
+      steps: config.train.steps,
+      lr: config.train.lr,
+      mode: config.train.mode,
+      checkpointEvery: config.train.checkpointEvery,
+      logEvery: config.train.logEvery,
+      resume: args.resume,
+      ...(args.interactive === undefined ? {} : { interactive: args.interactive }),
+    },
+  );
+}
+
+/** loadAudioRun(run, data): a stack restored from the run's newest checkpoint, and its config. */
+export function loadAudioStack(run: string, config: AudioConfig, data: AudioData): GradientIsolatedStack {
+  const stack = buildAudioStack(config, data);
+  const last = latestCheckpoint(runDir(run));
+  if (last === null) throw new Error(`${run}: no checkpoint to evaluate (train first)`);
+  tidy(() => restoreStack(loadCheckpointSync(last.file).tensors, stack));
+  return stack;
+}
+
+/** Windows a probe trains or tests on: fixed for a seed, so every model is probed on the same audio. */
+export interface ProbeWindows {
+  x: Tensor; // [N, 1, W]
+  speakers: Tensor; // [N] int64
+  phones: Tensor; // [N, W/160] int64 (−1: unlabelled)
+}
+
+/** probeWindows(dataset, perUtterance, seed, W): `perUtterance` random windows of every utterance. */
+export async function probeWindows(
+  dataset: LibriSpeechDataset,
+  perUtterance: number,
+  seed: number,
+  windowSamples: number,
+): Promise<ProbeWindows> {
+  const rng = mulberry32(mixSeed(seed, 0x9b0be));
+  const ids = dataset.ids.flatMap((id) => Array<string>(perUtterance).fill(id));
+  const b = await windowsBatch(dataset, ids, rng, { windowSamples, phones: true });
+  return { x: keep(b.x), speakers: keep(b.speakers), phones: keep(b.phones!) };
+}
+
+/**
+ * Frozen features of the given modules (0-based) for every window, in one pass per batch, without gradient:
+ * [N, T, D] per layer, or [N, 1, D] (the time average) when `timeMean` — what utterance-level probes read, and
+ * small enough to keep for the early layers' thousands of frames.
+ */
+export function extractFeatures(
+  stack: GradientIsolatedStack,
+  windows: Tensor,
+  layers: number[],
+  timeMean: boolean,
+  batchSize = 32,
+): Map<number, Tensor> {
+  const N = windows.shape[0]!;
+  const upTo = Math.max(...layers);
+  const parts = new Map<number, Tensor[]>(layers.map((l) => [l, []]));
+  noGrad(() => {
+    for (let s = 0; s < N; s += batchSize) {
+      tidy(() => {
+        const feats = stack.features(narrow(windows, 0, s, Math.min(batchSize, N - s)), upTo); // each [b, T, D]
+        for (const l of layers) parts.get(l)!.push(keep(timeMean ? mean(feats[l]!, 1, { keepDim: true }) : feats[l]!));
+      });
+    }
+  });
+  const out = new Map<number, Tensor>();
+  for (const [l, ps] of parts) {
+    out.set(l, cat(ps, 0));
+    for (const p of ps) p.dispose();
+  }
+  return out;
+}
+
+/** MFCC features (13 + Δ + ΔΔ per 10 ms frame) of every window: [N, W/160, 39]. */
+export function mfccFeatures(windows: Tensor): Tensor {
+  const [N, , W] = windows.shape as [number, number, number];
+  const data = windows.data() as Float32Array;
+  const frames = Math.floor(W / HOP);
+  const out = new Float32Array(N * frames * 39);
+  for (let i = 0; i < N; i++)
+    out.set(mfcc(data.subarray(i * W, (i + 1) * W)).features.subarray(0, frames * 39), i * frames * 39);
+  return tensor(out, [N, frames, 39]);
+}
+
+export type ProbeTask = 'speaker' | 'phone';
+
+/** probeTask(trainFeatures, testFeatures, ...): train a linear probe on one task and return its test accuracy. */
+export function probeTask(
+  task: ProbeTask,
+  train: { features: Tensor; windows: ProbeWindows },
+  test: { features: Tensor; windows: ProbeWindows },
+  config: AudioConfig,
+  speakers: number,
+): number {
+  const p = config.probe[task];
+  const labels = (w: ProbeWindows): Tensor =>
+    task === 'speaker' ? w.speakers : alignFrames(w.phones, train.features.shape[1]!);
+  const trainSet: FeatureSet = { features: train.features, labels: labels(train.windows) };
+  const testSet: FeatureSet = { features: test.features, labels: labels(test.windows) };
+  manualSeed(config.seed);
+  const probe = trainLinearProbe(trainSet, {
+    classes: task === 'speaker' ? speakers : PHONE_CLASSES,
+    pooling: task === 'speaker' ? 'mean' : 'frame',
+    lr: p.lr,
+    epochs: p.epochs,
+    batchSize: p.batchSize,
+  });
+  const acc = probeAccuracy(probe, testSet);
+  probe.dispose();
+  return acc;
+}
+
+/** Phone labels for features with T frames: the last T label frames of the window, as the reference aligns them. */
+function alignFrames(phones: Tensor, T: number): Tensor {
+  const F = phones.shape[1]!;
+  if (T > F) throw new Error(`phone probe: features have ${T} frames but the window has ${F} label frames`);
+  return narrow(phones, 1, F - T, T);
+}

@@ -1,0 +1,56 @@
+/** Layered configuration: defaults → preset → `--set key=value` flags (dotted paths, JSON values). */
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Parse `a.b.c=value`; the value is JSON when it parses as JSON, else a plain string. */
+export function parseSet(flag: string): { path: string[]; value: Json } {
+  const eq = flag.indexOf('=');
+  if (eq <= 0) throw new Error(`--set ${flag}: expected key=value, e.g. train.steps=200`);
+  const path = flag.slice(0, eq).split('.');
+  if (path.some((p) => p === '')) throw new Error(`--set ${flag}: empty key segment`);
+  const raw = flag.slice(eq + 1);
+  let value: Json;
+  try {
+    value = JSON.parse(raw) as Json;
+  } catch {
+    value = raw;
+  }
+  return { path, value };
+}
+
+/** applySet(config, flag): a copy of config with the dotted key replaced; unknown keys are errors. */
+export function applySet<T extends object>(config: T, flag: string): T {
+  const { path, value } = parseSet(flag);
+  const copy = structuredClone(config) as Record<string, unknown>;
+  let node: Record<string, unknown> = copy;
+  for (let i = 0; i < path.length - 1; i++) {
+    const next = node[path[i]!];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      throw new Error(`--set ${flag}: '${path.slice(0, i + 1).join('.')}' is not a config section`);
+    }
+    node = next as Record<string, unknown>;
+  }
+  const last = path[path.length - 1]!;
+  if (!(last in node))
+    throw new Error(`--set ${flag}: unknown key '${path.join('.')}' (known: ${Object.keys(node).join(', ')})`);
+  node[last] = value;
+  return copy as T;
+}
+
+/** deepMerge(base, patch): patch's leaves replace base's; arrays are replaced whole. */
+export function deepMerge<T>(base: T, patch: DeepPartial<T>): T {
+  if (patch === undefined) return base;
+  if (base === null || typeof base !== 'object' || Array.isArray(base)) return patch as T;
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    out[k] = deepMerge((base as Record<string, unknown>)[k], v as never);
+  }
+  return out as T;
+}
+
+export type DeepPartial<T> = T extends (infer U)[]
+  ? U[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;

@@ -1,0 +1,296 @@
+/**
+ * `gim reproduce audio`: every row of the paper's Tables 3 and 4 that applies, and Figure 4, at one scale.
+ * Each row is a training run (skipped when its final checkpoint exists) followed by linear probes on frozen features;
+ * all models are probed on the same windows. Writes results/audio/{table3.md, table4.md, figure4.png, results.json}.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { barPlot, formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../report/index.js';
+import type { GradientIsolatedStack } from '../gim/index.js';
+import type { Tensor } from '../tensor/index.js';
+import { resolveAudioConfig, type AudioConfig, type AudioScale } from './audio-config.js';
+import {
+  buildAudioStack,
+  ensureCorpus,
+  extractFeatures,
+  loadAudioStack,
+  mfccFeatures,
+  openAudioData,
+  probeTask,
+  probeWindows,
+  trainAudio,
+  type AudioData,
+  type ProbeWindows,
+} from './audio.js';
+import type { DeepPartial } from './overrides.js';
+import { latestCheckpoint, runDir } from './run-dir.js';
+
+/** The paper's numbers (seed slides, Tables 3 and 4): phone and speaker accuracy in %. */
+export const PAPER = {
+  'Random initialization': { phone: 27.6, speaker: 1.9 },
+  'MFCC features': { phone: 39.7, speaker: 17.6 },
+  Supervised: { phone: 77.7, speaker: 98.9 },
+  'Greedy Supervised': { phone: 73.4, speaker: 98.7 },
+  CPC: { phone: 64.9, speaker: 99.6 },
+  'Greedy InfoMax (GIM)': { phone: 62.5, speaker: 99.4 },
+  'GIM without BPTT': { phone: 55.5, speaker: 99.2 },
+  'GIM without g_ar': { phone: 50.8, speaker: 99.1 },
+} as const;
+type Row = keyof typeof PAPER;
+
+/** The training runs behind the rows: name → config patch. */
+function runsFor(): Record<string, DeepPartial<AudioConfig>> {
+  return {
+    gim: { model: { modelSplits: 6 } },
+    cpc: { model: { modelSplits: 1 } },
+    'gim-no-bptt': { model: { modelSplits: 6, noBPTT: true } },
+    'supervised-speaker': { model: { modelSplits: 1 }, train: { objective: 'speaker' } },
+    'supervised-phone': { model: { modelSplits: 1 }, train: { objective: 'phone' } },
+    'greedy-supervised-speaker': { model: { modelSplits: 6 }, train: { objective: 'speaker' } },
+    'greedy-supervised-phone': { model: { modelSplits: 6 }, train: { objective: 'phone' } },
+  };
+}
+
+export interface ReproduceAudioArgs {
+  scale: AudioScale;
+  /** Folder for the runs (default runs/reproduce-audio-<scale>) and for results (default results/audio). */
+  runsRoot?: string;
+  resultsDir?: string;
+  /** Patch applied to every run's config (e.g. a different data.root). */
+  patch?: DeepPartial<AudioConfig>;
+  log?: (m: string) => void;
+}
+
+export interface AudioResults {
+  scale: AudioScale;
+  rows: Record<string, { phone: number | null; speaker: number | null }>;
+  perLayerSpeaker: { gim: number[]; cpc: number[] };
+  seconds: { total: number; runs: Record<string, number> };
+  config: AudioConfig;
+  data: { trainUtterances: number; testUtterances: number; speakers: number; minutes: number };
+}
+
+export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResults> {
+  const log = a.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const started = performance.now();
+  const base = resolveAudioConfig(a.scale, a.patch ?? {});
+  const runsRoot = a.runsRoot ?? path.join('runs', `reproduce-audio-${a.scale}`);
+  const resultsDir = a.resultsDir ?? path.join('results', 'audio');
+  await ensureCorpus(base, log);
+  const data = await openAudioData(base);
+  const stats = data.train.stats();
+  log(
+    `corpus ${base.data.root}: ${data.train.size} train / ${data.test.size} test utterances, ${data.train.speakers.length} speakers, ${stats.minutes.toFixed(1)} min (train)`,
+  );
+
+  // --- train every run (a finished run is reused)
+  const configs: Record<string, AudioConfig> = {};
+  const runSeconds: Record<string, number> = {};
+  for (const [name, patch] of Object.entries(runsFor())) {
+    const config = resolveAudioConfig(a.scale, mergePatches(a.patch ?? {}, patch, { name: `${base.name}-${name}` }));
+    configs[name] = config;
+    const dir = path.join(runsRoot, name);
+    const done = latestCheckpoint(runDir(dir))?.step === config.train.steps;
+    if (done) {
+      log(`[${name}] finished run found in ${dir}`);
+      continue;
+    }
+    log(
+      `[${name}] training ${config.train.steps} steps (${config.model.modelSplits} module(s), objective ${config.train.objective})`,
+    );
+    const r = await trainAudio(config, data, { run: dir, resume: true });
+    runSeconds[name] = r.seconds;
+    r.stack.dispose();
+    if (r.outcome !== 'finished') throw new Error(`[${name}] training ended: ${r.outcome}`);
+    log(`[${name}] done in ${r.seconds.toFixed(0)} s`);
+  }
+
+  // --- probe windows: the same for every model
+  const trainW = await probeWindows(
+    data.train,
+    base.probe.trainWindowsPerUtterance,
+    base.seed,
+    base.data.windowSamples,
+  );
+  const testW = await probeWindows(data.test, 1, base.seed + 1, base.data.windowSamples);
+  const speakers = data.train.speakers.length;
+  const rows: AudioResults['rows'] = {};
+  const probeBoth = (row: string, trainF: Tensor, testF: Tensor, speakerTrainF: Tensor, speakerTestF: Tensor): void => {
+    const speaker = probeTask(
+      'speaker',
+      { features: speakerTrainF, windows: trainW },
+      { features: speakerTestF, windows: testW },
+      base,
+      speakers,
+    );
+    const phone = probeTask(
+      'phone',
+      { features: trainF, windows: trainW },
+      { features: testF, windows: testW },
+      base,
+      speakers,
+    );
+    rows[row] = { phone, speaker };
+    log(`  ${row}: phone ${formatPercent(phone)}, speaker ${formatPercent(speaker)}`);
+  };
+  const probeStack = (
+    stack: GradientIsolatedStack,
+    layer: number,
+  ): { phone: [Tensor, Tensor]; speaker: [Tensor, Tensor] } => ({
+    phone: [
+      extractFeatures(stack, trainW.x, [layer], false).get(layer)!,
+      extractFeatures(stack, testW.x, [layer], false).get(layer)!,
+    ],
+    speaker: [
+      extractFeatures(stack, trainW.x, [layer], true).get(layer)!,
+      extractFeatures(stack, testW.x, [layer], true).get(layer)!,
+    ],
+  });
+  const evalRow = (row: Row, stack: GradientIsolatedStack, layer: number): void => {
+    const f = probeStack(stack, layer);
+    probeBoth(row, f.phone[0], f.phone[1], f.speaker[0], f.speaker[1]);
+    for (const t of [...f.phone, ...f.speaker]) t.dispose();
+  };
+  const load = (name: string): GradientIsolatedStack => loadAudioStack(path.join(runsRoot, name), configs[name]!, data);
+  const last = (s: GradientIsolatedStack): number => s.length - 1;
+
+  log('probing');
+  const random = buildAudioStack(configs.gim!, data); // untrained GIM architecture = CPC's encoder at random init
+  evalRow('Random initialization', random, last(random));
+  random.dispose();
+  {
+    const [tr, te] = [mfccFeatures(trainW.x), mfccFeatures(testW.x)];
+    probeBoth('MFCC features', tr, te, tr, te);
+    tr.dispose();
+    te.dispose();
+  }
+  rows.Supervised = {
+    phone: supervisedProbe('phone', load('supervised-phone')),
+    speaker: supervisedProbe('speaker', load('supervised-speaker')),
+  };
+  rows['Greedy Supervised'] = {
+    phone: supervisedProbe('phone', load('greedy-supervised-phone')),
+    speaker: supervisedProbe('speaker', load('greedy-supervised-speaker')),
+  };
+  for (const r of ['Supervised', 'Greedy Supervised'] as const)
+    log(`  ${r}: phone ${formatPercent(rows[r]!.phone)}, speaker ${formatPercent(rows[r]!.speaker)}`);
+  const cpc = load('cpc');
+  evalRow('CPC', cpc, 0);
+  const gim = load('gim');
+  evalRow('Greedy InfoMax (GIM)', gim, last(gim));
+  const noBptt = load('gim-no-bptt');
+  evalRow('GIM without BPTT', noBptt, last(noBptt));
+  evalRow('GIM without g_ar', gim, last(gim) - 1); // probes read the conv-5 output
+
+  // --- Figure 4: speaker accuracy of every GIM module's output
+  const layers = gim.modules.map((_, i) => i);
+  const [trL, teL] = [extractFeatures(gim, trainW.x, layers, true), extractFeatures(gim, testW.x, layers, true)];
+  const perLayer = layers.map((l) =>
+    probeTask(
+      'speaker',
+      { features: trL.get(l)!, windows: trainW },
+      { features: teL.get(l)!, windows: testW },
+      base,
+      speakers,
+    ),
+  );
+  for (const t of [...trL.values(), ...teL.values()]) t.dispose();
+  for (const s of [cpc, gim, noBptt]) s.dispose();
+
+  const results: AudioResults = {
+    scale: a.scale,
+    rows,
+    perLayerSpeaker: { gim: perLayer, cpc: [rows.CPC!.speaker!] },
+    seconds: { total: (performance.now() - started) / 1000, runs: runSeconds },
+    config: base,
+    data: { trainUtterances: data.train.size, testUtterances: data.test.size, speakers, minutes: stats.minutes },
+  };
+  await writeAudioResults(resultsDir, results);
+  return results;
+
+  /** Supervised rows: a linear probe on the last features of a model trained with labels (its own head is the same map). */
+  function supervisedProbe(task: 'phone' | 'speaker', stack: GradientIsolatedStack): number {
+    const layer = last(stack);
+    const [tr, te] = [
+      extractFeatures(stack, trainW.x, [layer], task === 'speaker').get(layer)!,
+      extractFeatures(stack, testW.x, [layer], task === 'speaker').get(layer)!,
+    ];
+    const acc = probeTask(task, { features: tr, windows: trainW }, { features: te, windows: testW }, base, speakers);
+    for (const t of [tr, te]) t.dispose();
+    stack.dispose();
+    return acc;
+  }
+}
+
+function mergePatches<T>(...patches: DeepPartial<T>[]): DeepPartial<T> {
+  const out: Record<string, unknown> = {};
+  for (const p of patches) {
+    for (const [k, v] of Object.entries(p as Record<string, unknown>)) {
+      const prev = out[k];
+      out[k] =
+        prev && typeof prev === 'object' && !Array.isArray(prev) && v && typeof v === 'object' && !Array.isArray(v)
+          ? { ...prev, ...v }
+          : v;
+    }
+  }
+  return out as DeepPartial<T>;
+}
+
+const pct = (v: number | null | undefined): string => formatPercent(v ?? null);
+
+/** Tables 3 and 4 (ours beside the paper's), Figure 4 and the raw JSON. */
+export async function writeAudioResults(dir: string, r: AudioResults): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  const header = (title: string): string =>
+    `# ${title}\n\nScale \`${r.scale}\`: ${r.data.speakers} speakers, ${r.data.trainUtterances} train / ${r.data.testUtterances} test utterances ` +
+    `(${r.data.minutes.toFixed(1)} min of training audio; data root \`${r.config.data.root}\`). Linear-probe test accuracy; ` +
+    `the paper's numbers are LibriSpeech train-clean-100 at full scale and are not comparable in absolute terms.\n\n`;
+  const row = (name: Row) => [
+    name,
+    pct(r.rows[name]?.phone),
+    String(PAPER[name].phone),
+    pct(r.rows[name]?.speaker),
+    String(PAPER[name].speaker),
+  ];
+  const cols = ['Method', 'Phone (ours)', 'Phone (paper)', 'Speaker (ours)', 'Speaker (paper)'];
+  const align = ['left', 'right', 'right', 'right', 'right'] as const;
+  const t3: Row[] = [
+    'Random initialization',
+    'MFCC features',
+    'Supervised',
+    'Greedy Supervised',
+    'CPC',
+    'Greedy InfoMax (GIM)',
+  ];
+  const t4: Row[] = ['Greedy InfoMax (GIM)', 'GIM without BPTT', 'GIM without g_ar'];
+  writeFileAtomic(
+    path.join(dir, 'table3.md'),
+    header('Table 3: phone and speaker classification') +
+      markdownTable(cols, t3.map(row), { align }) +
+      `\n\nWall time: ${(r.seconds.total / 60).toFixed(1)} min.\n`,
+  );
+  writeFileAtomic(
+    path.join(dir, 'table4.md'),
+    header('Table 4: ablations of the autoregressor') + markdownTable(cols, t4.map(row), { align }) + '\n',
+  );
+  writeFileAtomic(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
+  const names = r.perLayerSpeaker.gim.map((_, i) => (i < r.perLayerSpeaker.gim.length - 1 ? `conv${i + 1}` : 'gru'));
+  const fig = await barPlot({
+    title: 'Figure 4: speaker classification error per module (GIM)',
+    xLabel: 'module output',
+    yLabel: 'test error (%)',
+    logY: true,
+    bars: [
+      ...r.perLayerSpeaker.gim.map((acc, i) => ({
+        group: names[i]!,
+        name: 'GIM',
+        value: Math.max(0.1, 100 * (1 - acc)),
+      })),
+      { group: 'gru', name: 'CPC', value: Math.max(0.1, 100 * (1 - r.perLayerSpeaker.cpc[0]!)) },
+    ],
+    labelFormat: '.1f',
+  });
+  saveFigure(path.join(dir, 'figure4'), fig);
+}
+
+export type { AudioData, ProbeWindows };

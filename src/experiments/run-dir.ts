@@ -1,0 +1,58 @@
+/** A run's directory: runs/<name>/{config.json, metrics.jsonl, checkpoints/step-XXXXXXX.safetensors, results}. */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface RunDir {
+  root: string;
+  config: string;
+  metrics: string;
+  checkpoints: string;
+}
+
+/** runDir(base, name): the paths of a run (nothing is created). */
+export function runDir(root: string): RunDir {
+  return {
+    root,
+    config: path.join(root, 'config.json'),
+    metrics: path.join(root, 'metrics.jsonl'),
+    checkpoints: path.join(root, 'checkpoints'),
+  };
+}
+
+/** writeJsonAtomic(file, value): write to a temporary file in the same folder, then rename over `file`. */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+const STEP_FILE = /^step-(\d+)\.safetensors$/;
+
+/** checkpointPath(run, step): checkpoints/step-0000200.safetensors. */
+export function checkpointPath(run: RunDir, step: number): string {
+  return path.join(run.checkpoints, `step-${String(step).padStart(7, '0')}.safetensors`);
+}
+
+/** The run's checkpoints, oldest first. */
+export function listCheckpoints(run: RunDir): { step: number; file: string }[] {
+  if (!fs.existsSync(run.checkpoints)) return [];
+  return fs
+    .readdirSync(run.checkpoints)
+    .flatMap((f) => {
+      const m = STEP_FILE.exec(f);
+      return m === null ? [] : [{ step: Number(m[1]), file: path.join(run.checkpoints, f) }];
+    })
+    .sort((a, b) => a.step - b.step);
+}
+
+/** latestCheckpoint(run): the newest checkpoint file, or null. */
+export function latestCheckpoint(run: RunDir): { step: number; file: string } | null {
+  return listCheckpoints(run).at(-1) ?? null;
+}
+
+/** pruneCheckpoints(run, keep): delete all but the newest `keep` checkpoints. */
+export function pruneCheckpoints(run: RunDir, keep: number): void {
+  const all = listCheckpoints(run);
+  for (const c of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(c.file, { force: true });
+}

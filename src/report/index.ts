@@ -1,0 +1,4 @@
+export * from './metrics.js';
+export * from './table.js';
+export * from './plot.js';
+export * from './grid.js';
