@@ -31,7 +31,12 @@ export interface AudioBatchArgs {
 }
 
 /** batchAt(dataset, seed, step): B utterances drawn uniformly, each cut to a random window (start a multiple of 160). */
-export async function batchAt(dataset: LibriSpeechDataset, seed: number, step: number, a: AudioBatchArgs): Promise<AudioBatch> {
+export async function batchAt(
+  dataset: LibriSpeechDataset,
+  seed: number,
+  step: number,
+  a: AudioBatchArgs,
+): Promise<AudioBatch> {
   const rng = mulberry32(mixSeed(seed, step));
   const ids = Array.from({ length: a.batchSize }, () => dataset.ids[randomInt(rng, dataset.size)]!);
   return windowsBatch(dataset, ids, rng, a);
@@ -57,7 +62,8 @@ export async function windowsBatch(
     speakers.push(w.speaker);
     if (phones !== null) {
       const labels = (await dataset.loadUtterance(id)).phones;
-      if (labels === undefined) throw new Error(`audio batches: ${id} has no phone labels (open the dataset with requirePhones)`);
+      if (labels === undefined)
+        throw new Error(`audio batches: ${id} has no phone labels (open the dataset with requirePhones)`);
       const first = w.start / HOP; // label frame of the window's first encoder frame
       for (let f = 0; f < frames && first + f < labels.length; f++) phones[b * frames + f] = BigInt(labels[first + f]!);
     }

@@ -183,9 +183,9 @@ export class AudioModule extends GimModule {
     return { next: z, loss, accuracy };
   }
 
-  /** features(x) → [B, T, D]: c for modules with the GRU, else z in time-major layout. */
-  override features(x: Tensor): Tensor {
-    return this.context(this.encode(x));
+  /** featuresOf(z) → [B, T, D]: c for modules with the GRU, else z in time-major layout. */
+  override featuresOf(z: Tensor): Tensor {
+    return this.context(z);
   }
 }
 

@@ -27,6 +27,8 @@ export class InfoNCEHead extends Module {
 
   /** loss(z, c): sequence form z [S, T, C], c [S, T, D]; grid form z [B, C, H, W], c [B, D, H, W]. */
   loss(z: Tensor, c: Tensor): InfoNCEResult {
-    return this.args.form === 'grid' ? infoNCEGrid(z, c, this.predictor, this.args) : infoNCE(z, c, this.predictor, this.args);
+    return this.args.form === 'grid'
+      ? infoNCEGrid(z, c, this.predictor, this.args)
+      : infoNCE(z, c, this.predictor, this.args);
   }
 }

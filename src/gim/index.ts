@@ -3,7 +3,13 @@ export { infoNCE, infoNCEGrid, type InfoNCEArgs, type InfoNCEResult } from './in
 export { sampleNegatives, type NegativeIndices, type SampleNegativesArgs } from './negatives.js';
 export { InfoNCEHead, type InfoNCEHeadArgs, type InfoNCEForm } from './head.js';
 export { GimModule, type ModuleStep } from './module.js';
-export { GradientIsolatedStack, NonFiniteLossError, type TrainingMode, type TrainStepArgs, type StepMetrics } from './stack.js';
+export {
+  GradientIsolatedStack,
+  NonFiniteLossError,
+  type TrainingMode,
+  type TrainStepArgs,
+  type StepMetrics,
+} from './stack.js';
 export { stackState, restoreStack } from './state.js';
 export {
   LinearProbe,

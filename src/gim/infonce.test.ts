@@ -70,7 +70,11 @@ describe('infoNCE (sequence form)', () => {
 
     loss.backward();
     const eps = 1e-6;
-    for (const [name, x] of [['z', z], ['c', c], ['W', W]] as const) {
+    for (const [name, x] of [
+      ['z', z],
+      ['c', c],
+      ['W', W],
+    ] as const) {
       const analytic = f64(x.grad!);
       const base = f64(x);
       for (let i = 0; i < base.length; i++) {

@@ -64,7 +64,13 @@ interface Predictions {
  * Sequence form. z: [S, T, C] targets (encodings), c: [S, T, D] contexts, predictor: [K·C, D] (the K maps W_k
  * stacked). Negatives are drawn from all S·T positions of z.
  */
-export function infoNCE(z: Tensor, c: Tensor, predictor: Tensor, args: InfoNCEArgs, negatives?: NegativeIndices): InfoNCEResult {
+export function infoNCE(
+  z: Tensor,
+  c: Tensor,
+  predictor: Tensor,
+  args: InfoNCEArgs,
+  negatives?: NegativeIndices,
+): InfoNCEResult {
   const [S, T, C] = z.shape as [number, number, number];
   const K = args.predictionSteps;
   const skip = args.skip ?? 0;
@@ -72,7 +78,9 @@ export function infoNCE(z: Tensor, c: Tensor, predictor: Tensor, args: InfoNCEAr
     throw new Error(`infoNCE: z is [${z.shape.join(', ')}] but c is [${c.shape.join(', ')}]; they must share [S, T]`);
   }
   if (predictor.shape[0] !== K * C || predictor.shape[1] !== c.shape[2]) {
-    throw new Error(`infoNCE: predictor must be [K·C, D] = [${K * C}, ${c.shape[2]}], got [${predictor.shape.join(', ')}]`);
+    throw new Error(
+      `infoNCE: predictor must be [K·C, D] = [${K * C}, ${c.shape[2]}], got [${predictor.shape.join(', ')}]`,
+    );
   }
   if (T <= K + skip) throw new Error(`infoNCE: sequence length ${T} must exceed predictionSteps + skip = ${K + skip}`);
   let accuracy = 0;
@@ -83,7 +91,8 @@ export function infoNCE(z: Tensor, c: Tensor, predictor: Tensor, args: InfoNCEAr
     const p = predict(z, c, predictor, { K, skip, start, L, C });
     const Q = p.preds.shape[0]!;
     const N = args.negativeSamples;
-    const neg = negatives ?? sampleNegatives({ population: S * T, positives: Q, count: N, groupSize: args.poolGroupSize ?? 8 });
+    const neg =
+      negatives ?? sampleNegatives({ population: S * T, positives: Q, count: N, groupSize: args.poolGroupSize ?? 8 });
     const zFlat = reshape(z, [S * T, C]); // [S·T, C]
     const pool = indexSelect(zFlat, 0, neg.pool); // [M, C]
     const poolScores = matmul(p.preds, transpose(pool, 0, 1)); // [Q, M]
@@ -101,7 +110,13 @@ export function infoNCE(z: Tensor, c: Tensor, predictor: Tensor, args: InfoNCEAr
  * Grid form. z: [B, C, H, W] targets, c: [B, D, H, W] contexts (c = z without a context network); each position
  * predicts the one k + skip rows below it; negatives from all B·H·W entries.
  */
-export function infoNCEGrid(z: Tensor, c: Tensor, predictor: Tensor, args: InfoNCEArgs, negatives?: NegativeIndices): InfoNCEResult {
+export function infoNCEGrid(
+  z: Tensor,
+  c: Tensor,
+  predictor: Tensor,
+  args: InfoNCEArgs,
+  negatives?: NegativeIndices,
+): InfoNCEResult {
   const [B, C, H, W] = z.shape as [number, number, number, number];
   const D = c.shape[1]!;
   let zs!: Tensor;

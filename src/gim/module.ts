@@ -24,11 +24,13 @@ export abstract class GimModule extends Module {
    * supervised baselines (end to end or greedy) read their labels from it.
    */
   abstract step(x: Tensor, targets?: Tensor): ModuleStep;
-  /**
-   * features(x) → what linear probes read from this module (default: its encoding). Modules with a context network
-   * return c here.
-   */
+  /** featuresOf(z) → what linear probes read, given this module's encoding z = encode(x) (default: z itself). */
+  featuresOf(z: Tensor): Tensor {
+    return z;
+  }
+
+  /** features(x) = featuresOf(encode(x)). */
   features(x: Tensor): Tensor {
-    return this.encode(x);
+    return this.featuresOf(this.encode(x));
   }
 }

@@ -3,7 +3,13 @@ import { add, manualSeed, mul, randn, tensor, type Tensor } from '../tensor/inde
 import { probeAccuracy, trainLinearProbe } from './probe.js';
 
 /** Features whose class is linearly decodable: a class-specific mean plus noise. */
-function separable(n: number, T: number, D: number, classes: number, perFrame: boolean): { features: Tensor; labels: Tensor } {
+function separable(
+  n: number,
+  T: number,
+  D: number,
+  classes: number,
+  perFrame: boolean,
+): { features: Tensor; labels: Tensor } {
   const labels: number[] = [];
   const means = new Float32Array(n * T * D);
   for (let i = 0; i < n; i++) {
@@ -34,13 +40,29 @@ describe('linear probes', () => {
     expect(probeAccuracy(probe, test)).toBeGreaterThan(0.95);
     // Relabel every frame as unlabelled except frames of class 0, whose label we corrupt to 1: accuracy drops to ~0.
     const y = test.labels.toArray().map((v) => (v === 0 ? 1 : -1));
-    expect(probeAccuracy(probe, { features: test.features, labels: tensor(y, [30, 10], { dtype: 'int64' }) })).toBeLessThan(0.1);
+    expect(
+      probeAccuracy(probe, { features: test.features, labels: tensor(y, [30, 10], { dtype: 'int64' }) }),
+    ).toBeLessThan(0.1);
   });
 
   it('is at chance on random labels', () => {
     manualSeed(2);
-    const train = { features: randn([200, 4, 8]), labels: tensor(Array.from({ length: 200 }, (_, i) => (i * 7) % 4), [200], { dtype: 'int64' }) };
-    const test = { features: randn([400, 4, 8]), labels: tensor(Array.from({ length: 400 }, (_, i) => (i * 3) % 4), [400], { dtype: 'int64' }) };
+    const train = {
+      features: randn([200, 4, 8]),
+      labels: tensor(
+        Array.from({ length: 200 }, (_, i) => (i * 7) % 4),
+        [200],
+        { dtype: 'int64' },
+      ),
+    };
+    const test = {
+      features: randn([400, 4, 8]),
+      labels: tensor(
+        Array.from({ length: 400 }, (_, i) => (i * 3) % 4),
+        [400],
+        { dtype: 'int64' },
+      ),
+    };
     const probe = trainLinearProbe(train, { classes: 4, pooling: 'mean', lr: 1e-2, epochs: 5, batchSize: 32 });
     expect(probeAccuracy(probe, test)).toBeLessThan(0.4);
   });

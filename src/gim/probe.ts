@@ -59,7 +59,11 @@ export class LinearProbe extends Module {
 const flatLabels = (labels: Tensor): Tensor => reshape(labels, [-1]); // [n] | [n·T]
 
 /** trainLinearProbe(train): Adam on cross-entropy over shuffled mini-batches for `epochs` passes. */
-export function trainLinearProbe(train: FeatureSet, args: LinearProbeArgs, onEpoch?: (epoch: number, loss: number) => void): LinearProbe {
+export function trainLinearProbe(
+  train: FeatureSet,
+  args: LinearProbeArgs,
+  onEpoch?: (epoch: number, loss: number) => void,
+): LinearProbe {
   const N = train.features.shape[0]!;
   const probe = new LinearProbe(train.features.shape[2]!, args);
   const opt = new Adam(probe, { lr: args.lr });

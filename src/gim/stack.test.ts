@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { Conv1d } from '../nn/index.js';
-import { abs, clone, liveTensors, manualSeed, randn, relu, sub, sum, tensor, tidy, transpose, type Tensor } from '../tensor/index.js';
+import {
+  abs,
+  clone,
+  liveTensors,
+  manualSeed,
+  randn,
+  relu,
+  sub,
+  sum,
+  tensor,
+  tidy,
+  transpose,
+  type Tensor,
+} from '../tensor/index.js';
 import { InfoNCEHead } from './head.js';
 import { GimModule, type ModuleStep } from './module.js';
 import { GradientIsolatedStack } from './stack.js';
@@ -14,7 +27,13 @@ class ConvModule extends GimModule {
     this.conv = this.registerModule('conv', new Conv1d(inC, outC, 3, { padding: 1 }));
     this.head = this.registerModule(
       'head',
-      new InfoNCEHead({ encodingSize: outC, contextSize: outC, predictionSteps: 3, negativeSamples: 5, form: 'sequence' }),
+      new InfoNCEHead({
+        encodingSize: outC,
+        contextSize: outC,
+        predictionSteps: 3,
+        negativeSamples: 5,
+        form: 'sequence',
+      }),
     );
   }
   encode(x: Tensor): Tensor {
@@ -36,20 +55,25 @@ function signal(B: number, T: number): Tensor {
   const data = new Float32Array(B * 2 * T);
   for (let b = 0; b < B; b++)
     for (let ch = 0; ch < 2; ch++)
-      for (let t = 0; t < T; t++) data[(b * 2 + ch) * T + t] = Math.sin((t + 7 * b) / (3 + ch + b)) + 0.05 * Math.cos(5 * t);
+      for (let t = 0; t < T; t++)
+        data[(b * 2 + ch) * T + t] = Math.sin((t + 7 * b) / (3 + ch + b)) + 0.05 * Math.cos(5 * t);
   return tensor(data, [B, 2, T]);
 }
 
 describe('GradientIsolatedStack', () => {
   it('iterative step on module m changes only module m; earlier modules get no gradient', () => {
     manualSeed(0);
-    const stack = new GradientIsolatedStack([new ConvModule(2, 8), new ConvModule(8, 8), new ConvModule(8, 8)], { lr: 1e-2 });
+    const stack = new GradientIsolatedStack([new ConvModule(2, 8), new ConvModule(8, 8), new ConvModule(8, 8)], {
+      lr: 1e-2,
+    });
     const x = randn([2, 2, 20]);
     for (const m of [0, 1, 2]) {
       const before = snapshot(stack.modules);
       stack.trainStep(x, { mode: 'iterative', trainModule: m });
       const after = snapshot(stack.modules);
-      stack.modules.forEach((_, i) => expect(changed(before[i]!, after[i]!), `module ${i} after training ${m}`).toBe(i === m));
+      stack.modules.forEach((_, i) =>
+        expect(changed(before[i]!, after[i]!), `module ${i} after training ${m}`).toBe(i === m),
+      );
       for (const mod of stack.modules) for (const p of mod.parameters()) expect(p.grad).toBeNull();
     }
   });
@@ -88,7 +112,7 @@ describe('GradientIsolatedStack', () => {
     }
   });
 
-  it('features() returns each module\'s representation without gradient', () => {
+  it("features() returns each module's representation without gradient", () => {
     manualSeed(3);
     const stack = new GradientIsolatedStack([new ConvModule(2, 4), new ConvModule(4, 6)]);
     const feats = stack.features(randn([3, 2, 10]));

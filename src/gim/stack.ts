@@ -46,7 +46,9 @@ export class GradientIsolatedStack {
     let input = x;
     for (let m = 0; m <= last; m++) {
       const train = args.mode === 'simultaneous' || m === last;
-      const next = train ? this.#trainModule(m, input, metrics, args.targets) : tidy(() => noGrad(() => this.modules[m]!.encode(input)));
+      const next = train
+        ? this.#trainModule(m, input, metrics, args.targets)
+        : tidy(() => noGrad(() => this.modules[m]!.encode(input)));
       if (input !== x) input.dispose();
       input = next;
       if (train) args.onModule?.(metrics[metrics.length - 1]!);
@@ -74,26 +76,26 @@ export class GradientIsolatedStack {
 
   #checkModule(m: number | undefined): number {
     if (m === undefined || !Number.isInteger(m) || m < 0 || m >= this.modules.length) {
-      throw new RangeError(`iterative mode: trainModule must be an integer in [0, ${this.modules.length - 1}], got ${m}`);
+      throw new RangeError(
+        `iterative mode: trainModule must be an integer in [0, ${this.modules.length - 1}], got ${m}`,
+      );
     }
     return m;
   }
 
-  /** encodeAll(x): every module's probe features, without gradient. Returns M tensors (caller disposes). */
+  /** features(x, upTo): the probe features of modules 0..upTo, each module's encoder run once, without gradient. */
   features(x: Tensor, upTo = this.modules.length - 1): Tensor[] {
     return noGrad(() => {
       const out: Tensor[] = [];
       let input = x;
       for (let m = 0; m <= upTo; m++) {
         const module = this.modules[m]!;
-        out.push(module.features(input));
-        if (m < upTo) {
-          const next = tidy(() => module.encode(input));
-          if (input !== x) input.dispose();
-          input = next;
-        }
+        const z = tidy(() => module.encode(input));
+        out.push(tidy(() => module.featuresOf(z))); // may be z itself
+        if (input !== x && !out.includes(input)) input.dispose();
+        input = z;
       }
-      if (input !== x) input.dispose();
+      if (input !== x && !out.includes(input)) input.dispose();
       return out;
     });
   }

@@ -20,7 +20,8 @@ export function restoreStack(state: ReadonlyMap<string, Tensor>, stack: Gradient
     if (match === null) continue;
     const m = Number(match[1]);
     const into = perModule[m];
-    if (into === undefined) throw new Error(`restoreStack: checkpoint has module ${m}, the stack has ${stack.length} modules`);
+    if (into === undefined)
+      throw new Error(`restoreStack: checkpoint has module ${m}, the stack has ${stack.length} modules`);
     into.set(match[2]!, t);
   }
   perModule.forEach((s, m) => {

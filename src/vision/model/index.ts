@@ -1,0 +1,21 @@
+/** The vision model: patch grids, the no-BN pre-activation ResNet, GIM/CPC modules, PixelCNN, supervised heads. */
+export { patchGridSize, toPatchGrid, toPatchGridView, fromPatchVectors } from './patches.js';
+export {
+  paperVisionEncoder,
+  PreActBottleneck,
+  EncoderPart,
+  stageChannels,
+  stageOutputSize,
+  checkConfig,
+  type VisionEncoderConfig,
+} from './resnet.js';
+export { PatchGridModule, moduleStages } from './grid-module.js';
+export { VisionModule, buildVisionModules, type VisionModuleArgs } from './modules.js';
+export { PixelCNN, PixelCNNGatedLayer, MaskedConv3x3 } from './pixelcnn.js';
+export {
+  ClassifierHead,
+  SupervisedModule,
+  buildSupervisedVisionModules,
+  setSupervisedTargets,
+  classificationAccuracy,
+} from './supervised.js';
