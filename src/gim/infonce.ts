@@ -11,7 +11,9 @@ import {
   cat,
   crossEntropy,
   gather,
-  indexSelect,
+  floorDivide,
+  index,
+  remainder,
   linear,
   matmul,
   mul,
@@ -93,8 +95,8 @@ export function infoNCE(
     const N = args.negativeSamples;
     const neg =
       negatives ?? sampleNegatives({ population: S * T, positives: Q, count: N, groupSize: args.poolGroupSize ?? 8 });
-    const zFlat = reshape(z, [S * T, C]); // [S·T, C]
-    const pool = indexSelect(zFlat, 0, neg.pool); // [M, C]
+    // Pool rows straight from z by (sequence, time): no flattened copy of the whole sequence.
+    const pool = index(z, [floorDivide(neg.pool, T), remainder(neg.pool, T)]); // [M, C]
     const poolScores = matmul(p.preds, transpose(pool, 0, 1)); // [Q, M]
     const negScores = gather(poolScores, 1, neg.pick); // [Q, N]
     const logits = cat([unsqueeze(p.positives, 1), negScores], 1); // [Q, 1+N]

@@ -183,3 +183,17 @@ describe('comparisons', () => {
     });
   });
 });
+
+describe('floorDivide and remainder', () => {
+  it('follow Python semantics on integers', () =>
+    tidy(() => {
+      const a = tensor([7, -7, 9, 0], [4], { dtype: 'int64' });
+      const q = E.floorDivide(a, 4);
+      const r = E.remainder(a, 4);
+      expect(q.dtype).toBe('int64');
+      expect(q.toArray()).toEqual([1, -2, 2, 0]);
+      expect(r.toArray()).toEqual([3, 1, 1, 0]);
+      const b = tensor([2, 3, 4, 5], [4], { dtype: 'int64' });
+      expect(E.floorDivide(a, b).toArray()).toEqual([3, -3, 2, 0]);
+    }));
+});
