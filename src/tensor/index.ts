@@ -16,3 +16,4 @@ export * from './ops/softmax.js';
 export * from './ops/shape.js';
 export { adamStep, type AdamHyper } from './optim.js';
 export * from './checkpoint.js';
+export { countFlops, FlopCounter, type FlopKind } from './flops.js';
