@@ -1,0 +1,222 @@
+/** One configuration of bench:train, measured inside its own process. */
+import { buildAudioModules, paperAudioEncoder, type AudioModule } from '../../src/audio/model.js';
+import type { InfoNCEHead } from '../../src/gim/index.js';
+import { Adam } from '../../src/nn/index.js';
+import {
+  countFlops,
+  keep,
+  linear,
+  manualSeed,
+  randn,
+  setNumThreads,
+  sum,
+  tidy,
+  transpose,
+  type Tensor,
+} from '../../src/tensor/index.js';
+import { buildVisionModules, paperVisionEncoder, type VisionModule } from '../../src/vision/model/index.js';
+import { peakRssBytes, resetPeakRss, rssBytes } from './proc-memory.js';
+
+export interface ModuleResult {
+  name: string;
+  encoderForward: number; // seconds
+  lossForward: number;
+  backward: number;
+  /** The loss alone, forward + backward, on detached inputs. */
+  lossAlone: number;
+  encoderFlops: number; // forward
+  lossFlops: number; // forward, as executed
+  /** Forward FLOPs no implementation can avoid: W_k c for all k, and 1 + N scores per positive. */
+  lossFloorFlops: number;
+}
+
+export interface ConfigResult {
+  name: string;
+  modules: ModuleResult[];
+  stepSeconds: number;
+  peakActivationBytes: number;
+  peakResetWorked: boolean;
+  matmulRate: number; // FLOP/s, fwd+bwd of the audio prediction matmul
+}
+
+/** A module split the way the bench times it: encoder (incl. context network), loss, and their inputs. */
+interface Split {
+  name: string;
+  params: Adam;
+  encode(x: Tensor): { next: Tensor; z: Tensor; c: Tensor };
+  head: InfoNCEHead;
+  /** positives Q and predicting positions P, for the floor */
+  counts(z: Tensor): { Q: number; P: number };
+}
+
+const B = 8;
+
+function audioSplits(modelSplits: number): Split[] {
+  manualSeed(0);
+  const modules = buildAudioModules({ ...paperAudioEncoder, modelSplits });
+  return modules.map((m: AudioModule, i) => ({
+    name: modelSplits === 1 ? 'cpc' : i < 5 ? `conv${i + 1}` : 'gru',
+    params: new Adam(m, { lr: 2e-4 }),
+    encode: (x) => {
+      const z = m.encode(x); // [B, C, T]
+      return { next: z, z: transpose(z, 1, 2), c: m.context(z) }; // z: [B, T, C], c: [B, T, D]
+    },
+    head: m.head!,
+    counts: (z) => {
+      const L = Math.min(z.shape[1]!, m.head!.args.window ?? Infinity);
+      const K = m.head!.args.predictionSteps;
+      return { Q: B * (K * L - (K * (K + 1)) / 2), P: B * L };
+    },
+  }));
+}
+
+function visionSplits(modelSplits: number): Split[] {
+  manualSeed(0);
+  const modules = buildVisionModules({ ...paperVisionEncoder, modelSplits });
+  return modules.map((m: VisionModule, i) => ({
+    name: modelSplits === 1 ? 'cpc' : `module${i + 1}`,
+    params: new Adam(m, { lr: 2e-4 }),
+    encode: (x) => {
+      const z = m.encode(x); // [B, gh, gw, C, h, w]
+      const pooled = m.pool(z); // [B, C, 7, 7]
+      return { next: z, z: pooled, c: m.context(pooled) };
+    },
+    head: m.head,
+    counts: (z) => {
+      const [, , H, W] = z.shape as [number, number, number, number];
+      const K = m.head.args.predictionSteps;
+      const skip = m.head.args.skip ?? 0;
+      let rows = 0;
+      for (let k = 1; k <= K; k++) rows += Math.max(0, H - k - skip);
+      return { Q: B * W * rows, P: B * W * H };
+    },
+  }));
+}
+
+export const CONFIGS: Record<string, { splits: () => Split[]; input: () => Tensor; steps: number }> = {
+  'audio GIM (6 modules)': { splits: () => audioSplits(6), input: () => randn([B, 1, 20480]), steps: 3 },
+  'audio CPC': { splits: () => audioSplits(1), input: () => randn([B, 1, 20480]), steps: 3 },
+  'vision GIM (3 modules)': { splits: () => visionSplits(3), input: () => randn([B, 1, 64, 64]), steps: 2 },
+  'vision CPC': { splits: () => visionSplits(1), input: () => randn([B, 1, 64, 64]), steps: 2 },
+};
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const now = (): number => performance.now() / 1000;
+
+/** FLOP/s of the audio prediction matmul (W c for all k: [1024, 512] × [512, 6144]), forward + backward. */
+function matmulRate(): number {
+  const flops = 3 * 2 * 1024 * 512 * 6144;
+  const times: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    tidy(() => {
+      const c = randn([1024, 512]).requireGrad();
+      const w = randn([6144, 512]).requireGrad();
+      const t0 = now();
+      sum(linear(c, w)).backward();
+      if (i > 0) times.push(now() - t0);
+    });
+  }
+  return flops / median(times);
+}
+
+/** One simultaneous-mode step, timed per module phase; each module's graph is freed after its own backward. */
+function timedStep(
+  splits: Split[],
+  x: Tensor,
+  perModule: Omit<ModuleResult, 'lossAlone' | 'lossFloorFlops'>[][],
+): number {
+  const t0 = now();
+  let input = x;
+  splits.forEach((s, m) => {
+    const next = tidy(() => {
+      const a = now();
+      const [e, ef] = countFlops(() => s.encode(input.detach()));
+      const b = now();
+      const [r, lf] = countFlops(() => s.head.loss(e.z, e.c));
+      const c = now();
+      r.loss.backward();
+      const d = now();
+      s.params.step();
+      s.params.zeroGrad();
+      (perModule[m] ??= []).push({
+        name: s.name,
+        encoderForward: b - a,
+        lossForward: c - b,
+        backward: d - c,
+        encoderFlops: ef.total,
+        lossFlops: lf.total,
+      });
+      return keep(e.next.detach());
+    });
+    if (input !== x) input.dispose();
+    input = next;
+  });
+  if (input !== x) input.dispose();
+  return now() - t0;
+}
+
+/** The loss alone on detached inputs (forward + backward), median of 3, and its FLOP floor. */
+function lossAlone(s: Split, x: Tensor): { seconds: number; floor: number; next: Tensor } {
+  const times: number[] = [];
+  let floor = 0;
+  const next = tidy(() => {
+    const e = s.encode(x);
+    const z = e.z.detach().requireGrad();
+    const c = e.c === e.z ? z : e.c.detach().requireGrad();
+    const { Q, P } = s.counts(z);
+    const { predictionSteps: K, negativeSamples: N } = s.head.args;
+    const C = s.head.args.encodingSize;
+    const D = s.head.args.contextSize;
+    floor = 2 * P * D * K * C + 2 * Q * C * (1 + N);
+    for (let i = 0; i < 4; i++) {
+      tidy(() => {
+        const t0 = now();
+        s.head.loss(z, c).loss.backward();
+        if (i > 0) times.push(now() - t0);
+      });
+    }
+    return keep(e.next.detach());
+  });
+  return { seconds: median(times), floor, next };
+}
+
+export function measureConfig(name: string): ConfigResult {
+  const cfg = CONFIGS[name];
+  if (cfg === undefined) throw new Error(`bench:train: unknown configuration '${name}'`);
+  setNumThreads(2);
+  const splits = cfg.splits();
+  const x = keep(cfg.input());
+  const rate = matmulRate();
+  const perModule: Omit<ModuleResult, 'lossAlone' | 'lossFloorFlops'>[][] = [];
+  timedStep(splits, x, []); // warm-up (allocates Adam state too)
+  const idle = rssBytes();
+  const peakResetWorked = resetPeakRss();
+  const stepTimes: number[] = [];
+  for (let i = 0; i < cfg.steps; i++) stepTimes.push(timedStep(splits, x, perModule));
+  const peak = peakRssBytes() - idle;
+  let input = x;
+  const modules: ModuleResult[] = splits.map((s, m) => {
+    const rows = perModule[m]!;
+    const alone = lossAlone(s, input);
+    if (input !== x) input.dispose();
+    input = alone.next;
+    return {
+      name: s.name,
+      encoderForward: median(rows.map((r) => r.encoderForward)),
+      lossForward: median(rows.map((r) => r.lossForward)),
+      backward: median(rows.map((r) => r.backward)),
+      lossAlone: alone.seconds,
+      encoderFlops: rows[0]!.encoderFlops,
+      lossFlops: rows[0]!.lossFlops,
+      lossFloorFlops: alone.floor,
+    };
+  });
+  return {
+    name,
+    modules,
+    stepSeconds: median(stepTimes),
+    peakActivationBytes: peak,
+    peakResetWorked,
+    matmulRate: rate,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench:train`: one Greedy InfoMax training step against end-to-end CPC, audio and vision, paper width.
+ * Each configuration runs in a fresh process (so peak memory is its own). Per module: encoder forward, loss forward,
+ * backward; and the loss alone (forward + backward on detached inputs) against its FLOP floor: the prediction matmul
+ * W_k c for all k plus scoring 1 + N candidates per positive, ×3 for forward + backward, at the engine's measured
+ * matmul rate. Writes bench/results/train-step.md.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureConfig, CONFIGS, type ConfigResult } from './lib/train-step-measure.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function runChild(name: string): ConfigResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'train-step.ts'), '--config', name], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as ConfigResult;
+}
+
+const ms = (s: number): string => (s * 1000).toFixed(s < 0.1 ? 1 : 0);
+const gf = (f: number): string => (f / 1e9).toFixed(2);
+
+function report(results: ConfigResult[]): string {
+  const by = (n: string) => results.find((r) => r.name === n)!;
+  const lines: string[] = ['# Training step: Greedy InfoMax vs end-to-end CPC', ''];
+  lines.push(
+    'Reproduce: `npm run bench:train` (writes this file). Paper width; one process per configuration; times are medians over the timed steps after one warm-up step; 2 libtorch threads.',
+    '',
+  );
+  lines.push(
+    '| configuration | modules | step s | peak RSS above idle MB | conv GFLOP (fwd) | achieved conv+loss GFLOP/s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of results) {
+    const flops = 3 * r.modules.reduce((n, m) => n + m.encoderFlops + m.lossFlops, 0);
+    lines.push(
+      `| ${r.name} | ${r.modules.length} | ${r.stepSeconds.toFixed(2)} | ${(r.peakActivationBytes / 2 ** 20).toFixed(0)} | ${gf(r.modules.reduce((n, m) => n + m.encoderFlops, 0))} | ${(flops / r.stepSeconds / 1e9).toFixed(1)} |`,
+    );
+  }
+  lines.push(
+    '',
+    '## Per module',
+    '',
+    '| configuration | module | encoder fwd ms | loss fwd ms | backward ms | loss alone (fwd+bwd) ms | loss floor ms | loss / floor |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of results) {
+    for (const m of r.modules) {
+      const floor = (3 * m.lossFloorFlops) / r.matmulRate;
+      lines.push(
+        `| ${r.name} | ${m.name} | ${ms(m.encoderForward)} | ${ms(m.lossForward)} | ${ms(m.backward)} | ${ms(m.lossAlone)} | ${ms(floor)} | ${(m.lossAlone / floor).toFixed(2)} |`,
+      );
+    }
+  }
+  const ratio = (a: string, b: string, f: (r: ConfigResult) => number) => f(by(a)) / f(by(b));
+  const step = (r: ConfigResult) => r.stepSeconds;
+  const mem = (r: ConfigResult) => r.peakActivationBytes;
+  const worstLoss = Math.max(
+    ...results.flatMap((r) => r.modules.map((m) => m.lossAlone / ((3 * m.lossFloorFlops) / r.matmulRate))),
+  );
+  const targets: [string, number, number][] = [
+    ['every module: loss (fwd+bwd) / FLOP floor (worst)', worstLoss, 2],
+    ['GIM audio step / CPC audio step', ratio('audio GIM (6 modules)', 'audio CPC', step), 2],
+    ['GIM audio peak memory / CPC audio', ratio('audio GIM (6 modules)', 'audio CPC', mem), 1],
+    ['GIM vision step / CPC vision step', ratio('vision GIM (3 modules)', 'vision CPC', step), 1.2],
+  ];
+  lines.push(
+    '',
+    '## Targets (ratios from this run)',
+    '',
+    '| target | measured | limit | met |',
+    '| --- | ---: | ---: | --- |',
+  );
+  for (const [t, v, lim] of targets) lines.push(`| ${t} | ${v.toFixed(2)} | ≤ ${lim} | ${v <= lim ? '✓' : '✗'} |`);
+  const r0 = results[0]!;
+  lines.push(
+    '',
+    `Matmul rate used for the floors: ${(r0.matmulRate / 1e9).toFixed(0)} GFLOP/s (fwd+bwd of the audio prediction matmul, measured in each process; this one from ${r0.name}).`,
+  );
+  lines.push(
+    `Machine: ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} logical CPUs), load average ${os.loadavg()[0]!.toFixed(2)} at the end; ${new Date().toISOString()}.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const arg = process.argv.indexOf('--config');
+if (arg > 0) {
+  const result = measureConfig(process.argv[arg + 1]!);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  const results: ConfigResult[] = [];
+  for (const name of Object.keys(CONFIGS)) {
+    process.stderr.write(`bench:train ${name} …\n`);
+    results.push(runChild(name));
+  }
+  const md = report(results);
+  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
+  fs.writeFileSync(path.join(here, 'results', 'train-step.md'), md);
+  process.stdout.write(md);
+}
