@@ -1,0 +1,461 @@
+/**
+ * `npm run bench:engine`: the engine (TypeScript over libtorch) against Python torch on the same workloads.
+ *
+ * Both sides use the same libtorch (Debian's; Python via /usr/bin/python3 and python3-torch), 2 intra-op threads,
+ * float32, the same seeds and the same ATen operators. The Python side is bench/engine.py, spawned here once in
+ * `--serve` mode (one JSON request/reply per line); single repetitions alternate between the sides (Python, TS, TS,
+ * Python, …) and never overlap, so background load on the shared cores hits both alike. Times are medians of the timed
+ * repetitions after warm-up runs; in TS each repetition runs inside `tidy`, and the backward pass is timed.
+ *
+ * Options: --only=name[,name]  run some workloads (bench/results/engine.md is then not written)
+ *          --reps=N            timed repetitions for every workload (default: 9 to 61 per workload)
+ *          --threads=N         intra-op threads on both sides (default 2; for investigation, engine.md not written)
+ *          --raw               also print every repetition's wall / CPU ms on both sides
+ * Exit code 0 even when a row misses the target: this is a benchmark, not a test.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  abs,
+  conv1d,
+  conv2d,
+  getNumThreads,
+  gru,
+  libtorchVersion,
+  linear,
+  logSoftmax,
+  manualSeed,
+  matmul,
+  mul,
+  nllLoss,
+  noGrad,
+  randint,
+  randn,
+  setNumThreads,
+  sum,
+  tidy,
+  zeros,
+  type Tensor,
+} from '../src/tensor/index.js';
+import { PyWorker } from './lib/pyworker.js';
+import { fmtMs, markdownTable, max, median, min, textTable } from './lib/stats.js';
+
+const PYTHON = '/usr/bin/python3';
+const DEFAULT_THREADS = 2;
+const TARGET = 1.1;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** One workload: setup draws the inputs; run is the timed part; check (untimed, after the runs) returns Σ|·| values. */
+interface Instance {
+  run: () => void;
+  check: () => number[];
+  /** Leaves whose gradient is dropped before every repetition (as `p.grad = None` in engine.py). */
+  leaves: Tensor[];
+  /** Every tensor the instance holds (setup runs in tidy, which keeps these; disposed after the workload). */
+  inputs: Tensor[];
+}
+
+interface Workload {
+  name: string;
+  label: string;
+  warmup: number;
+  reps: number;
+  setup: () => Instance;
+}
+
+const absSum = (t: Tensor): number => sum(abs(t)).item();
+const grad = (t: Tensor): Tensor => {
+  const g = t.grad;
+  if (g === null) throw new Error('expected a gradient after backward()');
+  return g;
+};
+/** randn(shape) · scale as a leaf requiring grad (or not). */
+const scaled = (shape: number[], scale: number, requiresGrad: boolean): Tensor => {
+  const w = mul(randn(shape), scale);
+  return requiresGrad ? w.requireGrad() : w;
+};
+
+const WORKLOADS: Workload[] = [
+  {
+    name: 'conv2d_fwd',
+    label: 'conv2d fwd [256,64,16,16] * [64,64,3,3], pad 1',
+    warmup: 3,
+    reps: 21,
+    setup: () => {
+      manualSeed(1);
+      const x = randn([256, 64, 16, 16]);
+      const w = scaled([64, 64, 3, 3], 1 / Math.sqrt(64 * 9), false);
+      const fwd = (): Tensor => conv2d(x, w, null, { padding: 1 });
+      return { run: () => void fwd(), check: () => [absSum(fwd())], leaves: [], inputs: [x, w] };
+    },
+  },
+  {
+    name: 'conv2d_fwd_bwd',
+    label: 'conv2d fwd+bwd (same; grads x, w; loss = sum)',
+    warmup: 3,
+    reps: 15,
+    setup: () => {
+      manualSeed(2);
+      const x = randn([256, 64, 16, 16]).requireGrad();
+      const w = scaled([64, 64, 3, 3], 1 / Math.sqrt(64 * 9), true);
+      const fwd = (): Tensor => conv2d(x, w, null, { padding: 1 });
+      return {
+        run: () => sum(fwd()).backward(),
+        check: () => [noGrad(() => absSum(fwd())), absSum(grad(x)), absSum(grad(w))],
+        leaves: [x, w],
+        inputs: [x, w],
+      };
+    },
+  },
+  {
+    name: 'conv1d_fwd_bwd',
+    label: 'conv1d fwd+bwd [8,512,4096] * [512,512,8], stride 4',
+    warmup: 2,
+    reps: 9,
+    setup: () => {
+      manualSeed(3);
+      const x = randn([8, 512, 4096]).requireGrad();
+      const w = scaled([512, 512, 8], 1 / Math.sqrt(512 * 8), true);
+      const fwd = (): Tensor => conv1d(x, w, null, { stride: 4 });
+      return {
+        run: () => sum(fwd()).backward(),
+        check: () => [noGrad(() => absSum(fwd())), absSum(grad(x)), absSum(grad(w))],
+        leaves: [x, w],
+        inputs: [x, w],
+      };
+    },
+  },
+  {
+    name: 'gru_fwd_bwd',
+    label: 'GRU 512→256, T=128, B=8, batch_first, fwd+bwd',
+    warmup: 3,
+    reps: 15,
+    setup: () => {
+      manualSeed(4);
+      const [B, T, I, H] = [8, 128, 512, 256];
+      const s = 1 / Math.sqrt(H);
+      const x = randn([B, T, I]);
+      const h0 = zeros([1, B, H]);
+      const layer = {
+        wIh: scaled([3 * H, I], s, true),
+        wHh: scaled([3 * H, H], s, true),
+        bIh: scaled([3 * H], s, true),
+        bHh: scaled([3 * H], s, true),
+      };
+      const fwd = (): Tensor => gru(x, h0, [layer], { batchFirst: true })[0];
+      const leaves = [layer.wIh, layer.wHh, layer.bIh, layer.bHh];
+      return {
+        run: () => sum(fwd()).backward(),
+        check: () => [noGrad(() => absSum(fwd())), ...leaves.map((p) => absSum(grad(p)))],
+        leaves,
+        inputs: [x, h0, ...leaves],
+      };
+    },
+  },
+  {
+    name: 'matmul_fwd',
+    label: 'matmul [1024,1024] × [1024,1024]',
+    warmup: 3,
+    reps: 21,
+    setup: () => {
+      manualSeed(5);
+      const a = randn([1024, 1024]);
+      const b = randn([1024, 1024]);
+      return { run: () => void matmul(a, b), check: () => [absSum(matmul(a, b))], leaves: [], inputs: [a, b] };
+    },
+  },
+  {
+    name: 'linear_nll_fwd_bwd',
+    label: 'linear [4096,512]→10 + logSoftmax + nll, fwd+bwd',
+    warmup: 10,
+    reps: 61,
+    setup: () => {
+      manualSeed(6);
+      const x = randn([4096, 512]);
+      const w = scaled([10, 512], 1 / Math.sqrt(512), true);
+      const b = zeros([10]).requireGrad();
+      const y = randint(0, 10, [4096]);
+      const loss = (): Tensor => nllLoss(logSoftmax(linear(x, w, b), 1), y);
+      return {
+        run: () => loss().backward(),
+        check: () => [noGrad(() => absSum(loss())), absSum(grad(w)), absSum(grad(b))],
+        leaves: [w, b],
+        inputs: [x, w, b, y],
+      };
+    },
+  },
+];
+
+interface SideResult {
+  /** Wall time of each timed repetition (ms). */
+  times: number[];
+  /** CPU time (user + system, all threads of the process) of each timed repetition (ms): less sensitive to load. */
+  cpu: number[];
+  check: number[];
+}
+
+interface Sample {
+  ms: number;
+  cpu_ms: number;
+}
+
+interface PyInfo {
+  torch: string;
+  threads: number;
+  parallel: string;
+  mkldnn: boolean;
+}
+
+function checkPython(): void {
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (r.error !== undefined || r.status !== 0) {
+    console.error(
+      `bench:engine needs Python torch (Debian's python3-torch, run as ${PYTHON}), which is not available:\n` +
+        `  ${r.error?.message ?? r.stderr.trim().split('\n').pop()}\n` +
+        'Install it with:  bash scripts/setup-bench.sh',
+    );
+    process.exit(1);
+  }
+}
+
+/** One TS repetition: gradients dropped (untimed), then the workload inside tidy (timed, disposal included). */
+function runTs(inst: Instance): Sample {
+  for (const p of inst.leaves) p.zeroGrad();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  tidy(inst.run);
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ms, cpu_ms: (c.user + c.system) / 1000 };
+}
+
+/**
+ * Time one workload on both sides, alternating single repetitions (Python, TS, TS, Python, …) so that the load of
+ * other processes on the shared cores falls on both sides alike. The two never run at the same time: each waits
+ * for the other's reply.
+ */
+async function timeBoth(w: Workload, py: PyWorker): Promise<{ py: SideResult; ts: SideResult }> {
+  const inst = tidy(() => w.setup());
+  await py.request({ cmd: 'setup', name: w.name });
+  const pyS: Sample[] = [];
+  const tsS: Sample[] = [];
+  try {
+    for (let i = 0; i < w.warmup + w.reps; i++) {
+      const pyFirst = i % 4 === 0 || i % 4 === 3;
+      let sPy: Sample | null = null;
+      if (pyFirst) sPy = await py.request<Sample>({ cmd: 'run' });
+      const sTs = runTs(inst);
+      if (!pyFirst) sPy = await py.request<Sample>({ cmd: 'run' });
+      if (i >= w.warmup) {
+        pyS.push(sPy!);
+        tsS.push(sTs);
+      }
+    }
+    const pyCheck = (await py.request<{ check: number[] }>({ cmd: 'check' })).check;
+    const tsCheck = tidy(inst.check);
+    const side = (s: Sample[], check: number[]): SideResult => ({
+      times: s.map((x) => x.ms),
+      cpu: s.map((x) => x.cpu_ms),
+      check,
+    });
+    return { py: side(pyS, pyCheck), ts: side(tsS, tsCheck) };
+  } finally {
+    for (const t of inst.inputs) t.dispose();
+  }
+}
+
+function cpuModel(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    if (line !== undefined) return line.split(':').slice(1).join(':').trim();
+  } catch {
+    /* not Linux */
+  }
+  return os.cpus()[0]?.model ?? 'unknown';
+}
+
+/** The BLAS libtorch's gemm calls (Debian: the libblas.so.3 alternative), for the record. */
+function blasLibrary(): string {
+  try {
+    return realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Largest relative difference between the two sides' Σ|·| checks. */
+function checkDiff(a: number[], b: number[]): number {
+  if (a.length !== b.length) return Infinity;
+  return Math.max(...a.map((v, i) => Math.abs(v - b[i]!) / Math.max(Math.abs(v), Math.abs(b[i]!), 1e-12)));
+}
+
+interface Options {
+  only: string[] | null;
+  reps: number | null;
+  threads: number;
+  raw: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { only: null, reps: null, threads: DEFAULT_THREADS, raw: false };
+  const count = (a: string, flag: string): number => {
+    const n = Number(a.slice(flag.length));
+    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`${flag}N: N must be a positive integer`);
+    return n;
+  };
+  for (const a of argv) {
+    if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
+    else if (a.startsWith('--reps=')) o.reps = count(a, '--reps=');
+    else if (a.startsWith('--threads=')) o.threads = count(a, '--threads=');
+    else if (a === '--raw') o.raw = true;
+    else throw new Error(`unknown option ${a} (use --only=name[,name], --reps=N, --threads=N, --raw)`);
+  }
+  const names = WORKLOADS.map((w) => w.name);
+  for (const n of o.only ?? []) {
+    if (!names.includes(n)) throw new Error(`--only: unknown workload ${n} (${names.join(', ')})`);
+  }
+  return o;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  checkPython();
+
+  const THREADS = opts.threads;
+  setNumThreads(THREADS);
+  const tsThreads = getNumThreads();
+  const workloads = WORKLOADS.filter((w) => opts.only === null || opts.only.includes(w.name)).map((w) =>
+    opts.reps === null ? w : { ...w, reps: opts.reps },
+  );
+
+  const started = Date.now();
+  const cpu = cpuModel();
+  console.log(`bench:engine — ${cpu}, ${os.cpus().length} CPUs; ${THREADS} intra-op threads on both sides; float32`);
+
+  interface Row {
+    w: Workload;
+    py: SideResult;
+    ts: SideResult;
+  }
+  const rows: Row[] = [];
+  const load0 = os.loadavg()[0]!;
+  const py = new PyWorker(PYTHON, [path.join(root, 'bench', 'engine.py'), '--serve']);
+  let pyInfo: PyInfo;
+  try {
+    pyInfo = await py.request<PyInfo>({ cmd: 'init', threads: THREADS });
+    for (const w of workloads) {
+      const r = await timeBoth(w, py);
+      rows.push({ w, ...r });
+      if (opts.raw) {
+        const fmt = (s: SideResult): string => s.times.map((t, i) => `${fmtMs(t)}/${fmtMs(s.cpu[i]!)}`).join(' ');
+        console.log(`    PyTorch wall/CPU ms: ${fmt(r.py)}\n    TS      wall/CPU ms: ${fmt(r.ts)}`);
+      }
+      console.log(
+        `  ${w.name.padEnd(20)} PyTorch ${fmtMs(median(r.py.times)).padStart(8)} ms   TS ${fmtMs(median(r.ts.times)).padStart(8)} ms` +
+          `   ratio ${(median(r.ts.times) / median(r.py.times)).toFixed(3)}   (${w.warmup} warm-up + ${w.reps} timed, each side)`,
+      );
+    }
+  } finally {
+    await py.close();
+  }
+  const load1 = os.loadavg()[0]!;
+
+  const header = ['workload', 'PyTorch ms', 'TS ms', 'ratio TS/PyTorch', `target ≤ ${TARGET.toFixed(2)}`];
+  const right = [false, true, true, true, false];
+  const table = rows.map(({ w, py, ts }) => {
+    const ratio = median(ts.times) / median(py.times);
+    return [w.label, fmtMs(median(py.times)), fmtMs(median(ts.times)), ratio.toFixed(3), ratio <= TARGET ? '✓' : '✗'];
+  });
+  const detailHeader = [
+    'workload',
+    'reps',
+    'PyTorch min / max ms',
+    'TS min / max ms',
+    'median of paired ratios',
+    'CPU-time ratio',
+    'ratio of minima',
+    'results agree (max rel. diff)',
+  ];
+  const detail = rows.map(({ w, py, ts }) => [
+    w.name,
+    `${w.warmup} + ${w.reps}`,
+    `${fmtMs(min(py.times))} / ${fmtMs(max(py.times))}`,
+    `${fmtMs(min(ts.times))} / ${fmtMs(max(ts.times))}`,
+    median(ts.times.map((t, i) => t / py.times[i]!)).toFixed(3),
+    (median(ts.cpu) / median(py.cpu)).toFixed(3),
+    (min(ts.times) / min(py.times)).toFixed(3),
+    `${checkDiff(py.check, ts.check) < 1e-4 ? 'yes' : 'NO'} (${checkDiff(py.check, ts.check).toExponential(1)})`,
+  ]);
+  const misses = rows.filter(({ py, ts }) => median(ts.times) / median(py.times) > TARGET);
+  const disagree = rows.filter(({ py, ts }) => !(checkDiff(py.check, ts.check) < 1e-4));
+
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const env = [
+    `libtorch: ${libtorchVersion()} (TS addon) / torch ${pyInfo.torch} (Python, ${PYTHON})`,
+    `threads: TS getNumThreads() = ${tsThreads}, Python torch.get_num_threads() = ${pyInfo.threads} (set to ${THREADS}); ${pyInfo.parallel}; oneDNN: ${pyInfo.mkldnn ? 'yes' : 'no'}`,
+    `CPU: ${cpu} (${os.cpus().length} logical CPUs); BLAS: ${blasLibrary()}`,
+    `date: ${date}; node ${process.version}; total ${((Date.now() - started) / 1000).toFixed(0)} s; ` +
+      `1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end` +
+      (Math.max(load0, load1) > 0.5 ? ' (other processes were running: expect noise)' : ''),
+  ];
+  const missLine =
+    misses.length === 0
+      ? `All rows meet the target (TS/PyTorch ≤ ${TARGET.toFixed(2)}).`
+      : `MISSED the target (TS/PyTorch > ${TARGET.toFixed(2)}): ` +
+        misses.map(({ w, py, ts }) => `${w.name} (${(median(ts.times) / median(py.times)).toFixed(3)}×)`).join(', ');
+  const detailNote =
+    'Paired ratio: median over repetitions of TS/PyTorch for back-to-back runs. CPU-time ratio: median CPU time ' +
+    '(user + system, all threads) TS / PyTorch, less sensitive than wall time to other processes on the cores.';
+  const agreeLine =
+    disagree.length === 0
+      ? 'Both sides computed the same values on every row (Σ|output|, Σ|grad| agree within 1e-4).'
+      : `WARNING: results differ between the sides on ${disagree.map((r) => r.w.name).join(', ')}.`;
+
+  console.log('');
+  console.log(textTable(header, table, right));
+  console.log('');
+  console.log(textTable(detailHeader, detail));
+  console.log(detailNote);
+  console.log('');
+  for (const l of env) console.log(l);
+  console.log(missLine);
+  console.log(agreeLine);
+
+  if (opts.only !== null || opts.reps !== null || THREADS !== DEFAULT_THREADS) {
+    console.log('\n(partial or non-default run: bench/results/engine.md not written)');
+    return;
+  }
+  const md = [
+    '# Engine benchmark: TypeScript (this engine) vs Python torch',
+    '',
+    'Reproduce: `bash scripts/setup-bench.sh && npm run bench:engine` (writes this file).',
+    '',
+    'Median wall time per repetition; both sides on the same libtorch, float32, ' +
+      `${THREADS} intra-op threads, same seeds and ATen operators, single repetitions alternating between the sides (never overlapping). ` +
+      'TS repetitions run inside `tidy`; backward passes are inside the timed region; gradients are dropped before each repetition on both sides.',
+    '',
+    markdownTable(header, table, right),
+    '',
+    missLine,
+    '',
+    markdownTable(detailHeader, detail),
+    '',
+    detailNote,
+    '',
+    agreeLine,
+    '',
+    ...env.map((l) => `- ${l}`),
+    '',
+  ].join('\n');
+  const outDir = path.join(root, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'engine.md'), md);
+  console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, 'engine.md'))}`);
+}
+
+await main();
