@@ -37,7 +37,16 @@ export const audioConfigSchema = z
     train: z.object({
       /** What the modules learn from: their own InfoNCE, or labels (the supervised baselines). */
       objective: z.enum(['infonce', 'speaker', 'phone']),
-      mode: z.enum(['simultaneous', 'iterative']),
+      mode: z.enum(['simultaneous', 'iterative', 'async']),
+      /** Async mode only (src/gim/async): batches each inter-module queue holds, libtorch threads per module worker. */
+      async: z.object({ queueCapacity: pos, threadsPerModule: pos }).default({ queueCapacity: 2, threadsPerModule: 1 }),
+      /**
+       * Iterative mode only: > 0 trains every module on a fixed dataset of this many batches (batches 0..n−1), the
+       * frozen modules' outputs computed once per module and cached (src/gim/cache.ts); 0 recomputes them each step.
+       */
+      cacheBatches: int.nonnegative().default(0),
+      /** MiB of cached activations kept in memory before the cache spills to disk under <run>/cache. */
+      cacheBudgetMB: z.number().nonnegative().default(1024),
       steps: int.nonnegative(),
       batchSize: pos,
       lr: z.number().positive(),
@@ -78,6 +87,9 @@ export const audioDefaults: AudioConfig = {
   train: {
     objective: 'infonce',
     mode: 'simultaneous',
+    async: { queueCapacity: 2, threadsPerModule: 1 },
+    cacheBatches: 0,
+    cacheBudgetMB: 1024,
     steps: 1_000_000,
     batchSize: 8,
     lr: 2e-4,

@@ -72,7 +72,8 @@ export async function openAudioData(config: AudioConfig, requirePhones = true): 
   return { train, test };
 }
 
-function objectiveOf(config: AudioConfig, data: AudioData): AudioObjective {
+/** objectiveOf(config, data): what the modules learn from (InfoNCE, or speaker/phone labels). */
+export function objectiveOf(config: AudioConfig, data: AudioData): AudioObjective {
   const o = config.train.objective;
   if (o === 'speaker') return { kind: 'speaker', classes: data.train.speakers.length };
   if (o === 'phone') return { kind: 'phone', classes: PHONE_CLASSES };
@@ -102,6 +103,8 @@ export interface TrainAudioArgs {
 
 /** trainAudio(config, data, args): the training loop over audio windows. */
 export async function trainAudio(config: AudioConfig, data: AudioData, args: TrainAudioArgs): Promise<TrainResult> {
+  if (config.train.mode === 'async')
+    throw new Error(`train.mode 'async' runs through trainAudioAsync (async-audio.ts)`);
   manualSeed(config.seed);
   const modules = buildAudioModules(config.model, objectiveOf(config, data));
   const objective = config.train.objective;
@@ -127,6 +130,8 @@ export async function trainAudio(config: AudioConfig, data: AudioData, args: Tra
       steps: config.train.steps,
       lr: config.train.lr,
       mode: config.train.mode,
+      cacheBatches: config.train.cacheBatches,
+      cacheBudgetBytes: config.train.cacheBudgetMB * 2 ** 20,
       checkpointEvery: config.train.checkpointEvery,
       logEvery: config.train.logEvery,
       resume: args.resume,

@@ -4,11 +4,13 @@
  * the last good checkpoint stays the newest.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   GradientIsolatedStack,
   NonFiniteLossError,
   restoreStack,
   stackState,
+  trainIterativeCached,
   type GimModule,
   type TrainingMode,
 } from '../gim/index.js';
@@ -49,6 +51,10 @@ export interface TrainLoopArgs {
   steps: number;
   lr: number;
   mode: TrainingMode;
+  /** Iterative mode: train on batches 0..cacheBatches−1 only, frozen modules' outputs cached (0/absent: recompute). */
+  cacheBatches?: number;
+  /** Bytes a cache keeps in memory before spilling to <run>/cache (default 1 GiB). */
+  cacheBudgetBytes?: number;
   checkpointEvery: number;
   logEvery: number;
   resume: boolean;
@@ -69,6 +75,14 @@ export interface TrainResult {
 /** Which module iterative mode trains at `step`: the steps are split evenly, module 1 first. */
 export function iterativeModuleAt(step: number, steps: number, modules: number): number {
   return Math.min(modules - 1, Math.floor(step / Math.ceil(steps / modules)));
+}
+
+/** Steps each module gets in iterative mode (as iterativeModuleAt splits them). */
+export function iterativeSchedule(steps: number, modules: number): number[] {
+  const per = Math.ceil(steps / modules);
+  return Array.from({ length: modules }, (_, m) =>
+    Math.max(0, m === modules - 1 ? steps - m * per : Math.min(per, steps - m * per)),
+  );
 }
 
 export async function trainLoop(task: TrainTask, a: TrainLoopArgs): Promise<TrainResult> {
@@ -118,7 +132,32 @@ export async function trainLoop(task: TrainTask, a: TrainLoopArgs): Promise<Trai
   const started = performance.now();
   let outcome: TrainOutcome = 'finished';
   try {
-    while (step < a.steps) {
+    if (a.mode === 'iterative' && (a.cacheBatches ?? 0) > 0) {
+      // Iterative on cached activations: a finite dataset, each frozen module run once per module (src/gim/cache.ts).
+      const r = await trainIterativeCached(
+        stack,
+        { count: a.cacheBatches!, batch: (i) => task.batch(i) },
+        {
+          updates: iterativeSchedule(a.steps, stack.length),
+          start: step,
+          dir: path.join(run.root, 'cache'),
+          budgetBytes: a.cacheBudgetBytes ?? 2 ** 30,
+          onCache: (c) => metrics.log({ step, name: 'cache', ...c }),
+          onUpdate: (u) => {
+            progress.update(u.update, u.metrics);
+            const { module, loss, accuracy } = u.metrics;
+            if ((u.update + 1) % a.logEvery === 0 || u.update === 0)
+              metrics.log({ step: u.update + 1, module, loss, accuracy, epoch: u.epoch, seconds: u.seconds });
+            progress.stepDone(u.update);
+            step = u.update + 1;
+            if (step % a.checkpointEvery === 0 || interrupted) save();
+            return interrupted;
+          },
+        },
+      );
+      if (r.stopped) outcome = 'interrupted';
+    }
+    while (outcome === 'finished' && step < a.steps) {
       const batch = await task.batch(step);
       try {
         const trainModule = a.mode === 'iterative' ? iterativeModuleAt(step, a.steps, stack.length) : undefined;

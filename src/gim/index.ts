@@ -11,6 +11,15 @@ export {
   type StepMetrics,
 } from './stack.js';
 export { stackState, restoreStack } from './state.js';
+export { ActivationCache, type ActivationCacheArgs, type CacheIndex, type DiskEntry } from './cache.js';
+export {
+  trainIterativeCached,
+  type BatchSource,
+  type DataBatch,
+  type CachedUpdate,
+  type IterativeCachedArgs,
+  type IterativeCachedResult,
+} from './iterative-cached.js';
 export {
   LinearProbe,
   trainLinearProbe,

@@ -57,6 +57,19 @@ export class GradientIsolatedStack {
     return metrics;
   }
 
+  /** trainModuleOn(m, input, targets): one update of module m alone on a given (e.g. cached) input of module m. */
+  trainModuleOn(m: number, input: Tensor, targets?: Tensor): StepMetrics {
+    const metrics: StepMetrics[] = [];
+    this.#trainModule(this.#checkModule(m), input, metrics, targets).dispose();
+    return metrics[0]!;
+  }
+
+  /** encodeModule(m, input): module m's output for `input`, without gradient (what module m + 1 trains on). */
+  encodeModule(m: number, input: Tensor): Tensor {
+    const module = this.modules[this.#checkModule(m)]!;
+    return tidy(() => noGrad(() => module.encode(input)));
+  }
+
   /** Forward, own loss, backward and Adam step of module m; its graph is gone when this returns. */
   #trainModule(m: number, input: Tensor, metrics: StepMetrics[], targets?: Tensor): Tensor {
     const module = this.modules[m]!;

@@ -1,0 +1,51 @@
+/** `gim bench memory`: peak memory and step time per training configuration (src/experiments/memory.ts). */
+import type { Command } from '@commander-js/extra-typings';
+import { Option } from '@commander-js/extra-typings';
+import { benchMemory, type MemoryFamily } from '../experiments/memory.js';
+
+const positive = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got '${v}'`);
+  return n;
+};
+
+/** addBenchCommand(program): register `bench memory` on the gim program. */
+export function addBenchCommand(program: Command): void {
+  const bench = program.command('bench').description('measure what training costs');
+  bench
+    .command('memory')
+    .description(
+      'peak memory and time of training steps (Table 2: supervised, CPC, GIM all modules, each module alone) and ' +
+        'memory vs depth, each configuration in a fresh process; writes results/memory.md, memory-depth.png',
+    )
+    .addOption(
+      new Option('--only <family...>', 'families to measure (default all)').choices([
+        'vision',
+        'audio',
+        'depth',
+      ] as const),
+    )
+    .addOption(
+      new Option('--scale <scale>', 'paper: the paper’s widths and batches; small: tiny models, seconds')
+        .choices(['paper', 'small'] as const)
+        .default('paper' as const),
+    )
+    .option(
+      '--steps <n>',
+      'training steps per configuration (default: 1 for paper-width vision, 3 for depth, else 2)',
+      positive,
+    )
+    .option('--threads <n>', 'libtorch threads per configuration', positive, 2)
+    .option('--out <dir>', 'output directory', 'results')
+    .action(async (o) => {
+      const families: MemoryFamily[] = o.only ?? ['vision', 'audio', 'depth'];
+      await benchMemory({
+        families,
+        scale: o.scale,
+        threads: o.threads,
+        out: o.out,
+        ...(o.steps === undefined ? {} : { steps: o.steps }),
+      });
+      console.log(`${o.out}/memory.md${families.includes('depth') ? ', memory-depth.png, memory-depth-time.png' : ''}`);
+    });
+}

@@ -1,0 +1,107 @@
+/**
+ * The audio experiment in async mode (`train.mode: async`): the config's modules, one worker thread each, fed with
+ * the same (seed, step) batches as the other modes. At the end the modules' newest checkpoints are assembled into one
+ * stack checkpoint (<run>/checkpoints/step-XXXXXXX.safetensors) so that `gim eval` reads an async run like any other.
+ */
+import { batchAt, disposeBatch } from '../audio/batches.js';
+import { stackState } from '../gim/index.js';
+import {
+  restoreAsyncModules,
+  trainAsync,
+  type AsyncBatch,
+  type AsyncMetric,
+  type AsyncTrainResult,
+  type FaultInjection,
+} from '../gim/async/index.js';
+import { saveCheckpointSync, tidy } from '../tensor/index.js';
+import { buildAudioStack, objectiveOf, type AudioData, type TrainAudioArgs } from './audio.js';
+import type { AudioConfig } from './audio-config.js';
+import { audioModuleSpec } from './async-factories.js';
+import { checkpointPath, pruneCheckpoints, runDir, writeJsonAtomic } from './run-dir.js';
+import type { TrainResult } from './train-loop.js';
+
+/** Options beyond a synchronous run's: a wall-time budget, a stop signal, hooks, and test-only fault injection. */
+export interface TrainAudioAsyncArgs extends TrainAudioArgs {
+  maxSeconds?: number;
+  signal?: AbortSignal;
+  onMetric?: (r: AsyncMetric) => void;
+  log?: (line: string) => void;
+  fault?: FaultInjection;
+}
+
+/** A TrainResult (stack assembled from the module checkpoints) plus the async run's own summary. */
+export interface AsyncAudioResult extends TrainResult {
+  async: AsyncTrainResult;
+}
+
+/** audioBatchProducer(config, data): batch(step) as plain arrays for trainAsync (the batches of trainAudio). */
+export function audioBatchProducer(config: AudioConfig, data: AudioData): (step: number) => Promise<AsyncBatch> {
+  const objective = config.train.objective;
+  return async (step) => {
+    const b = await batchAt(data.train, config.seed, step, {
+      batchSize: config.train.batchSize,
+      windowSamples: config.data.windowSamples,
+      phones: objective === 'phone',
+    });
+    try {
+      const targets = objective === 'speaker' ? b.speakers : objective === 'phone' ? b.phones! : undefined;
+      return {
+        x: b.x.data() as Float32Array,
+        shape: [...b.x.shape],
+        ...(targets === undefined
+          ? {}
+          : { targets: targets.data() as BigInt64Array, targetsShape: [...targets.shape] }),
+      };
+    } finally {
+      disposeBatch(b);
+    }
+  };
+}
+
+/** trainAudioAsync(config, data, args): train in async mode, then assemble the stack checkpoint; see the file comment. */
+export async function trainAudioAsync(
+  config: AudioConfig,
+  data: AudioData,
+  args: TrainAudioAsyncArgs,
+): Promise<AsyncAudioResult> {
+  const log = args.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const run = runDir(args.run);
+  writeJsonAtomic(run.config, config);
+  const r = await trainAsync({
+    run: args.run,
+    factory: audioModuleSpec(config.model, objectiveOf(config, data)),
+    batch: audioBatchProducer(config, data),
+    steps: config.train.steps,
+    seed: config.seed,
+    adam: { lr: config.train.lr },
+    threads: config.train.async.threadsPerModule,
+    queueCapacity: config.train.async.queueCapacity,
+    checkpointEvery: config.train.checkpointEvery,
+    logEvery: config.train.logEvery,
+    resume: args.resume,
+    config,
+    log,
+    ...(args.maxSeconds === undefined ? {} : { maxSeconds: args.maxSeconds }),
+    ...(args.signal === undefined ? {} : { signal: args.signal }),
+    ...(args.onMetric === undefined ? {} : { onMetric: args.onMetric }),
+    ...(args.fault === undefined ? {} : { fault: args.fault }),
+  });
+  for (const m of r.modules) {
+    log(
+      `  module ${m.module + 1}: step ${m.step}, ${m.samplesPerSec.toFixed(1)} samples/s, queue ${m.queue.mean.toFixed(2)} ` +
+        `(max ${m.queue.max}), staleness ${m.staleness.mean.toFixed(2)} (max ${m.staleness.max}), loss ${m.lastLoss?.toFixed(4) ?? '—'}`,
+    );
+  }
+  const stack = buildAudioStack(config, data);
+  const steps = restoreAsyncModules(args.run, stack.modules, stack.optimizers);
+  const step = Math.min(...steps);
+  tidy(() =>
+    saveCheckpointSync(checkpointPath(run, step), {
+      tensors: stackState(stack),
+      metadata: { config, step, mode: 'async', moduleSteps: steps },
+    }),
+  );
+  pruneCheckpoints(run, 1);
+  const outcome = r.outcome === 'time-limit' ? 'finished' : r.outcome === 'failed' ? 'interrupted' : r.outcome;
+  return { stack, step, outcome, seconds: r.seconds, async: r };
+}

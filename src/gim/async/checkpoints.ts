@@ -1,0 +1,89 @@
+/**
+ * Per-module checkpoints of an async run: `<run>/checkpoints/module<m>/step-XXXXXXX.safetensors` (m 0-based, as in
+ * stackState's keys), each one module's `model.*` + `optim.*` (moduleAndOptimizerState), written atomically.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { moduleAndOptimizerState, restoreModuleAndOptimizer, type Adam, type Module } from '../../nn/index.js';
+import { loadCheckpointSync, saveCheckpointSync, tidy } from '../../tensor/index.js';
+
+const STEP_FILE = /^step-(\d+)\.safetensors$/;
+
+/** moduleCheckpointDir(run, m): <run>/checkpoints/module<m>. */
+export function moduleCheckpointDir(run: string, module: number): string {
+  return path.join(run, 'checkpoints', `module${module}`);
+}
+
+/** A module's checkpoints in `dir`, oldest first. */
+export function listModuleCheckpoints(dir: string): { step: number; file: string }[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .flatMap((f) => {
+      const m = STEP_FILE.exec(f);
+      return m === null ? [] : [{ step: Number(m[1]), file: path.join(dir, f) }];
+    })
+    .sort((a, b) => a.step - b.step);
+}
+
+/** The newest checkpoint in `dir`, or null. */
+export function latestModuleCheckpoint(dir: string): { step: number; file: string } | null {
+  return listModuleCheckpoints(dir).at(-1) ?? null;
+}
+
+/** Metadata stored with each module checkpoint. */
+export interface ModuleCheckpointMeta {
+  config: unknown;
+  module: number;
+  modules: number;
+}
+
+/** saveModuleCheckpoint(dir, step, module, adam, meta, keep): write step-XXXXXXX.safetensors, keep the newest `keep`. */
+export function saveModuleCheckpoint(
+  dir: string,
+  step: number,
+  module: Module,
+  optimizer: Adam | undefined,
+  meta: ModuleCheckpointMeta,
+  keep = 3,
+): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `step-${String(step).padStart(7, '0')}.safetensors`);
+  tidy(() =>
+    saveCheckpointSync(file, {
+      tensors: moduleAndOptimizerState(module, optimizer),
+      metadata: { config: meta.config, step, module: meta.module, modules: meta.modules, mode: 'async' },
+    }),
+  );
+  const all = listModuleCheckpoints(dir);
+  for (const c of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(c.file, { force: true });
+  return file;
+}
+
+/** restoreModuleCheckpoint(file, module, adam?): load one module checkpoint in place; returns its step. */
+export function restoreModuleCheckpoint(file: string, module: Module, optimizer?: Adam): number {
+  return tidy(() => {
+    const ckpt = loadCheckpointSync(file);
+    restoreModuleAndOptimizer(ckpt.tensors, module, optimizer);
+    return ckpt.step;
+  });
+}
+
+/** restoreAsyncModules(run, modules, optimizers?): every module from its newest checkpoint; returns their steps. */
+export function restoreAsyncModules(run: string, modules: readonly Module[], optimizers?: readonly Adam[]): number[] {
+  return modules.map((module, m) => {
+    const last = latestModuleCheckpoint(moduleCheckpointDir(run, m));
+    if (last === null) throw new Error(`${run}: module ${m} has no checkpoint in ${moduleCheckpointDir(run, m)}`);
+    return restoreModuleCheckpoint(last.file, module, optimizers?.[m]);
+  });
+}
+
+/** clearAsyncCheckpoints(run): delete every module<m>/step-*.safetensors (a fresh, non-resumed start). */
+export function clearAsyncCheckpoints(run: string): void {
+  const root = path.join(run, 'checkpoints');
+  if (!fs.existsSync(root)) return;
+  for (const d of fs.readdirSync(root)) {
+    if (!/^module\d+$/.test(d)) continue;
+    for (const c of listModuleCheckpoints(path.join(root, d))) fs.rmSync(c.file, { force: true });
+  }
+}
