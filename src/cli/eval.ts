@@ -1,4 +1,4 @@
-/** `gim eval`: linear probes on a trained run's frozen features. */
+/** `gim eval`: linear probes on a trained run's frozen features (audio: speaker | phone; vision: class). */
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -11,31 +11,71 @@ import {
 } from '../experiments/audio.js';
 import { parseAudioConfig } from '../experiments/audio-config.js';
 import { writeJsonAtomic } from '../experiments/run-dir.js';
+import { loadVisionStack, probeLayers } from '../experiments/vision.js';
+import { parseVisionConfig } from '../experiments/vision-config.js';
+import { evalImages, openVisionData } from '../experiments/vision-data.js';
 import { formatPercent } from '../report/index.js';
+
+export type EvalProbe = ProbeTask | 'class';
 
 export interface EvalCommandArgs {
   run: string;
-  probe: ProbeTask;
+  probe: EvalProbe;
   /** 1-based module, 'last' or 'all'. */
   layer: string;
+}
+
+/** The 0-based modules that --layer names. */
+function layersOf(layer: string, modules: number): number[] {
+  const layers =
+    layer === 'all'
+      ? Array.from({ length: modules }, (_, i) => i)
+      : layer === 'last'
+        ? [modules - 1]
+        : [Number(layer) - 1];
+  if (layers.some((l) => !Number.isInteger(l) || l < 0 || l >= modules)) {
+    throw new Error(`--layer ${layer}: expected 1..${modules}, last or all`);
+  }
+  return layers;
 }
 
 export async function evalCommand(a: EvalCommandArgs): Promise<number> {
   const configFile = path.join(a.run, 'config.json');
   if (!fs.existsSync(configFile)) throw new Error(`${a.run}: no config.json (is this a run directory?)`);
-  const config = parseAudioConfig(JSON.parse(fs.readFileSync(configFile, 'utf8')));
+  const raw = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { experiment?: unknown };
+  const results = raw.experiment === 'vision' ? evalVision(a, raw) : await evalAudio(a, raw);
+  writeJsonAtomic(path.join(a.run, `eval-${a.probe}.json`), { probe: a.probe, accuracy: results });
+  return 0;
+}
+
+function evalVision(a: EvalCommandArgs, raw: unknown): Record<string, number> {
+  if (a.probe !== 'class') throw new Error(`--probe ${a.probe}: a vision run is probed with --probe class`);
+  const config = parseVisionConfig(raw);
+  const data = openVisionData(config);
+  const stack = loadVisionStack(a.run, config, data.classes);
+  const layers = layersOf(a.layer, stack.length);
+  const train = evalImages(config, data.train, config.probe.maxTrain);
+  const test = evalImages(config, data.test, config.probe.maxTest);
+  const accs = probeLayers(stack, layers, train, test, data.classes, config.probe, config.seed);
+  const results: Record<string, number> = {};
+  layers.forEach((l, i) => {
+    results[`module${l + 1}`] = accs[i]!;
+    console.log(`class probe, module ${l + 1}: ${formatPercent(accs[i]!)} test accuracy`);
+  });
+  for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
+  stack.dispose();
+  data.close();
+  return results;
+}
+
+async function evalAudio(a: EvalCommandArgs, raw: unknown): Promise<Record<string, number>> {
+  if (a.probe === 'class') throw new Error('--probe class: an audio run is probed with --probe speaker or phone');
+  const probe = a.probe;
+  const config = parseAudioConfig(raw);
   const data = await openAudioData(config);
   const stack = loadAudioStack(a.run, config, data);
-  const layers =
-    a.layer === 'all'
-      ? stack.modules.map((_, i) => i)
-      : a.layer === 'last'
-        ? [stack.length - 1]
-        : [Number(a.layer) - 1];
-  if (layers.some((l) => !Number.isInteger(l) || l < 0 || l >= stack.length)) {
-    throw new Error(`--layer ${a.layer}: expected 1..${stack.length}, last or all`);
-  }
-  const timeMean = a.probe === 'speaker';
+  const layers = layersOf(a.layer, stack.length);
+  const timeMean = probe === 'speaker';
   const trainW = await probeWindows(
     data.train,
     config.probe.trainWindowsPerUtterance,
@@ -50,16 +90,15 @@ export async function evalCommand(a: EvalCommandArgs): Promise<number> {
   const results: Record<string, number> = {};
   for (const l of layers) {
     const acc = probeTask(
-      a.probe,
+      probe,
       { features: tr.get(l)!, windows: trainW },
       { features: te.get(l)!, windows: testW },
       config,
       data.train.speakers.length,
     );
     results[`module${l + 1}`] = acc;
-    console.log(`${a.probe} probe, module ${l + 1}: ${formatPercent(acc)} test accuracy`);
+    console.log(`${probe} probe, module ${l + 1}: ${formatPercent(acc)} test accuracy`);
   }
-  writeJsonAtomic(path.join(a.run, `eval-${a.probe}.json`), { probe: a.probe, accuracy: results });
   stack.dispose();
-  return 0;
+  return results;
 }

@@ -1,92 +1,9 @@
-/** `gim`: the command line of greedy-infomax (data, train, eval, reproduce). */
-import { Command, Option } from '@commander-js/extra-typings';
-import path from 'node:path';
-import { buildSpeechCorpus } from '../audio/data/index.js';
-import { applySet } from '../experiments/overrides.js';
-import { parsePreset, type PresetName } from './presets.js';
-import { evalCommand } from './eval.js';
-import { reproduceCommand } from './reproduce.js';
-import { trainCommand } from './train.js';
+/** `gim`: the command line of greedy-infomax (data, train, eval, reproduce, bench). */
+import { addBenchCommand } from './bench.js';
+import { buildProgram } from './program.js';
 
-const program = new Command()
-  .name('gim')
-  .description(
-    'Greedy InfoMax (Löwe et al. 2019) on libtorch: gradient-isolated modules trained by their own InfoNCE losses.',
-  )
-  .showHelpAfterError();
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-program
-  .command('train')
-  .description('train a model from a preset; writes runs/<name>/ (config.json, metrics.jsonl, checkpoints/)')
-  .requiredOption('--preset <name>', 'audio-tiny | audio-small | audio-full')
-  .addOption(new Option('--mode <mode>', 'how the modules train').choices(['simultaneous', 'iterative'] as const))
-  .option(
-    '--set <key=value>',
-    'override a config key (repeatable), e.g. --set train.steps=200',
-    collect,
-    [] as string[],
-  )
-  .option('--run <dir>', 'run directory (default runs/<config name>)')
-  .option('--resume', 'continue from the run’s newest checkpoint', false)
-  .action(async (o) => {
-    const preset = parsePreset(o.preset);
-    let config = preset.config();
-    if (o.mode !== undefined) config = applySet(config, `train.mode=${o.mode}`);
-    for (const s of o.set) config = applySet(config, s);
-    process.exitCode = await trainCommand(preset.name as PresetName, config, {
-      run: o.run ?? path.join('runs', config.name),
-      resume: o.resume,
-    });
-  });
-
-program
-  .command('eval')
-  .description('linear-probe a trained run on frozen features')
-  .requiredOption('--run <dir>', 'run directory')
-  .addOption(
-    new Option('--probe <task>', 'what to classify').choices(['speaker', 'phone'] as const).makeOptionMandatory(),
-  )
-  .option('--layer <n|all>', 'module whose output is probed (1-based), or all', 'last')
-  .action(async (o) => {
-    process.exitCode = await evalCommand({ run: o.run, probe: o.probe, layer: o.layer });
-  });
-
-program
-  .command('reproduce')
-  .description("train and evaluate every row of the paper's tables that applies; writes results/<experiment>/")
-  .argument('<experiment>', 'audio')
-  .addOption(
-    new Option('--scale <scale>', 'tiny: seconds; small: ≤45 min on 2 CPU cores; full: the paper')
-      .choices(['tiny', 'small', 'full'] as const)
-      .default('small' as const),
-  )
-  .option('--set <key=value>', 'override a config key in every run (repeatable)', collect, [] as string[])
-  .action(async (experiment, o) => {
-    process.exitCode = await reproduceCommand(experiment, o.scale, o.set);
-  });
-
-const data = program.command('data').description('build data sets');
-data
-  .command('speech')
-  .description('synthetic labelled speech (flite voices × pitch/rate) in the LibriSpeech layout')
-  .requiredOption('--out <dir>', 'output directory (must be empty or absent)')
-  .option('--speakers <n>', 'speakers (≤ 48)', (v) => Number(v), 24)
-  .option('--utterances <n>', 'utterances per speaker', (v) => Number(v), 40)
-  .option('--seed <n>', 'seed', (v) => Number(v), 0)
-  .action(async (o) => {
-    const r = await buildSpeechCorpus({
-      out: o.out,
-      speakers: o.speakers,
-      utterancesPerSpeaker: o.utterances,
-      seed: o.seed,
-    });
-    console.log(
-      `${o.out}: ${r.utterances} utterances (${r.trainUtterances} train / ${r.testUtterances} test), ${r.speakers} speakers, ${r.minutes.toFixed(1)} min of audio in ${r.seconds.toFixed(0)} s`,
-    );
-  });
-
+const program = buildProgram();
+addBenchCommand(program);
 program.parseAsync().catch((e: unknown) => {
   console.error(`gim: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;

@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMetrics } from '../report/index.js';
+import { manualSeed, tensor } from '../tensor/index.js';
+import { FASHION_MNIST_DIR } from '../vision/data/index.js';
+import { gratings } from '../vision/model/testing.js';
+import { listCheckpoints, runDir } from './run-dir.js';
+import { reproduceVision } from './reproduce-vision.js';
+import { buildVisionStack, linearEval, probeLayers, trainVision } from './vision.js';
+import { parseVisionConfig, resolveVisionConfig, visionDefaults, type VisionConfig } from './vision-config.js';
+import { openVisionData, TrainBatches, type VisionData } from './vision-data.js';
+import { deepMerge, type DeepPartial } from './overrides.js';
+
+const HAS_FASHION_MNIST = fs.existsSync(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'));
+const tiny = (patch: DeepPartial<VisionConfig> = {}): VisionConfig => resolveVisionConfig('tiny', patch);
+const params = (r: { stack: { modules: readonly { parameters(): { toArray(): number[] }[] }[] } }): number[] =>
+  r.stack.modules.flatMap((m) => m.parameters().flatMap((p) => p.toArray()));
+
+describe('vision config', () => {
+  it("defaults are the paper's STL-10 setting", () => {
+    const c = resolveVisionConfig('full');
+    expect(c.data).toMatchObject({ dataset: 'stl10', pretrain: 'unlabeled', crop: 64, grayscale: true, hflip: true });
+    expect(c.model).toMatchObject({ patch: 16, patchStride: 8, blocks: [3, 4, 6], modelSplits: 3 });
+    expect(c.model).toMatchObject({ predictionSteps: 5, negativeSamples: 16 });
+    expect(c.train).toMatchObject({ batchSize: 32, lr: 2e-4, epochs: 300, steps: null });
+  });
+
+  it('small is Fashion-MNIST padded to 32×32 with 8×8 patches of step 4', () => {
+    const c = resolveVisionConfig('small');
+    expect(c.data).toMatchObject({ dataset: 'fashion-mnist', padTo: 32, crop: 32 });
+    expect([c.model.patch, c.model.patchStride]).toEqual([8, 4]);
+  });
+
+  it('rejects inconsistent configs, naming the problem', () => {
+    expect(() => parseVisionConfig(deepMerge(visionDefaults, { model: { modelSplits: 2 } }))).toThrow(/modelSplits/);
+    expect(() =>
+      parseVisionConfig(deepMerge(visionDefaults, { data: { dataset: 'fashion-mnist', pretrain: 'unlabeled' } })),
+    ).toThrow(/unlabeled/);
+    expect(() => parseVisionConfig({ ...visionDefaults, train: { ...visionDefaults.train, lr: -1 } })).toThrow(
+      /train\.lr/,
+    );
+  });
+});
+
+describe('linear evaluation', () => {
+  it('returns an accuracy in [0, 1] that beats chance on an easy synthetic task', () => {
+    manualSeed(0);
+    const labels = (n: number, off: number) => Array.from({ length: n }, (_, i) => (i + off) % 2);
+    const [ytr, yte] = [labels(64, 0), labels(32, 1)];
+    const train = { x: gratings(64, 32, 1, ytr), y: tensor(ytr, [64], { dtype: 'int64' }) };
+    const test = { x: gratings(32, 32, 2, yte), y: tensor(yte, [32], { dtype: 'int64' }) };
+    const config = tiny();
+    const stack = buildVisionStack(config, 2); // horizontal vs vertical gratings: random features suffice
+    const probe = { epochs: 30, lr: 1e-2, batchSize: 16, featureBatch: 32 };
+    const accs = probeLayers(stack, [0, 2], train, test, 2, probe);
+    stack.dispose();
+    for (const a of accs) {
+      expect(a).toBeGreaterThanOrEqual(0);
+      expect(a).toBeLessThanOrEqual(1);
+    }
+    expect(Math.max(...accs)).toBeGreaterThan(0.75);
+    // and on separable features directly
+    const f = (y: number[]) =>
+      tensor(
+        y.flatMap((v) => [v * 2 - 1, 0.5, (v * 7) % 3]),
+        [y.length, 3],
+      );
+    const acc = linearEval({ features: f(ytr), labels: train.y }, { features: f(yte), labels: test.y }, 2, probe);
+    expect(acc).toBe(1);
+  });
+});
+
+describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST subset)', () => {
+  let data: VisionData;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-vision-'));
+  beforeAll(() => {
+    data = openVisionData(tiny());
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('reads the capped splits', () => {
+    expect([data.pretrain.n, data.train.n, data.test.n, data.classes]).toEqual([256, 256, 128, 10]);
+  });
+
+  it('batch(step) is a pure function of (seed, step): augmented, normalised, labelled', () => {
+    const config = tiny();
+    const a = new TrainBatches(config, data.pretrain);
+    const b = new TrainBatches(config, data.pretrain);
+    const later = b.at(70); // another epoch first (64 steps per epoch)
+    const [x5a, x5b] = [a.at(5), b.at(5)];
+    expect(x5a.x.shape).toEqual([4, 1, 32, 32]);
+    expect(x5a.x.toArray()).toEqual(x5b.x.toArray());
+    expect(x5a.y.toArray()).toEqual(Array.from(a.indices(5), (i) => data.pretrain.label(i)));
+    expect(a.at(6).x.toArray()).not.toEqual(x5a.x.toArray());
+    expect(Array.from(a.indices(64))).not.toEqual(Array.from(a.indices(0))); // a new permutation each epoch
+    expect(new TrainBatches({ ...config, seed: 1 }, data.pretrain).at(5).x.toArray()).not.toEqual(x5a.x.toArray());
+    expect(later.x.shape).toEqual([4, 1, 32, 32]);
+  });
+
+  it('GIM trains through the loop with checkpoints; resume continues at the saved step and replays the same run', async () => {
+    const straight = await trainVision(tiny(), data, { run: path.join(tmp, 'straight'), resume: false });
+    expect([straight.outcome, straight.step]).toEqual(['finished', 4]);
+    expect(listCheckpoints(runDir(path.join(tmp, 'straight'))).map((c) => c.step)).toEqual([2, 4]);
+    const run = path.join(tmp, 'resumed');
+    const first = await trainVision(tiny({ train: { steps: 2 } }), data, { run, resume: false });
+    first.stack.dispose();
+    const second = await trainVision(tiny(), data, { run, resume: true });
+    expect([second.outcome, second.step]).toEqual(['finished', 4]);
+    const steps = readMetrics(runDir(run).metrics).map((m) => m.step);
+    expect(steps.filter((s) => s === 3)).toHaveLength(3); // steps 3, 4 run once, by each of the 3 modules
+    expect(params(second)).toEqual(params(straight));
+    straight.stack.dispose();
+    second.stack.dispose();
+  });
+
+  it('CPC and the supervised baselines train end to end', async () => {
+    const runs: [string, DeepPartial<VisionConfig>][] = [
+      ['cpc', { model: { modelSplits: 1 } }],
+      ['supervised', { model: { modelSplits: 1 }, train: { objective: 'supervised' } }],
+      ['greedy', { train: { objective: 'supervised' } }],
+    ];
+    for (const [name, patch] of runs) {
+      const r = await trainVision(tiny({ ...patch, train: { ...patch.train, steps: 2 } }), data, {
+        run: path.join(tmp, name),
+        resume: false,
+      });
+      expect(r.outcome, name).toBe('finished');
+      const last = readMetrics(runDir(path.join(tmp, name)).metrics).filter((m) => m.step === 2);
+      expect(last.length, name).toBe(r.stack.length);
+      for (const m of last) expect(Number.isFinite(m.loss), name).toBe(true);
+      if (name !== 'cpc') for (const m of last) expect(m.accuracy, name).toBeTypeOf('number');
+      r.stack.dispose();
+    }
+  });
+
+  it('reproduce vision (tiny) writes table1.md, results.json and figure2.png', async () => {
+    const resultsDir = path.join(tmp, 'results');
+    const r = await reproduceVision({
+      scale: 'tiny',
+      runsRoot: path.join(tmp, 'runs'),
+      resultsDir,
+      log: () => undefined,
+    });
+    for (const f of ['table1.md', 'results.json', 'figure2.png'])
+      expect(fs.existsSync(path.join(resultsDir, f)), f).toBe(true);
+    const table = fs.readFileSync(path.join(resultsDir, 'table1.md'), 'utf8');
+    expect(table).toMatch(/Fashion-MNIST/);
+    for (const row of ['Random initialization', 'Supervised', 'Greedy Supervised', 'CPC', 'Greedy InfoMax', 'pixels'])
+      expect(table).toContain(row);
+    expect(table).toContain('81.9');
+    expect(Object.values(r.rows).every((a) => a >= 0 && a <= 1)).toBe(true);
+    expect(r.perModule.gim).toHaveLength(3);
+    expect(r.figure).toHaveLength(3 * 2); // 3 modules × 2 neurons
+    for (const n of r.figure) expect(n.patches).toHaveLength(4);
+    const json = JSON.parse(fs.readFileSync(path.join(resultsDir, 'results.json'), 'utf8')) as { dataset: string };
+    expect(json.dataset).toBe('fashion-mnist');
+  });
+});
+
+describe('vision experiment on STL-10 binaries (a fake folder of a few images)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-stl10-'));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  /** n random-looking 3×96×96 records (the layout does not matter here) and labels 1..10. */
+  const write = (split: string, n: number, labels: boolean): void => {
+    const x = Buffer.alloc(n * 3 * 96 * 96);
+    for (let i = 0; i < x.length; i++) x[i] = (i * 2654435761) >>> 24;
+    fs.writeFileSync(path.join(root, `${split}_X.bin`), x);
+    if (labels)
+      fs.writeFileSync(
+        path.join(root, `${split}_y.bin`),
+        Buffer.from(Array.from({ length: n }, (_, i) => 1 + (i % 10))),
+      );
+  };
+  write('train', 6, true);
+  write('test', 4, true);
+  write('unlabeled', 8, false);
+
+  it('the full preset reads unlabeled/train/test, crops 64×64 grayscale and trains a step on the 7×7 grid', async () => {
+    const config = resolveVisionConfig('full', {
+      data: { root, maxTest: 3 },
+      model: { stemChannels: 4, planes: [2, 2, 2], blocks: [1, 1, 1], contextChannels: 4, contextLayers: 1 },
+      train: { epochs: 1, batchSize: 2, checkpointEvery: 10 },
+    });
+    const data = openVisionData(config);
+    expect([data.pretrain.n, data.train.n, data.test.n]).toEqual([8, 6, 3]);
+    expect(new TrainBatches(config, data.pretrain).at(0).x.shape).toEqual([2, 1, 64, 64]);
+    const r = await trainVision(config, data, { run: path.join(root, 'run'), resume: false });
+    expect([r.outcome, r.step]).toEqual(['finished', 4]); // 1 epoch = ⌊8 / 2⌋ steps
+    r.stack.dispose();
+    data.close();
+  });
+});
