@@ -2,10 +2,11 @@
  * `npm run bench:engine`: the engine (TypeScript over libtorch) against Python torch on the same workloads.
  *
  * Both sides use the same libtorch (Debian's; Python via /usr/bin/python3 and python3-torch), 2 intra-op threads,
- * float32, the same seeds and the same ATen operators. The Python side is bench/engine.py, spawned here once in
- * `--serve` mode (one JSON request/reply per line); single repetitions alternate between the sides (Python, TS, TS,
- * Python, …) and never overlap, so background load on the shared cores hits both alike. Times are medians of the timed
- * repetitions after warm-up runs; in TS each repetition runs inside `tidy`, and the backward pass is timed.
+ * float32, the same seeds and the same ATen operators (the TS workloads are in bench/lib/engine-workloads.ts). The
+ * Python side is bench/engine.py, spawned here once in `--serve` mode (one JSON request/reply per line); single
+ * repetitions alternate between the sides (Python, TS, TS, Python, …) and never overlap, so background load on the
+ * shared cores hits both alike. Times are medians of the timed repetitions after warm-up runs; in TS each repetition
+ * runs inside `tidy`, and the backward pass is timed.
  *
  * Options: --only=name[,name]  run some workloads (bench/results/engine.md is then not written)
  *          --reps=N            timed repetitions for every workload (default: 9 to 61 per workload)
@@ -14,32 +15,13 @@
  * Exit code 0 even when a row misses the target: this is a benchmark, not a test.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  abs,
-  conv1d,
-  conv2d,
-  getNumThreads,
-  gru,
-  libtorchVersion,
-  linear,
-  logSoftmax,
-  manualSeed,
-  matmul,
-  mul,
-  nllLoss,
-  noGrad,
-  randint,
-  randn,
-  setNumThreads,
-  sum,
-  tidy,
-  zeros,
-  type Tensor,
-} from '../src/tensor/index.js';
+import { getNumThreads, libtorchVersion, setNumThreads, tidy } from '../src/tensor/index.js';
+import { WORKLOADS, type Instance, type Workload } from './lib/engine-workloads.js';
+import { blasLibrary, cpuModel } from './lib/machine.js';
 import { PyWorker } from './lib/pyworker.js';
 import { fmtMs, markdownTable, max, median, min, textTable } from './lib/stats.js';
 
@@ -47,147 +29,6 @@ const PYTHON = '/usr/bin/python3';
 const DEFAULT_THREADS = 2;
 const TARGET = 1.1;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** One workload: setup draws the inputs; run is the timed part; check (untimed, after the runs) returns Σ|·| values. */
-interface Instance {
-  run: () => void;
-  check: () => number[];
-  /** Leaves whose gradient is dropped before every repetition (as `p.grad = None` in engine.py). */
-  leaves: Tensor[];
-  /** Every tensor the instance holds (setup runs in tidy, which keeps these; disposed after the workload). */
-  inputs: Tensor[];
-}
-
-interface Workload {
-  name: string;
-  label: string;
-  warmup: number;
-  reps: number;
-  setup: () => Instance;
-}
-
-const absSum = (t: Tensor): number => sum(abs(t)).item();
-const grad = (t: Tensor): Tensor => {
-  const g = t.grad;
-  if (g === null) throw new Error('expected a gradient after backward()');
-  return g;
-};
-/** randn(shape) · scale as a leaf requiring grad (or not). */
-const scaled = (shape: number[], scale: number, requiresGrad: boolean): Tensor => {
-  const w = mul(randn(shape), scale);
-  return requiresGrad ? w.requireGrad() : w;
-};
-
-const WORKLOADS: Workload[] = [
-  {
-    name: 'conv2d_fwd',
-    label: 'conv2d fwd [256,64,16,16] * [64,64,3,3], pad 1',
-    warmup: 3,
-    reps: 21,
-    setup: () => {
-      manualSeed(1);
-      const x = randn([256, 64, 16, 16]);
-      const w = scaled([64, 64, 3, 3], 1 / Math.sqrt(64 * 9), false);
-      const fwd = (): Tensor => conv2d(x, w, null, { padding: 1 });
-      return { run: () => void fwd(), check: () => [absSum(fwd())], leaves: [], inputs: [x, w] };
-    },
-  },
-  {
-    name: 'conv2d_fwd_bwd',
-    label: 'conv2d fwd+bwd (same; grads x, w; loss = sum)',
-    warmup: 3,
-    reps: 15,
-    setup: () => {
-      manualSeed(2);
-      const x = randn([256, 64, 16, 16]).requireGrad();
-      const w = scaled([64, 64, 3, 3], 1 / Math.sqrt(64 * 9), true);
-      const fwd = (): Tensor => conv2d(x, w, null, { padding: 1 });
-      return {
-        run: () => sum(fwd()).backward(),
-        check: () => [noGrad(() => absSum(fwd())), absSum(grad(x)), absSum(grad(w))],
-        leaves: [x, w],
-        inputs: [x, w],
-      };
-    },
-  },
-  {
-    name: 'conv1d_fwd_bwd',
-    label: 'conv1d fwd+bwd [8,512,4096] * [512,512,8], stride 4',
-    warmup: 2,
-    reps: 9,
-    setup: () => {
-      manualSeed(3);
-      const x = randn([8, 512, 4096]).requireGrad();
-      const w = scaled([512, 512, 8], 1 / Math.sqrt(512 * 8), true);
-      const fwd = (): Tensor => conv1d(x, w, null, { stride: 4 });
-      return {
-        run: () => sum(fwd()).backward(),
-        check: () => [noGrad(() => absSum(fwd())), absSum(grad(x)), absSum(grad(w))],
-        leaves: [x, w],
-        inputs: [x, w],
-      };
-    },
-  },
-  {
-    name: 'gru_fwd_bwd',
-    label: 'GRU 512→256, T=128, B=8, batch_first, fwd+bwd',
-    warmup: 3,
-    reps: 15,
-    setup: () => {
-      manualSeed(4);
-      const [B, T, I, H] = [8, 128, 512, 256];
-      const s = 1 / Math.sqrt(H);
-      const x = randn([B, T, I]);
-      const h0 = zeros([1, B, H]);
-      const layer = {
-        wIh: scaled([3 * H, I], s, true),
-        wHh: scaled([3 * H, H], s, true),
-        bIh: scaled([3 * H], s, true),
-        bHh: scaled([3 * H], s, true),
-      };
-      const fwd = (): Tensor => gru(x, h0, [layer], { batchFirst: true })[0];
-      const leaves = [layer.wIh, layer.wHh, layer.bIh, layer.bHh];
-      return {
-        run: () => sum(fwd()).backward(),
-        check: () => [noGrad(() => absSum(fwd())), ...leaves.map((p) => absSum(grad(p)))],
-        leaves,
-        inputs: [x, h0, ...leaves],
-      };
-    },
-  },
-  {
-    name: 'matmul_fwd',
-    label: 'matmul [1024,1024] × [1024,1024]',
-    warmup: 3,
-    reps: 21,
-    setup: () => {
-      manualSeed(5);
-      const a = randn([1024, 1024]);
-      const b = randn([1024, 1024]);
-      return { run: () => void matmul(a, b), check: () => [absSum(matmul(a, b))], leaves: [], inputs: [a, b] };
-    },
-  },
-  {
-    name: 'linear_nll_fwd_bwd',
-    label: 'linear [4096,512]→10 + logSoftmax + nll, fwd+bwd',
-    warmup: 10,
-    reps: 61,
-    setup: () => {
-      manualSeed(6);
-      const x = randn([4096, 512]);
-      const w = scaled([10, 512], 1 / Math.sqrt(512), true);
-      const b = zeros([10]).requireGrad();
-      const y = randint(0, 10, [4096]);
-      const loss = (): Tensor => nllLoss(logSoftmax(linear(x, w, b), 1), y);
-      return {
-        run: () => loss().backward(),
-        check: () => [noGrad(() => absSum(loss())), absSum(grad(w)), absSum(grad(b))],
-        leaves: [w, b],
-        inputs: [x, w, b, y],
-      };
-    },
-  },
-];
 
 interface SideResult {
   /** Wall time of each timed repetition (ms). */
@@ -264,27 +105,6 @@ async function timeBoth(w: Workload, py: PyWorker): Promise<{ py: SideResult; ts
     return { py: side(pyS, pyCheck), ts: side(tsS, tsCheck) };
   } finally {
     for (const t of inst.inputs) t.dispose();
-  }
-}
-
-function cpuModel(): string {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('model name'));
-    if (line !== undefined) return line.split(':').slice(1).join(':').trim();
-  } catch {
-    /* not Linux */
-  }
-  return os.cpus()[0]?.model ?? 'unknown';
-}
-
-/** The BLAS libtorch's gemm calls (Debian: the libblas.so.3 alternative), for the record. */
-function blasLibrary(): string {
-  try {
-    return realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
-  } catch {
-    return 'unknown';
   }
 }
 

@@ -32,6 +32,14 @@ Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setData(param, src): make `param` hold src's data (device, dtype, values) while staying the same tensor — what
+// Module.to(device) needs so that every holder of a parameter sees the moved one.
+Napi::Value SetData(const Napi::CallbackInfo& info) {
+  at::Tensor& dst = unwrapTensor(info[0], "setData(param)");
+  dst.set_data(unwrapTensor(info[1], "setData(src)"));
+  return info.Env().Undefined();
+}
+
 // setGradEnabled(on): returns the previous mode so that noGrad can restore it.
 Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {
   bool prev = c10::GradMode::is_enabled();
@@ -50,6 +58,7 @@ void initAutograd(Napi::Env env, Napi::Object exports) {
   exports.Set("grad", Napi::Function::New(env, guarded<Grad>));
   exports.Set("zeroGrad", Napi::Function::New(env, guarded<ZeroGrad>));
   exports.Set("setRequiresGrad", Napi::Function::New(env, guarded<SetRequiresGrad>));
+  exports.Set("setData", Napi::Function::New(env, guarded<SetData>));
   exports.Set("setGradEnabled", Napi::Function::New(env, guarded<SetGradEnabled>));
   exports.Set("isGradEnabled", Napi::Function::New(env, guarded<IsGradEnabled>));
 }

@@ -150,7 +150,7 @@ export class AudioModule extends GimModule {
   /** The GRU without backpropagation through time: h_t = cell(z_t, detach(h_{t−1})). */
   #cellLoop(zt: Tensor): Tensor {
     const [B, T] = zt.shape as [number, number];
-    let h = zeros([B, this.config.hidden], { dtype: zt.dtype }); // [B, H]
+    let h = zeros([B, this.config.hidden], { dtype: zt.dtype, device: zt.device }); // [B, H]
     const hs: Tensor[] = [];
     for (let t = 0; t < T; t++) {
       const xt = squeeze(narrow(zt, 1, t, 1), 1); // [B, C]

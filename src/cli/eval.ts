@@ -10,11 +10,11 @@ import {
   type ProbeTask,
 } from '../experiments/audio.js';
 import { parseAudioConfig } from '../experiments/audio-config.js';
-import { writeJsonAtomic } from '../experiments/run-dir.js';
 import { loadVisionStack, probeLayers } from '../experiments/vision.js';
 import { parseVisionConfig } from '../experiments/vision-config.js';
 import { evalImages, openVisionData } from '../experiments/vision-data.js';
 import { formatPercent } from '../report/index.js';
+import { writeJsonAtomic } from '../util/fs.js';
 
 export type EvalProbe = ProbeTask | 'class';
 

@@ -17,7 +17,8 @@ import { saveCheckpointSync, tidy } from '../tensor/index.js';
 import { buildAudioStack, objectiveOf, type AudioData, type TrainAudioArgs } from './audio.js';
 import type { AudioConfig } from './audio-config.js';
 import { audioModuleSpec } from './async-factories.js';
-import { checkpointPath, pruneCheckpoints, runDir, writeJsonAtomic } from './run-dir.js';
+import { writeJsonAtomic } from '../util/fs.js';
+import { checkpointPath, pruneCheckpoints, runDir } from './run-dir.js';
 import type { TrainResult } from './train-loop.js';
 
 /** Options beyond a synchronous run's: a wall-time budget, a stop signal, hooks, and test-only fault injection. */

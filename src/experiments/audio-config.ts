@@ -1,7 +1,8 @@
 /** The audio experiment's configuration: one zod schema, paper defaults, and the tiny | small | full presets. */
 import { z } from 'zod';
+import { isDevice } from '../tensor/index.js';
 import { paperAudioEncoder } from '../audio/model.js';
-import { deepMerge, type DeepPartial } from './overrides.js';
+import { deepMerge, parseConfig, type DeepPartial } from './overrides.js';
 
 const int = z.number().int();
 const pos = int.positive();
@@ -12,6 +13,8 @@ export const audioConfigSchema = z
     name: z.string().min(1),
     seed: int,
     threads: pos,
+    /** Where the modules train: 'cpu', or 'cuda' / 'cuda:N' with a CUDA libtorch (LIBTORCH=…). */
+    device: z.string().refine(isDevice, { message: "expected 'cpu', 'cuda' or 'cuda:N'" }),
     data: z.object({
       /** A LibriSpeech-layout root (train-clean-100/, *_split.txt, converted_aligned_phones.txt). */
       root: z.string().min(1),
@@ -75,6 +78,7 @@ export const audioDefaults: AudioConfig = {
   name: 'audio',
   seed: 0,
   threads: 2,
+  device: 'cpu',
   data: {
     root: 'data/LibriSpeech',
     synthSpeakers: 0,
@@ -110,7 +114,7 @@ export type AudioScale = 'tiny' | 'small' | 'full';
  * window, K and N, 600 steps per run. tiny = seconds, for tests and smoke runs.
  */
 export const audioPresets: Record<AudioScale, DeepPartial<AudioConfig>> = {
-  full: { name: 'audio-full' },
+  full: { name: 'audio-full', device: 'cuda' },
   small: {
     name: 'audio-small',
     data: { root: 'data/speech-small', synthSpeakers: 24, synthUtterancesPerSpeaker: 40 },
@@ -142,10 +146,5 @@ export function resolveAudioConfig(scale: AudioScale, patch: DeepPartial<AudioCo
 
 /** parseAudioConfig(json): validate, with errors naming the offending key. */
 export function parseAudioConfig(value: unknown): AudioConfig {
-  const r = audioConfigSchema.safeParse(value);
-  if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
-    throw new Error(`invalid audio config:\n  ${issues.join('\n  ')}`);
-  }
-  return r.data;
+  return parseConfig(audioConfigSchema, value, 'audio');
 }

@@ -20,6 +20,7 @@ import {
   tensor,
   tidy,
   type Tensor,
+  type Device,
 } from '../tensor/index.js';
 import { mixSeed } from '../audio/batches.js';
 import type { AudioConfig } from './audio-config.js';
@@ -127,6 +128,7 @@ export async function trainAudio(config: AudioConfig, data: AudioData, args: Tra
       config,
       seed: config.seed,
       threads: config.threads,
+      device: config.device as Device,
       steps: config.train.steps,
       lr: config.train.lr,
       mode: config.train.mode,

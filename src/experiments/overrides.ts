@@ -1,4 +1,5 @@
 /** Layered configuration: defaults → preset → `--set key=value` flags (dotted paths, JSON values). */
+import type { z } from 'zod';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -47,6 +48,16 @@ export function deepMerge<T>(base: T, patch: DeepPartial<T>): T {
     out[k] = deepMerge((base as Record<string, unknown>)[k], v as never);
   }
   return out as T;
+}
+
+/** parseConfig(schema, value, what): validate against a zod schema, with errors naming the offending key. */
+export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new Error(`invalid ${what} config:\n  ${issues.join('\n  ')}`);
+  }
+  return r.data;
 }
 
 export type DeepPartial<T> = T extends (infer U)[]

@@ -19,14 +19,6 @@ export function runDir(root: string): RunDir {
   };
 }
 
-/** writeJsonAtomic(file, value): write to a temporary file in the same folder, then rename over `file`. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(tmp, file);
-}
-
 const STEP_FILE = /^step-(\d+)\.safetensors$/;
 
 /** checkpointPath(run, step): checkpoints/step-0000200.safetensors. */

@@ -115,3 +115,11 @@ describe('trainLoop', () => {
     expect(iterativeModuleAt(9, 10, 3)).toBe(2);
   });
 });
+
+describe('devices', () => {
+  it('a cuda run on a CPU-only libtorch fails at once with a clear message', async () => {
+    const { cudaAvailable } = await import('../tensor/index.js');
+    if (cudaAvailable()) return; // on a CUDA build this path is exercised by the GPU check instead
+    await expect(trainLoop(task(), args(tmp(), { device: 'cuda' }))).rejects.toThrow(/no CUDA device/);
+  });
+});

@@ -16,6 +16,7 @@ import {
 } from '../gim/index.js';
 import { MetricsWriter } from '../report/index.js';
 import {
+  cudaAvailable,
   getRngState,
   loadCheckpointSync,
   manualSeed,
@@ -23,10 +24,13 @@ import {
   setNumThreads,
   setRngState,
   tidy,
+  to,
+  type Device,
   type Tensor,
 } from '../tensor/index.js';
 import { TrainingProgress } from './progress.js';
-import { checkpointPath, latestCheckpoint, pruneCheckpoints, runDir, writeJsonAtomic, type RunDir } from './run-dir.js';
+import { writeJsonAtomic } from '../util/fs.js';
+import { checkpointPath, latestCheckpoint, pruneCheckpoints, runDir, type RunDir } from './run-dir.js';
 
 /** A batch for one step: the input of module 1 and, for supervised baselines, labels. */
 export interface TrainBatch {
@@ -61,6 +65,33 @@ export interface TrainLoopArgs {
   /** Checkpoints kept on disk (newest first). */
   keepCheckpoints?: number;
   interactive?: boolean;
+  /** Where the modules train: parameters are moved there and each batch is copied there (default cpu). */
+  device?: Device;
+}
+
+/** onDevice(task, device): the same task with its modules moved to `device` and every batch copied there. */
+export function onDevice(task: TrainTask, device: Device): TrainTask {
+  if (device === 'cpu') return task;
+  if (device.startsWith('cuda') && !cudaAvailable()) {
+    throw new Error(
+      `device ${device}: this libtorch build has no CUDA device (build against a CUDA libtorch with LIBTORCH=…)`,
+    );
+  }
+  for (const m of task.modules) m.to(device);
+  return {
+    ...task,
+    batch: async (step) => {
+      const b = await task.batch(step);
+      const x = to(b.x, { device });
+      const targets = b.targets === undefined ? undefined : to(b.targets, { device });
+      b.dispose();
+      return {
+        x,
+        ...(targets === undefined ? {} : { targets }),
+        dispose: () => [x, targets].forEach((t) => t?.dispose()),
+      };
+    },
+  };
 }
 
 export type TrainOutcome = 'finished' | 'interrupted' | 'non-finite-loss';
@@ -85,7 +116,8 @@ export function iterativeSchedule(steps: number, modules: number): number[] {
   );
 }
 
-export async function trainLoop(task: TrainTask, a: TrainLoopArgs): Promise<TrainResult> {
+export async function trainLoop(cpuTask: TrainTask, a: TrainLoopArgs): Promise<TrainResult> {
+  const task = onDevice(cpuTask, a.device ?? 'cpu');
   // --- setup: threads, seed, directory, config, model and optimizers
   setNumThreads(a.threads);
   manualSeed(a.seed);

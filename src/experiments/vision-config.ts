@@ -1,7 +1,8 @@
 /** The vision experiment's configuration: one zod schema, the paper's STL-10 defaults, and the tiny | small | full presets. */
 import { z } from 'zod';
+import { isDevice } from '../tensor/index.js';
 import { paperVisionEncoder } from '../vision/model/index.js';
-import { deepMerge, type DeepPartial } from './overrides.js';
+import { deepMerge, parseConfig, type DeepPartial } from './overrides.js';
 
 const int = z.number().int();
 const pos = int.positive();
@@ -12,6 +13,8 @@ export const visionConfigSchema = z
     name: z.string().min(1),
     seed: int,
     threads: pos,
+    /** Where the modules train: 'cpu', or 'cuda' / 'cuda:N' with a CUDA libtorch (LIBTORCH=…). */
+    device: z.string().refine(isDevice, { message: "expected 'cpu', 'cuda' or 'cuda:N'" }),
     data: z.object({
       dataset: z.enum(['stl10', 'fashion-mnist']),
       /** STL-10: the folder of {train,test,unlabeled}_X.bin; Fashion-MNIST: the folder of the IDX files. */
@@ -105,6 +108,7 @@ export const visionDefaults: VisionConfig = {
   name: 'vision',
   seed: 0,
   threads: 2,
+  device: 'cpu',
   data: {
     dataset: 'stl10',
     root: 'data/stl10_binary',
@@ -170,7 +174,7 @@ const fashionMnist: DeepPartial<VisionConfig['data']> = {
  * tiny = seconds, for tests and smoke runs: 256 train / 128 test images, a 1-block, 4/8/8-plane encoder, batch 4.
  */
 export const visionPresets: Record<VisionScale, DeepPartial<VisionConfig>> = {
-  full: { name: 'vision-full' },
+  full: { name: 'vision-full', device: 'cuda' },
   small: {
     name: 'vision-small',
     data: { ...fashionMnist, maxTrain: 0, maxTest: 0 },
@@ -214,10 +218,5 @@ export function resolveVisionConfig(scale: VisionScale, patch: DeepPartial<Visio
 
 /** parseVisionConfig(json): validate, with errors naming the offending key. */
 export function parseVisionConfig(value: unknown): VisionConfig {
-  const r = visionConfigSchema.safeParse(value);
-  if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
-    throw new Error(`invalid vision config:\n  ${issues.join('\n  ')}`);
-  }
-  return r.data;
+  return parseConfig(visionConfigSchema, value, 'vision');
 }

@@ -179,6 +179,7 @@ describe('vision experiment on STL-10 binaries (a fake folder of a few images)',
 
   it('the full preset reads unlabeled/train/test, crops 64×64 grayscale and trains a step on the 7×7 grid', async () => {
     const config = resolveVisionConfig('full', {
+      device: 'cpu', // the full preset asks for cuda; the paper's data path is what is tested here
       data: { root, maxTest: 3 },
       model: { stemChannels: 4, planes: [2, 2, 2], blocks: [1, 1, 1], contextChannels: 4, contextLayers: 1 },
       train: { epochs: 1, batchSize: 2, checkpointEvery: 10 },

@@ -25,6 +25,7 @@ import {
   tidy,
   unsqueeze,
   type Tensor,
+  type Device,
 } from '../tensor/index.js';
 import {
   buildSupervisedVisionModules,
@@ -98,6 +99,7 @@ export async function trainVision(config: VisionConfig, data: VisionData, args: 
       config,
       seed: config.seed,
       threads: config.threads,
+      device: config.device as Device,
       steps: totalSteps(config, source.n),
       lr: config.train.lr,
       mode: config.train.mode,

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { contiguous, keep, tensor, tidy, type DType, type Tensor } from '../tensor/index.js';
 import { viewAs } from '../tensor/dtype.js';
+import { writeFileAtomic } from '../util/fs.js';
 
 const BYTES: Record<DType, number> = {
   uint8: 1,
@@ -137,9 +138,7 @@ export class ActivationCache {
     this.#index.entries[String(batch)] = { chunk, offset: this.#chunkSize, shape: [...t.shape], dtype: t.dtype };
     this.#chunkSize += bytes;
     this.#diskBytes += bytes;
-    const tmp = path.join(this.dir, `index.json.tmp-${process.pid}`);
-    fs.writeFileSync(tmp, JSON.stringify(this.#index));
-    fs.renameSync(tmp, path.join(this.dir, 'index.json'));
+    writeFileAtomic(path.join(this.dir, 'index.json'), JSON.stringify(this.#index));
   }
 
   /** Free the in-memory batches and delete the chunk files and index. */

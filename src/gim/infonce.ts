@@ -94,13 +94,20 @@ export function infoNCE(
     const Q = p.preds.shape[0]!;
     const N = args.negativeSamples;
     const neg =
-      negatives ?? sampleNegatives({ population: S * T, positives: Q, count: N, groupSize: args.poolGroupSize ?? 8 });
+      negatives ??
+      sampleNegatives({
+        population: S * T,
+        positives: Q,
+        count: N,
+        groupSize: args.poolGroupSize ?? 8,
+        device: z.device,
+      });
     // Pool rows straight from z by (sequence, time): no flattened copy of the whole sequence.
     const pool = index(z, [floorDivide(neg.pool, T), remainder(neg.pool, T)]); // [M, C]
     const poolScores = matmul(p.preds, transpose(pool, 0, 1)); // [Q, M]
     const negScores = gather(poolScores, 1, neg.pick); // [Q, N]
     const logits = cat([unsqueeze(p.positives, 1), negScores], 1); // [Q, 1+N]
-    const target = zeros([Q], { dtype: 'int64' }); // the positive is class 0
+    const target = zeros([Q], { dtype: 'int64', device: z.device }); // the positive is class 0
     const perPosition = crossEntropy(logits, target, { reduction: 'none' }); // [Q] −log softmax(logits)_0
     accuracy = noGrad(() => mean(to(eq(argmax(logits, 1), 0), { dtype: 'float32' })).item());
     return sum(mul(perPosition, p.weights)); // []
@@ -166,7 +173,7 @@ function predict(z: Tensor, c: Tensor, predictor: Tensor, a: PredictArgs): Predi
     const zk = reshape(narrow(z, 1, a.start + offset, n), [S * n, a.C]); // [S·n, C] z_{t+k}
     preds.push(predK);
     positives.push(sum(mul(predK, zk), 1)); // [S·n]
-    weights.push(full([S * n], 1 / (a.K * S * n), { dtype: z.dtype })); // [S·n]
+    weights.push(full([S * n], 1 / (a.K * S * n), { dtype: z.dtype, device: z.device })); // [S·n]
   }
   return {
     preds: cat(preds, 0), // [Q, C]

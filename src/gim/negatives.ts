@@ -7,7 +7,7 @@
  * from distinct pool rows, so for every positive its `count` negatives are i.i.d. uniform over the population — the
  * same distribution as drawing them one by one — while all positives are scored with one matmul against the pool.
  */
-import { randint, add, arange, mul, tidy, type Tensor } from '../tensor/index.js';
+import { randint, add, arange, mul, tidy, type Device, type Tensor } from '../tensor/index.js';
 
 export interface NegativeIndices {
   /** Rows of the population in the pool. */
@@ -25,15 +25,18 @@ export interface SampleNegativesArgs {
   count: number;
   /** Pool rows per negative slot; the pool has count · groupSize rows. */
   groupSize: number;
+  /** Where the index tensors live (the device of the encodings); default cpu. */
+  device?: Device;
 }
 
 /** Draw negatives: pool ~ U{0..population−1}^(N·G), pick[q, n] = n·G + U{0..G−1}. */
 export function sampleNegatives(a: SampleNegativesArgs): NegativeIndices {
   if (a.population < 1) throw new RangeError(`sampleNegatives: population must be ≥ 1, got ${a.population}`);
   return tidy(() => {
-    const pool = randint(0, a.population, [a.count * a.groupSize]); // [N·G]
-    const within = randint(0, a.groupSize, [a.positives, a.count]); // [Q, N]
-    const groupStart = mul(arange(a.count), a.groupSize); // [N]
+    const device = a.device ?? 'cpu';
+    const pool = randint(0, a.population, [a.count * a.groupSize], { device }); // [N·G]
+    const within = randint(0, a.groupSize, [a.positives, a.count], { device }); // [Q, N]
+    const groupStart = mul(arange(0, a.count, 1, { device }), a.groupSize); // [N]
     return { pool, pick: add(within, groupStart) }; // pick: [Q, N]
   });
 }

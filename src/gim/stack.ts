@@ -4,7 +4,7 @@
  * next module builds its graph, so the step never holds more than one module's activations for autograd.
  */
 import { Adam, type AdamArgs } from '../nn/index.js';
-import { noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { noGrad, tidy, to, type Device, type Tensor } from '../tensor/index.js';
 import type { GimModule } from './module.js';
 
 export type TrainingMode = 'simultaneous' | 'iterative';
@@ -98,9 +98,11 @@ export class GradientIsolatedStack {
 
   /** features(x, upTo): the probe features of modules 0..upTo, each module's encoder run once, without gradient. */
   features(x: Tensor, upTo = this.modules.length - 1): Tensor[] {
+    const device = this.device;
     return noGrad(() => {
       const out: Tensor[] = [];
-      let input = x;
+      const x0 = x.device === device ? x : to(x, { device }); // the modules' device
+      let input = x0;
       for (let m = 0; m <= upTo; m++) {
         const module = this.modules[m]!;
         const z = tidy(() => module.encode(input));
@@ -109,8 +111,19 @@ export class GradientIsolatedStack {
         input = z;
       }
       if (input !== x && !out.includes(input)) input.dispose();
-      return out;
+      if (device === x.device) return out;
+      return out.map((f) => {
+        const back = to(f, { device: x.device }); // features come back where x lives
+        f.dispose();
+        return back;
+      });
     });
+  }
+
+  /** The device of the modules' parameters (cpu for a stack without parameters). */
+  get device(): Device {
+    for (const m of this.modules) for (const p of m.parameters()) return p.device;
+    return 'cpu';
   }
 
   train(): void {

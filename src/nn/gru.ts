@@ -61,7 +61,7 @@ export class GRU extends Module {
   forward(x: Tensor, h0?: Tensor): [Tensor, Tensor] {
     if (x.rank !== 3) throw new Error(`GRU.forward: expected a 3-D input, got shape [${x.shape.join(', ')}]`);
     const batch = this.batchFirst ? x.shape[0]! : x.shape[1]!;
-    const h = h0 ?? zeros([this.numLayers, batch, this.hiddenSize], { dtype: x.dtype });
+    const h = h0 ?? zeros([this.numLayers, batch, this.hiddenSize], { dtype: x.dtype, device: x.device });
     try {
       return gru(x, h, this.layers, { batchFirst: this.batchFirst, dropout: this.dropout, train: this.training });
     } finally {
@@ -96,7 +96,7 @@ export class GRUCell extends Module {
 
   /** forward(x [B, in], h [B, H] = zeros) → h' [B, H]. */
   forward(x: Tensor, h?: Tensor): Tensor {
-    const h0 = h ?? zeros([x.shape[0]!, this.hiddenSize], { dtype: x.dtype });
+    const h0 = h ?? zeros([x.shape[0]!, this.hiddenSize], { dtype: x.dtype, device: x.device });
     try {
       return gruCell(x, h0, this.weights);
     } finally {

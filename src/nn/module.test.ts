@@ -168,3 +168,17 @@ describe('Module', () => {
     expect(net.head.weight.isDisposed).toBe(true);
   });
 });
+
+describe('Module.to', () => {
+  it('keeps each parameter the same tensor and its values (cpu → cpu is a no-op)', async () => {
+    const { Linear } = await import('./linear.js');
+    const lin = new Linear(3, 2);
+    const before = lin.parameters();
+    const values = before.map((p) => p.toArray());
+    lin.to('cpu');
+    expect(lin.parameters()).toEqual(before);
+    expect(lin.parameters().map((p) => p.toArray())).toEqual(values);
+    expect(lin.weight.device).toBe('cpu');
+    lin.dispose();
+  });
+});

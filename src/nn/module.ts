@@ -1,5 +1,5 @@
 /** Module: a tree of named parameters, buffers and child modules, with PyTorch-compatible dotted state-dict names. */
-import { copyInto, isFloating, keep, type Tensor } from '../tensor/index.js';
+import { copyInto, isFloating, keep, noGrad, to, type Device, type Tensor } from '../tensor/index.js';
 
 export interface LoadStateDictArgs {
   /** Missing or unexpected keys are errors (default true), as torch's load_state_dict(strict=True). */
@@ -92,6 +92,19 @@ export abstract class Module {
    */
   stateDict(): Map<string, Tensor> {
     return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+
+  /** to(device): move every parameter and buffer to `device` in place (each stays the same tensor); returns this. */
+  to(device: Device): this {
+    noGrad(() => {
+      for (const [, t] of [...this.namedParameters(), ...this.namedBuffers()]) {
+        if (t.device === device || (device === 'cuda' && t.device === 'cuda:0')) continue;
+        const moved = to(t, { device });
+        t.setData(moved);
+        moved.dispose();
+      }
+    });
+    return this;
   }
 
   /** loadStateDict(map): copy each value into the same-named tensor in place (shape and dtype must match). */

@@ -3,12 +3,10 @@
  * fonts (DejaVu Sans, installed by scripts/setup.sh as fonts-dejavu-core). saveFigure writes .svg and .png
  * atomically (tmp + rename).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../util/fs.js';
 
 /** The font every figure is drawn in. */
 export const FONT = 'DejaVu Sans';
@@ -247,19 +245,6 @@ export function barPlotSpec(o: BarPlotOptions): TopLevelSpec {
 /** Grouped bars: x = group, one coloured bar per name within it (per-layer speaker error per method). */
 export function barPlot(o: BarPlotOptions): Promise<Figure> {
   return renderSpec(barPlotSpec(o), o.scale);
-}
-
-/** Write data to path atomically: a temporary file beside it, then rename. */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Write `<path>.png`, and `<path>.svg` when the figure has SVG; returns the paths written. */

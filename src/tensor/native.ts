@@ -24,6 +24,7 @@ export interface NativeBinding {
   grad(h: TensorHandle): TensorHandle | null;
   zeroGrad(h: TensorHandle): void;
   setRequiresGrad(h: TensorHandle, on: boolean): void;
+  setData(dst: TensorHandle, src: TensorHandle): void;
   setGradEnabled(on: boolean): boolean;
   isGradEnabled(): boolean;
   setNumThreads(n: number): void;

@@ -29,7 +29,8 @@ function collect(value: unknown, into: Set<Disposable>, depth = 0): void {
   }
   if (Array.isArray(value)) for (const v of value) collect(v, into, depth + 1);
   else if (value instanceof Map) for (const v of value.values()) collect(v, into, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, into, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) collect(v, into, depth + 1);
 }
 
 function disposeAll(scope: Set<Disposable>): void {

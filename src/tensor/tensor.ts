@@ -5,6 +5,11 @@ import { track } from './scope.js';
 
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
+/** Whether a string names a device libtorch can be asked for ('cpu', 'cuda', 'cuda:N'). */
+export function isDevice(d: string): d is Device {
+  return d === 'cpu' || /^cuda(:\d+)?$/.test(d);
+}
+
 export class Tensor {
   readonly handle: TensorHandle;
   #shape?: readonly number[];
@@ -33,9 +38,9 @@ export class Tensor {
     if (this.#dtype === undefined) this.#meta();
     return this.#dtype!;
   }
-  get device(): string {
+  get device(): Device {
     if (this.#device === undefined) this.#meta();
-    return this.#device!;
+    return this.#device! as Device;
   }
   get rank(): number {
     return this.shape.length;
@@ -70,6 +75,14 @@ export class Tensor {
   /** Backpropagate from this tensor (a scalar unless `gradient` is given). */
   backward(gradient?: Tensor, args: { retainGraph?: boolean } = {}): void {
     native.backward(this.handle, gradient?.handle ?? null, args.retainGraph ?? false);
+  }
+
+  /** Make this tensor hold `src`'s data (device, dtype, values) while staying the same tensor (e.g. a parameter). */
+  setData(src: Tensor): void {
+    native.setData(this.handle, src.handle);
+    this.#shape = undefined;
+    this.#dtype = undefined;
+    this.#device = undefined;
   }
 
   /** Same values, cut from the autograd graph (the gradient block). Shares memory. */

@@ -1,4 +1,5 @@
 /** Seeded uniform random numbers for the audio data pipeline (mulberry32); never Math.random. */
+import { mulberry32Floats } from '../../util/rng.js';
 
 /** A source of uniform floats in [0, 1). */
 export type Uniform = () => number;
@@ -6,14 +7,7 @@ export type Uniform = () => number;
 /** A mulberry32 generator seeded with a safe integer (taken modulo 2^32): uniform floats in [0, 1). */
 export function mulberry32(seed: number): Uniform {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`mulberry32: seed must be a safe integer, got ${seed}`);
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32Floats(seed);
 }
 
 /** A uniform source from a seed (mulberry32) or the given function unchanged. */

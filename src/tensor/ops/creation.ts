@@ -9,14 +9,20 @@ export interface CreationArgs {
   requiresGrad?: boolean;
 }
 
+/** finish(t, args): move a CPU-built tensor to args.device and set requiresGrad. */
 function finish(t: Tensor, args: CreationArgs): Tensor {
   let out = t;
-  if (args.device !== undefined && args.device !== 'cpu') {
+  if (args.device !== undefined && args.device !== t.device) {
     out = to(t, { device: args.device });
     t.dispose();
   }
   if (args.requiresGrad) out.requireGrad();
   return out;
+}
+
+/** Factories create directly on the device; only requiresGrad is left to set. */
+function grad(t: Tensor, args: CreationArgs): Tensor {
+  return args.requiresGrad ? t.requireGrad() : t;
 }
 
 function factoryArgs(args: CreationArgs): [number, null, string | null] {
@@ -42,7 +48,9 @@ function packed(data: ArrayLike<number> | ArrayBufferView, dtype: DType): ArrayB
     case 'float16':
     case 'bfloat16':
       if (data instanceof Uint16Array) return data;
-      throw new Error(`tensor(): ${dtype} data must be given as a Uint16Array of raw bits, or created as float32 and cast`);
+      throw new Error(
+        `tensor(): ${dtype} data must be given as a Uint16Array of raw bits, or created as float32 and cast`,
+      );
   }
 }
 
@@ -52,7 +60,8 @@ export function tensor(
   shape?: readonly number[],
   args: CreationArgs = {},
 ): Tensor {
-  const dtype = args.dtype ?? (ArrayBuffer.isView(data) && !(data instanceof DataView) ? dtypeOfArray(data) : 'float32');
+  const dtype =
+    args.dtype ?? (ArrayBuffer.isView(data) && !(data instanceof DataView) ? dtypeOfArray(data) : 'float32');
   const buf = packed(data as ArrayLike<number>, dtype);
   const n = (buf as unknown as ArrayLike<unknown>).length;
   const dims = shape ?? [n];
@@ -67,29 +76,30 @@ export function scalar(value: number, args: CreationArgs = {}): Tensor {
 
 /** zeros(shape): every element 0. */
 export function zeros(shape: readonly number[], args: CreationArgs = {}): Tensor {
-  return finish(op1('aten::zeros', '', [[...shape], ...factoryArgs({ ...args, device: 'cpu' })]), args);
+  return grad(op1('aten::zeros', '', [[...shape], ...factoryArgs(args)]), args);
 }
 
 /** ones(shape): every element 1. */
 export function ones(shape: readonly number[], args: CreationArgs = {}): Tensor {
-  return finish(op1('aten::ones', '', [[...shape], ...factoryArgs({ ...args, device: 'cpu' })]), args);
+  return grad(op1('aten::ones', '', [[...shape], ...factoryArgs(args)]), args);
 }
 
 /** full(shape, v): every element v. */
 export function full(shape: readonly number[], value: number, args: CreationArgs = {}): Tensor {
-  return finish(op1('aten::full', '', [[...shape], value, ...factoryArgs({ ...args, device: 'cpu' })]), args);
+  return grad(op1('aten::full', '', [[...shape], value, ...factoryArgs(args)]), args);
 }
 
 /** arange(start, end, step): start, start+step, … < end. */
 export function arange(start: number, end?: number, step = 1, args: CreationArgs = {}): Tensor {
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
-  const dtype = args.dtype ?? (Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step) ? 'int64' : 'float32');
-  return finish(op1('aten::arange', 'start_step', [lo, hi, step, ...factoryArgs({ ...args, dtype, device: 'cpu' })]), args);
+  const dtype =
+    args.dtype ?? (Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step) ? 'int64' : 'float32');
+  return grad(op1('aten::arange', 'start_step', [lo, hi, step, ...factoryArgs({ ...args, dtype })]), args);
 }
 
 /** eye(n): the n×n identity. */
 export function eye(n: number, args: CreationArgs = {}): Tensor {
-  return finish(op1('aten::eye', '', [n, ...factoryArgs({ ...args, device: 'cpu' })]), args);
+  return grad(op1('aten::eye', '', [n, ...factoryArgs(args)]), args);
 }
 
 /** zerosLike(x): zeros with x's shape, dtype and device. */

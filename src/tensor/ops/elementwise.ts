@@ -56,6 +56,8 @@ export const ge = (a: Tensor, b: Operand): Tensor => binary('aten::ge', a, b);
 export const isnan = (x: Tensor): Tensor => op1('aten::isnan', '', [x]);
 /** floorDivide(a, b) = ⌊a / b⌋ (integer tensors stay integer). */
 export const floorDivide = (a: Tensor, b: Operand): Tensor =>
-  b instanceof Tensor ? op1('aten::div', 'Tensor_mode', [a, b, 'floor']) : op1('aten::div', 'Scalar_mode', [a, b, 'floor']);
+  b instanceof Tensor
+    ? op1('aten::div', 'Tensor_mode', [a, b, 'floor'])
+    : op1('aten::div', 'Scalar_mode', [a, b, 'floor']);
 /** remainder(a, b) = a − b·⌊a / b⌋ (the sign of b, as Python's %). */
 export const remainder = (a: Tensor, b: Operand): Tensor => binary('aten::remainder', a, b);

@@ -11,6 +11,7 @@ import {
   type Tensor,
 } from '../index.js';
 import { expectClose, gradcheck } from '../testing/gradcheck.js';
+import { mulberry32Floats } from '../../util/rng.js';
 
 const f64 = { dtype: 'float64' as const };
 const t = (data: number[], shape: number[]): Tensor => tensor(data, shape, f64);
@@ -21,13 +22,7 @@ const range = (n: number, from = 1): number[] => Array.from({ length: n }, (_, i
  * are closer than 2 / n — max pooling's argmax then never flips under a 1e-6 finite-difference step.
  */
 function distinct(shape: number[], seed: number): Tensor {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let s = Math.imul(a ^ (a >>> 15), a | 1);
-    s ^= s + Math.imul(s ^ (s >>> 7), s | 61);
-    return ((s ^ (s >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32Floats(seed);
   const n = shape.reduce((p, q) => p * q, 1);
   const v = Float64Array.from({ length: n }, (_, k) => (2 * k) / n - 1);
   for (let i = n - 1; i > 0; i--) {

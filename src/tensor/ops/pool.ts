@@ -14,7 +14,15 @@ export const avgPool1d = (x: Tensor, kernel: number, a: PoolArgs = {}): Tensor =
 
 /** avgPool2d(x [B, C, H, W], k) → mean over k×k windows. */
 export const avgPool2d = (x: Tensor, kernel: number, a: PoolArgs = {}): Tensor =>
-  op1('aten::avg_pool2d', '', [x, [kernel, kernel], [a.stride ?? kernel, a.stride ?? kernel], [a.padding ?? 0, a.padding ?? 0], a.ceilMode ?? false, true, null]);
+  op1('aten::avg_pool2d', '', [
+    x,
+    [kernel, kernel],
+    [a.stride ?? kernel, a.stride ?? kernel],
+    [a.padding ?? 0, a.padding ?? 0],
+    a.ceilMode ?? false,
+    true,
+    null,
+  ]);
 
 /** maxPool1d(x [B, C, T], k) → max over windows of k. */
 export const maxPool1d = (x: Tensor, kernel: number, a: PoolArgs = {}): Tensor =>
@@ -22,7 +30,14 @@ export const maxPool1d = (x: Tensor, kernel: number, a: PoolArgs = {}): Tensor =
 
 /** maxPool2d(x [B, C, H, W], k) → max over k×k windows. */
 export const maxPool2d = (x: Tensor, kernel: number, a: PoolArgs = {}): Tensor =>
-  op1('aten::max_pool2d', '', [x, [kernel, kernel], [a.stride ?? kernel, a.stride ?? kernel], [a.padding ?? 0, a.padding ?? 0], [1, 1], a.ceilMode ?? false]);
+  op1('aten::max_pool2d', '', [
+    x,
+    [kernel, kernel],
+    [a.stride ?? kernel, a.stride ?? kernel],
+    [a.padding ?? 0, a.padding ?? 0],
+    [1, 1],
+    a.ceilMode ?? false,
+  ]);
 
 /** adaptiveAvgPool1d(x [B, C, T], n) → [B, C, n]. */
 export const adaptiveAvgPool1d = (x: Tensor, size: number): Tensor => op1('aten::adaptive_avg_pool1d', '', [x, [size]]);

@@ -11,7 +11,8 @@ export const flatten = (x: Tensor, startDim = 0, endDim = -1): Tensor =>
 /** permute(x, dims): dimension i of the result is dimension dims[i] of x. */
 export const permute = (x: Tensor, dims: readonly number[]): Tensor => op1('aten::permute', '', [x, [...dims]]);
 /** transpose(x, a, b): swap two dims. */
-export const transpose = (x: Tensor, dim0: number, dim1: number): Tensor => op1('aten::transpose', 'int', [x, dim0, dim1]);
+export const transpose = (x: Tensor, dim0: number, dim1: number): Tensor =>
+  op1('aten::transpose', 'int', [x, dim0, dim1]);
 /** contiguous(x): x laid out row-major in memory (x itself, re-wrapped, if already so). */
 export const contiguous = (x: Tensor): Tensor => op1('aten::contiguous', '', [x]);
 /** narrow(x, dim, start, length): x[…, start:start+length, …] along dim. */
@@ -34,9 +35,11 @@ export const expand = (x: Tensor, shape: readonly number[]): Tensor => op1('aten
 /** repeat(x, reps): tile x reps[i] times along dim i (copies). */
 export const repeat = (x: Tensor, reps: readonly number[]): Tensor => op1('aten::repeat', '', [x, [...reps]]);
 /** split(x, size, dim): consecutive chunks of `size` along dim. */
-export const split = (x: Tensor, size: number, dim = 0): Tensor[] => op('aten::split', 'Tensor', [x, size, dim]) as Tensor[];
+export const split = (x: Tensor, size: number, dim = 0): Tensor[] =>
+  op('aten::split', 'Tensor', [x, size, dim]) as Tensor[];
 /** gather(x, dim, idx): out[i][j] = x[idx[i][j]][j] for dim 0 (and likewise for other dims). */
-export const gather = (x: Tensor, dim: number, index: Tensor): Tensor => op1('aten::gather', '', [x, dim, index, false]);
+export const gather = (x: Tensor, dim: number, index: Tensor): Tensor =>
+  op1('aten::gather', '', [x, dim, index, false]);
 /** indexSelect(x, dim, idx): the slices of x at positions idx along dim. */
 export const indexSelect = (x: Tensor, dim: number, index: Tensor): Tensor =>
   op1('aten::index_select', '', [x, dim, index]);

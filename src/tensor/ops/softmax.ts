@@ -18,8 +18,21 @@ export interface LossArgs {
 
 /** nllLoss(logp [N, C, …], y [N, …]) = −mean_n logp[n, y_n]. */
 export const nllLoss = (logProbs: Tensor, target: Tensor, a: LossArgs = {}): Tensor =>
-  op1('aten::nll_loss_nd', '', [logProbs, target, a.weight ?? null, reductionCode[a.reduction ?? 'mean'], a.ignoreIndex ?? -100]);
+  op1('aten::nll_loss_nd', '', [
+    logProbs,
+    target,
+    a.weight ?? null,
+    reductionCode[a.reduction ?? 'mean'],
+    a.ignoreIndex ?? -100,
+  ]);
 
 /** crossEntropy(logits [N, C, …], y [N, …]) = nllLoss(logSoftmax(logits, 1), y). */
 export const crossEntropy = (logits: Tensor, target: Tensor, a: LossArgs = {}): Tensor =>
-  op1('aten::cross_entropy_loss', '', [logits, target, a.weight ?? null, reductionCode[a.reduction ?? 'mean'], a.ignoreIndex ?? -100, 0]);
+  op1('aten::cross_entropy_loss', '', [
+    logits,
+    target,
+    a.weight ?? null,
+    reductionCode[a.reduction ?? 'mean'],
+    a.ignoreIndex ?? -100,
+    0,
+  ]);

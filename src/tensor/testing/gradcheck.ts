@@ -8,6 +8,7 @@ import { noGrad } from '../autograd.js';
 import { tensor } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
+import { mulberry32Floats } from '../../util/rng.js';
 
 export interface GradcheckOptions {
   /** Central-difference step (default 1e-6). */
@@ -20,21 +21,9 @@ export interface GradcheckOptions {
   seed?: number;
 }
 
-/** mulberry32: a small deterministic JS generator (leaves libtorch's RNG untouched). */
-function jsRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Weights in ±[0.5, 1.5): nonzero, so that every output element contributes to the checked scalar. */
 function weights(n: number, seed: number): Float64Array {
-  const rnd = jsRandom(seed);
+  const rnd = mulberry32Floats(seed); // a JS generator: leaves libtorch's RNG untouched
   return Float64Array.from({ length: n }, () => (rnd() < 0.5 ? -1 : 1) * (0.5 + rnd()));
 }
 

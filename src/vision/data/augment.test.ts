@@ -67,7 +67,11 @@ describe('crops', () => {
     for (const [top, left] of offs) {
       expect(top! >= 0 && top! <= 32 && left! >= 0 && left! <= 32).toBe(true);
     }
-    const tops = new Set(draw(2).concat(offs).map(([t]) => t));
+    const tops = new Set(
+      draw(2)
+        .concat(offs)
+        .map(([t]) => t),
+    );
     expect(tops.has(0) && tops.has(32)).toBe(true);
     expect(draw(1)).toEqual(offs);
     expect(draw(3)).not.toEqual(offs);

@@ -140,8 +140,12 @@ export function resizeBilinear(img: Image, h: number, w: number): Image {
 /** (x − mean[c]) / std[c] per channel; one mean/std applies to every channel. */
 export function normalizeImage(img: Image, stats: NormStats): Image {
   const { channels: C, height: H, width: W, data } = img;
-  for (const [what, v] of [['mean', stats.mean], ['std', stats.std]] as const) {
-    if (v.length !== 1 && v.length !== C) throw new RangeError(`normalize: ${v.length} ${what} values for ${C} channels`);
+  for (const [what, v] of [
+    ['mean', stats.mean],
+    ['std', stats.std],
+  ] as const) {
+    if (v.length !== 1 && v.length !== C)
+      throw new RangeError(`normalize: ${v.length} ${what} values for ${C} channels`);
   }
   const pick = (v: readonly number[], c: number): number => (v.length === 1 ? v[0]! : v[c]!);
   const out = new Float32Array(data.length);
@@ -244,7 +248,9 @@ export function makeBatch(
       shape = [B, img.channels, img.height, img.width];
       data = new Float32Array(B * img.data.length);
     } else if (img.channels !== shape[1] || img.height !== shape[2] || img.width !== shape[3]) {
-      throw new RangeError(`makeBatch: image ${i} is ${img.channels}×${img.height}×${img.width}, not ${shape.slice(1).join('×')}`);
+      throw new RangeError(
+        `makeBatch: image ${i} is ${img.channels}×${img.height}×${img.width}, not ${shape.slice(1).join('×')}`,
+      );
     }
     data.set(img.data, b * img.data.length);
     labels[b] = source.label(i);

@@ -26,11 +26,22 @@ function records(items: { id: number; label: number }[]): Buffer {
 describe('CIFAR-10 reader', () => {
   it('reads labels and CHW pixels of a batch', () => {
     const path = join(dir, 'one.bin');
-    writeFileSync(path, records([{ id: 0, label: 3 }, { id: 1, label: 9 }, { id: 2, label: 0 }]));
+    writeFileSync(
+      path,
+      records([
+        { id: 0, label: 3 },
+        { id: 1, label: 9 },
+        { id: 2, label: 0 },
+      ]),
+    );
     const b = readCifarBatch(path);
     expect(b).toMatchObject({ n: 3, channels: 3, height: 32, width: 32 });
     expect(Array.from(b.labels)).toEqual([3, 9, 0]);
-    for (const [i, c, y, x] of [[0, 0, 0, 0], [1, 2, 31, 5], [2, 1, 4, 30]] as const) {
+    for (const [i, c, y, x] of [
+      [0, 0, 0, 0],
+      [1, 2, 31, 5],
+      [2, 1, 4, 30],
+    ] as const) {
       expect(b.images[i * 3072 + c * 1024 + y * 32 + x]).toBe(px(i, c, y, x));
     }
   });
@@ -38,7 +49,14 @@ describe('CIFAR-10 reader', () => {
   it('reads five train batches in order and the test batch (also from cifar-10-batches-bin/)', () => {
     const root = join(dir, 'cifar-10-batches-bin');
     mkdirSync(root);
-    for (let k = 1; k <= 5; k++) writeFileSync(join(root, `data_batch_${k}.bin`), records([{ id: 10 * k, label: k }, { id: 10 * k + 1, label: k + 1 }]));
+    for (let k = 1; k <= 5; k++)
+      writeFileSync(
+        join(root, `data_batch_${k}.bin`),
+        records([
+          { id: 10 * k, label: k },
+          { id: 10 * k + 1, label: k + 1 },
+        ]),
+      );
     writeFileSync(join(root, 'test_batch.bin'), records([{ id: 99, label: 7 }]));
     const { train, test } = readCifar10(dir);
     expect(train.n).toBe(10);
@@ -50,7 +68,13 @@ describe('CIFAR-10 reader', () => {
 
   it('rejects a partial record, naming file and offset', () => {
     const path = join(dir, 'partial.bin');
-    writeFileSync(path, records([{ id: 0, label: 1 }, { id: 1, label: 2 }]).subarray(0, 2 * CIFAR_RECORD - 100));
+    writeFileSync(
+      path,
+      records([
+        { id: 0, label: 1 },
+        { id: 1, label: 2 },
+      ]).subarray(0, 2 * CIFAR_RECORD - 100),
+    );
     expect(() => readCifarBatch(path)).toThrow(DataFormatError);
     expect(() => readCifarBatch(path)).toThrow(
       `${path}: size 6046 is not a multiple of the 3073-byte record; partial record of 2973 bytes at offset 3073 (after 1 whole records)`,
@@ -59,7 +83,13 @@ describe('CIFAR-10 reader', () => {
 
   it('rejects a label above 9, naming file and offset', () => {
     const path = join(dir, 'badlabel.bin');
-    writeFileSync(path, records([{ id: 0, label: 1 }, { id: 1, label: 10 }]));
+    writeFileSync(
+      path,
+      records([
+        { id: 0, label: 1 },
+        { id: 1, label: 10 },
+      ]),
+    );
     expect(() => readCifarBatch(path)).toThrow(`${path}: label 10 of record 1 at offset 3073 is outside 0..9`);
   });
 });

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_NORM, randomCrop } from './augment.js';
-import { bytesDataset, channelStats, epochBatches, epochIndices, fashionMnistDataset, stl10FileDataset, subset } from './dataset.js';
+import {
+  bytesDataset,
+  channelStats,
+  epochBatches,
+  epochIndices,
+  fashionMnistDataset,
+  stl10FileDataset,
+  subset,
+} from './dataset.js';
 import { FASHION_MNIST_DIR, readFashionMnist } from './idx.js';
 import { openStl10, STL10_RECORD } from './stl10.js';
 

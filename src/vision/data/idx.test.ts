@@ -71,7 +71,9 @@ describe('IDX reader', () => {
     const path = write('trunc', full.subarray(0, full.length - 5));
     const e = thrown(() => readIdxImages(path));
     expect(e.message).toContain(path);
-    expect(e.message).toContain('expected N·rows·cols = 18 bytes of pixels after offset 16 (N=3, rows=2, cols=3), found 13');
+    expect(e.message).toContain(
+      'expected N·rows·cols = 18 bytes of pixels after offset 16 (N=3, rows=2, cols=3), found 13',
+    );
     expect(e.offset).toBe(29);
     const gz = write('trunc.gz', gzipSync(full.subarray(0, full.length - 5)));
     expect(thrown(() => readIdxImages(gz)).message).toContain(`${gz} (decompressed): expected N·rows·cols = 18`);
@@ -111,5 +113,7 @@ describe.runIf(existsSync(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz'))
 });
 
 if (!existsSync(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz'))) {
-  console.warn(`skipping real Fashion-MNIST tests: ${FASHION_MNIST_DIR} absent (apt-get install dataset-fashion-mnist)`);
+  console.warn(
+    `skipping real Fashion-MNIST tests: ${FASHION_MNIST_DIR} absent (apt-get install dataset-fashion-mnist)`,
+  );
 }

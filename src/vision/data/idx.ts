@@ -49,7 +49,9 @@ export function readMaybeGzip(path: string): { bytes: Uint8Array; gzipped: boole
   try {
     return { bytes: gunzipSync(raw), gzipped };
   } catch (e) {
-    throw new Error(`${path}: starts with the gzip magic but does not decompress: ${(e as Error).message}`, { cause: e });
+    throw new Error(`${path}: starts with the gzip magic but does not decompress: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -87,7 +89,8 @@ export function readIdx(path: string, dimNames: readonly string[], what = 'data'
   const dims: number[] = [];
   for (let d = 0; d < ndim; d++) {
     const size = view.getInt32(4 + 4 * d, false);
-    if (size < 0) throw new DataFormatError(file, 4 + 4 * d, `negative size ${size} for ${dimNames[d]} at offset ${4 + 4 * d}`);
+    if (size < 0)
+      throw new DataFormatError(file, 4 + 4 * d, `negative size ${size} for ${dimNames[d]} at offset ${4 + 4 * d}`);
     dims.push(size);
   }
   const expected = dims.reduce((a, b) => a * b, 1);
@@ -105,7 +108,13 @@ export function readIdx(path: string, dimNames: readonly string[], what = 'data'
 }
 
 /** Read an IDX image file (magic 0x803, [N, rows, cols]) as 1-channel image bytes. */
-export function readIdxImages(path: string): { images: Uint8Array; n: number; channels: 1; height: number; width: number } {
+export function readIdxImages(path: string): {
+  images: Uint8Array;
+  n: number;
+  channels: 1;
+  height: number;
+  width: number;
+} {
   const { dims, data } = readIdx(path, ['N', 'rows', 'cols'], 'pixels');
   return { images: data, n: dims[0]!, channels: 1, height: dims[1]!, width: dims[2]! };
 }

@@ -1,22 +1,19 @@
 /** Seeded pseudo-random numbers (mulberry32) for reproducible shuffles and augmentation; never Math.random. */
+import { mulberry32Uint32 } from '../../util/rng.js';
 
 /** A mulberry32 generator: 32-bit state, period 2^32, fast and good enough for shuffling and augmentation. */
 export class Rng {
-  private state: number;
+  private readonly draw: () => number;
 
   /** Start from an integer seed (taken modulo 2^32). */
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`Rng: seed must be a safe integer, got ${seed}`);
-    this.state = seed >>> 0;
+    this.draw = mulberry32Uint32(seed);
   }
 
   /** Next uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return this.draw();
   }
 
   /** Next uniform float in [0, 1). */
@@ -26,7 +23,8 @@ export class Rng {
 
   /** Uniform integer in [0, n) for 1 ≤ n ≤ 2^32 (bias below n / 2^32). */
   int(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > 4294967296) throw new RangeError(`Rng.int: n must be in 1..2^32, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 4294967296)
+      throw new RangeError(`Rng.int: n must be in 1..2^32, got ${n}`);
     return Math.floor(this.next() * n);
   }
 

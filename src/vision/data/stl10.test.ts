@@ -27,7 +27,8 @@ function expectImage(images: Uint8Array, k: number, id: number): void {
   let bad = 0;
   for (let c = 0; c < 3; c++)
     for (let row = 0; row < 96; row++)
-      for (let col = 0; col < 96; col++) if (images[k * STL10_RECORD + c * 9216 + row * 96 + col] !== px(id, c, row, col)) bad++;
+      for (let col = 0; col < 96; col++)
+        if (images[k * STL10_RECORD + c * 9216 + row * 96 + col] !== px(id, c, row, col)) bad++;
   expect(bad).toBe(0);
 }
 

@@ -56,7 +56,8 @@ function readExactly(fd: number, path: string, buf: Uint8Array, length: number, 
   let done = 0;
   while (done < length) {
     const got = readSync(fd, buf, done, length - done, position + done);
-    if (got === 0) throw new DataFormatError(path, position + done, `unexpected end of file at offset ${position + done}`);
+    if (got === 0)
+      throw new DataFormatError(path, position + done, `unexpected end of file at offset ${position + done}`);
     done += got;
   }
 }
@@ -102,7 +103,7 @@ export class Stl10ImageFile {
     resolveRange(this.path, this.n, { start, count });
     const out = new Uint8Array(count * STL10_RECORD);
     const buf = new Uint8Array(Math.min(count, CHUNK_RECORDS) * STL10_RECORD);
-    for (let done = 0; done < count; ) {
+    for (let done = 0; done < count;) {
       const k = Math.min(CHUNK_RECORDS, count - done);
       readExactly(this.fd, this.path, buf, k * STL10_RECORD, (start + done) * STL10_RECORD);
       for (let r = 0; r < k; r++) stl10RecordToChw(buf, r * STL10_RECORD, out, (done + r) * STL10_RECORD);

@@ -54,9 +54,11 @@ export class SupervisedModule extends PatchGridModule {
     return this.#targets;
   }
 
-  step(x: Tensor): ModuleStep {
-    const targets = this.#targets;
-    if (targets === null) throw new Error('SupervisedModule.step: call setTargets(labels) first');
+  /** step(x, targets): the labels passed by the stack, else those handed over with setTargets. */
+  step(x: Tensor, given?: Tensor): ModuleStep {
+    const targets = given ?? this.#targets;
+    if (targets === null)
+      throw new Error('SupervisedModule.step: no labels (pass targets, or call setTargets(labels) first)');
     const z = this.encode(x); // [B, gh, gw, C, h, w]
     if (targets.shape[0] !== z.shape[0]) {
       throw new Error(`SupervisedModule.step: ${targets.shape[0]} labels for a batch of ${z.shape[0]}`);

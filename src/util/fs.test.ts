@@ -1,0 +1,31 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeFileAtomic, writeJsonAtomic } from './fs.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gim-util-fs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('atomic writes', () => {
+  it('writeFileAtomic creates the folder, replaces the file and leaves no temporary file', () => {
+    const file = join(dir, 'a', 'b', 'out.txt');
+    writeFileAtomic(file, 'one');
+    writeFileAtomic(file, Buffer.from('two'));
+    expect(readFileSync(file, 'utf8')).toBe('two');
+    expect(readdirSync(join(dir, 'a', 'b'))).toEqual(['out.txt']);
+  });
+
+  it('writeJsonAtomic writes 2-space JSON and a newline', () => {
+    const file = join(dir, 'x.json');
+    writeJsonAtomic(file, { a: [1, 2] });
+    expect(readFileSync(file, 'utf8')).toBe('{\n  "a": [\n    1,\n    2\n  ]\n}\n');
+  });
+
+  it('removes the temporary file when the write fails', () => {
+    const target = join(dir, 'is-a-dir');
+    writeFileAtomic(join(target, 'inner.txt'), 'x'); // target is now a non-empty folder: rename over it fails
+    expect(() => writeFileAtomic(target, 'y')).toThrow();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
