@@ -4,6 +4,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/ivalue.h>
 #include <ATen/core/stack.h>
+#include <torch/version.h>
 #include <unordered_map>
 #include "common.h"
 
@@ -54,8 +55,14 @@ c10::IValue toIValue(const Napi::Value& v, const c10::TypePtr& type, const std::
     case c10::TypeKind::SymIntType:
       return toInt(v, what);
     case c10::TypeKind::FloatType:
+#if TORCH_VERSION_MAJOR >= 2
+    case c10::TypeKind::SymFloatType:
+#endif
       return toDouble(v, what);
     case c10::TypeKind::BoolType:
+#if TORCH_VERSION_MAJOR >= 2
+    case c10::TypeKind::SymBoolType:
+#endif
       if (!v.IsBoolean()) throw Napi::TypeError::New(env, what + ": expected a boolean");
       return v.As<Napi::Boolean>().Value();
     case c10::TypeKind::NumberType:  // Scalar: integral numbers stay integral so int tensors keep their dtype

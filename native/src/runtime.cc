@@ -2,7 +2,8 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
-#include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
+#include <torch/utils.h>
 #include <torch/version.h>
 #include <cstring>
 #include <mutex>
@@ -22,27 +23,19 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::get_num_threads());
 }
 
+// cudaDeviceCount(): CUDA devices libtorch sees (0 when the build has no CUDA); through the device-guard registry,
+// which libtorch_cuda fills when it is loaded, the same in libtorch 1.x and 2.x.
 Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
-  const auto& hooks = at::detail::getCUDAHooks();
-  return Napi::Number::New(info.Env(), hooks.hasCUDA() ? hooks.getNumGPUs() : 0);
+  int count = 0;
+  if (c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA)) {
+    count = c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA)->deviceCount();
+  }
+  return Napi::Number::New(info.Env(), count);
 }
 
-// manualSeed(seed): seeds the CPU generator and every CUDA generator, as torch.manual_seed does.
+// manualSeed(seed): seeds the CPU generator and every CUDA generator (torch::manual_seed, as torch.manual_seed).
 Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
-  uint64_t seed = static_cast<uint64_t>(toInt(info[0], "manualSeed(seed)"));
-  {
-    auto gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_current_seed(seed);
-  }
-  const auto& hooks = at::detail::getCUDAHooks();
-  if (hooks.hasCUDA()) {
-    for (int i = 0; i < hooks.getNumGPUs(); i++) {
-      auto gen = hooks.getDefaultCUDAGenerator(i);
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      gen.set_current_seed(seed);
-    }
-  }
+  torch::manual_seed(static_cast<uint64_t>(toInt(info[0], "manualSeed(seed)")));
   return info.Env().Undefined();
 }
 

@@ -23,7 +23,7 @@ import {
   reshape,
   sum,
   randint,
-  full,
+  tensor,
   tidy,
   transpose,
   unsqueeze,
@@ -32,6 +32,8 @@ import {
   eq,
   mean,
   to,
+  type Device,
+  type DType,
   type Tensor,
 } from '../tensor/index.js';
 import { sampleNegatives, type NegativeIndices } from './negatives.js';
@@ -156,28 +158,54 @@ interface PredictArgs {
   C: number;
 }
 
-/** W_k c_t for all k in one matmul, then the positive score of each (t, k) and its averaging weight. */
+/**
+ * The scored (sequence s, window time t, step k) triples in (k, s, t) order, as index tensors, with each one's target
+ * time t + k + skip (window-relative) and its averaging weight 1 / (K · S · n_k).
+ */
+function positiveIndex(
+  S: number,
+  a: PredictArgs,
+  device: Device,
+  dtype: DType,
+): { s: Tensor; t: Tensor; k: Tensor; target: Tensor; weights: Tensor } {
+  const s: number[] = [];
+  const t: number[] = [];
+  const k: number[] = [];
+  const target: number[] = [];
+  const weights: number[] = [];
+  for (let step = 1; step <= a.K; step++) {
+    const offset = step + a.skip;
+    const n = a.L - offset; // predicting positions t ∈ [0, n) of the window
+    for (let seq = 0; seq < S; seq++) {
+      for (let time = 0; time < n; time++) {
+        s.push(seq);
+        t.push(time);
+        k.push(step - 1);
+        target.push(a.start + time + offset);
+        weights.push(1 / (a.K * S * n));
+      }
+    }
+  }
+  const ints = (xs: number[]) => tensor(xs, [xs.length], { dtype: 'int64', device });
+  return {
+    s: ints(s),
+    t: ints(t),
+    k: ints(k),
+    target: ints(target),
+    weights: tensor(new Float64Array(weights), [weights.length], { dtype, device }),
+  };
+}
+
+/**
+ * W_k c_t for all k in one matmul, then one gather of the scored predictions and one of their targets (a single
+ * index op each, so the backward is one scatter into each input, not one per step).
+ */
 function predict(z: Tensor, c: Tensor, predictor: Tensor, a: PredictArgs): Predictions {
   const S = z.shape[0]!;
   const cw = narrow(c, 1, a.start, a.L); // [S, L, D]
   const allPreds = reshape(linear(cw, predictor), [S, a.L, a.K, a.C]); // [S, L, K, C]
-  const preds: Tensor[] = [];
-  const positives: Tensor[] = [];
-  const weights: Tensor[] = [];
-  for (let k = 1; k <= a.K; k++) {
-    const offset = k + a.skip;
-    const n = a.L - offset; // predicting positions t ∈ [start, start + n)
-    if (n <= 0) continue;
-    const pk = narrow(narrow(allPreds, 2, k - 1, 1), 1, 0, n); // [S, n, 1, C]
-    const predK = reshape(pk, [S * n, a.C]); // [S·n, C]
-    const zk = reshape(narrow(z, 1, a.start + offset, n), [S * n, a.C]); // [S·n, C] z_{t+k}
-    preds.push(predK);
-    positives.push(sum(mul(predK, zk), 1)); // [S·n]
-    weights.push(full([S * n], 1 / (a.K * S * n), { dtype: z.dtype, device: z.device })); // [S·n]
-  }
-  return {
-    preds: cat(preds, 0), // [Q, C]
-    positives: cat(positives, 0), // [Q]
-    weights: cat(weights, 0), // [Q]
-  };
+  const idx = positiveIndex(S, a, z.device, z.dtype);
+  const preds = index(allPreds, [idx.s, idx.t, idx.k]); // [Q, C] W_k c_t
+  const targets = index(z, [idx.s, idx.target]); // [Q, C] z_{t+k+skip}
+  return { preds, positives: sum(mul(preds, targets), 1), weights: idx.weights }; // positives, weights: [Q]
 }
