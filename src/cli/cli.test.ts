@@ -65,3 +65,15 @@ describe('gim command line', () => {
     );
   });
 });
+
+describe('--skip-bad', () => {
+  it('is offered by train and reproduce', () => {
+    for (const name of ['train', 'reproduce']) {
+      const cmd = buildProgram().commands.find((c) => c.name() === name)!;
+      expect(
+        cmd.options.some((o) => o.long === '--skip-bad'),
+        name,
+      ).toBe(true);
+    }
+  });
+});

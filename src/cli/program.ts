@@ -34,10 +34,12 @@ export function buildProgram(): Command {
     )
     .option('--run <dir>', 'run directory (default runs/<config name>)')
     .option('--resume', 'continue from the run’s newest checkpoint', false)
+    .option('--skip-bad', 'audio: skip (and count) corrupt or unlabelled utterances instead of stopping', false)
     .action(async (o) => {
       const preset = parsePreset(o.preset);
       let config = preset.config();
       if (o.mode !== undefined) config = applySet(config, `train.mode=${o.mode}`);
+      if (o.skipBad) config = applySet(config, 'data.skipBad=true');
       for (const s of o.set) config = applySet(config, s);
       process.exitCode = await trainCommand(preset.name as PresetName, config, {
         run: o.run ?? path.join('runs', config.name),
@@ -69,8 +71,10 @@ export function buildProgram(): Command {
         .default('small' as const),
     )
     .option('--set <key=value>', 'override a config key in every run (repeatable)', collect, [] as string[])
+    .option('--skip-bad', 'audio: skip (and count) corrupt or unlabelled utterances instead of stopping', false)
     .action(async (experiment, o) => {
-      process.exitCode = await reproduceCommand(experiment, o.scale, o.set);
+      const sets = o.skipBad ? [...o.set, 'data.skipBad=true'] : o.set;
+      process.exitCode = await reproduceCommand(experiment, o.scale, sets);
     });
 
   const data = program.command('data').description('build data sets');
