@@ -1,6 +1,12 @@
-/** `gim bench memory`: peak memory and step time per training configuration (src/experiments/memory.ts). */
+/**
+ * `gim bench memory`: peak memory and step time per training configuration (src/experiments/memory.ts).
+ * `gim bench async`: simultaneous vs async module-parallel training at equal steps and equal wall time
+ * (src/experiments/async-bench.ts).
+ */
 import type { Command } from '@commander-js/extra-typings';
 import { Option } from '@commander-js/extra-typings';
+import { ASYNC_BENCH_SMALL_STEPS, benchAsync } from '../experiments/async-bench.js';
+import type { AsyncExperiment } from '../experiments/async-compare.js';
 import { benchMemory, type MemoryFamily } from '../experiments/memory.js';
 
 const positive = (v: string): number => {
@@ -9,7 +15,7 @@ const positive = (v: string): number => {
   return n;
 };
 
-/** addBenchCommand(program): register `bench memory` on the gim program. */
+/** addBenchCommand(program): register `bench memory` and `bench async` on the gim program. */
 export function addBenchCommand(program: Command): void {
   const bench = program.command('bench').description('measure what training costs');
   bench
@@ -47,5 +53,43 @@ export function addBenchCommand(program: Command): void {
         ...(o.steps === undefined ? {} : { steps: o.steps }),
       });
       console.log(`${o.out}/memory.md${families.includes('depth') ? ', memory-depth.png, memory-depth-time.png' : ''}`);
+    });
+
+  bench
+    .command('async')
+    .description(
+      'simultaneous vs async module-parallel training (one worker thread per module) at equal steps and at equal ' +
+        'wall time, the last module linear-probed; writes results/async.md and async.json',
+    )
+    .addOption(
+      new Option('--experiment <name>', 'which experiment')
+        .choices(['audio', 'vision', 'both'] as const)
+        .default('both'),
+    )
+    .addOption(
+      new Option(
+        '--scale <scale>',
+        `tiny: the tiny presets, seconds; small: the small presets at ${ASYNC_BENCH_SMALL_STEPS} steps a run, ≤ ~12 min for both on 2 cores`,
+      )
+        .choices(['tiny', 'small'] as const)
+        .default('small' as const),
+    )
+    .option(
+      '--steps <n>',
+      'steps per run (default: tiny presets’ own; small: ' + ASYNC_BENCH_SMALL_STEPS + ')',
+      positive,
+    )
+    .option('--out <dir>', 'output directory', 'results')
+    .option('--runs <dir>', 'folder of the training runs (default runs/bench-async-<scale>)')
+    .action(async (o) => {
+      const experiments: AsyncExperiment[] = o.experiment === 'both' ? ['audio', 'vision'] : [o.experiment];
+      const r = await benchAsync({
+        experiments,
+        scale: o.scale,
+        out: o.out,
+        ...(o.steps === undefined ? {} : { steps: o.steps }),
+        ...(o.runs === undefined ? {} : { runs: o.runs }),
+      });
+      console.log(`${r.files.join(', ')} (${(r.seconds / 60).toFixed(1)} min)`);
     });
 }

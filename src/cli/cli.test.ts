@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MetricsWriter } from '../report/index.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
+import { addBenchCommand } from './bench.js';
 import { buildProgram } from './program.js';
 import { parsePreset, PRESETS } from './presets.js';
 import { reproduceCommand } from './reproduce.js';
@@ -63,6 +65,64 @@ describe('gim command line', () => {
     await expect(program().parseAsync(['eval', '--run', run, '--probe', 'speaker'], { from: 'user' })).rejects.toThrow(
       /--probe class/,
     );
+  });
+
+  it.skipIf(!HAS_FASHION_MNIST)('gim train --preset vision-tiny --mode async leaves a run eval reads', async () => {
+    const run = path.join(tmp, 'vision-tiny-async');
+    await program().parseAsync(
+      ['train', '--preset', 'vision-tiny', '--mode', 'async', '--run', run, '--set', 'train.steps=3'],
+      { from: 'user' },
+    );
+    expect(process.exitCode).toBe(0);
+    for (let m = 0; m < 3; m++) expect(fs.existsSync(path.join(run, 'checkpoints', `module${m}`))).toBe(true);
+    await program().parseAsync(['eval', '--run', run, '--probe', 'class'], { from: 'user' });
+    const out = JSON.parse(fs.readFileSync(path.join(run, 'eval-class.json'), 'utf8')) as {
+      accuracy: Record<string, number>;
+    };
+    expect(Object.keys(out.accuracy)).toEqual(['module3']);
+    await expect(
+      program().parseAsync(
+        ['train', '--preset', 'vision-tiny', '--mode', 'async', '--run', run, '--set', 'train.objective=supervised'],
+        { from: 'user' },
+      ),
+    ).rejects.toThrow(/supervised/);
+  });
+});
+
+describe('bench async and report figure3', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-cli-report-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('bench async offers --experiment audio|vision|both, --scale tiny|small and --steps', () => {
+    const program = buildProgram();
+    addBenchCommand(program);
+    const bench = program.commands.find((c) => c.name() === 'bench')!;
+    expect(bench.commands.map((c) => c.name())).toEqual(['memory', 'async']);
+    const cmd = bench.commands.find((c) => c.name() === 'async')!;
+    const opt = (name: string) => cmd.options.find((o) => o.long === name);
+    expect(opt('--experiment')!.argChoices).toEqual(['audio', 'vision', 'both']);
+    expect(opt('--scale')!.argChoices).toEqual(['tiny', 'small']);
+    expect(opt('--steps')).toBeDefined();
+  });
+
+  it('report figure3 draws two runs into <out>/figure3.png, and names a folder that is not a run', async () => {
+    const runs = ['sim', 'iter'].map((name) => path.join(tmp, name));
+    runs.forEach((run, r) => {
+      const w = new MetricsWriter(path.join(run, 'metrics.jsonl'));
+      for (let m = 0; m < 3; m++)
+        for (let s = 1; s <= 5; s++) w.log({ step: r === 0 ? s : 5 * m + s, module: m, loss: 2 - s / 10 });
+      w.close();
+    });
+    const p = buildProgram();
+    const out = path.join(tmp, 'out');
+    const argv = ['report', 'figure3', '--simultaneous', runs[0]!, '--iterative', runs[1]!, '--out', out];
+    await p.parseAsync(argv, { from: 'user' });
+    expect(fs.readFileSync(path.join(out, 'figure3.png')).subarray(1, 4).toString()).toBe('PNG');
+    await expect(
+      buildProgram().parseAsync(['report', 'figure3', '--simultaneous', tmp, '--iterative', runs[1]!], {
+        from: 'user',
+      }),
+    ).rejects.toThrow(/no metrics\.jsonl/);
   });
 });
 

@@ -1,7 +1,9 @@
-/** The `gim` command tree: train, eval, reproduce, data (main.ts parses argv with it). */
+/** The `gim` command tree: train, eval, reproduce, report, data (main.ts parses argv with it; bench.ts adds bench). */
 import { Command, Option } from '@commander-js/extra-typings';
+import fs from 'node:fs';
 import path from 'node:path';
 import { buildSpeechCorpus } from '../audio/data/index.js';
+import { figure3 } from '../experiments/figure3.js';
 import { applySet } from '../experiments/overrides.js';
 import { parsePreset, PRESETS, type PresetName } from './presets.js';
 import { evalCommand } from './eval.js';
@@ -75,6 +77,26 @@ export function buildProgram(): Command {
     .action(async (experiment, o) => {
       const sets = o.skipBad ? [...o.set, 'data.skipBad=true'] : o.set;
       process.exitCode = await reproduceCommand(experiment, o.scale, sets);
+    });
+
+  const report = program.command('report').description('figures from existing runs');
+  report
+    .command('figure3')
+    .description("Figure 3: each module's training loss, simultaneous vs iterative, from two runs' metrics.jsonl")
+    .requiredOption('--simultaneous <runDir>', 'run directory of the simultaneous run')
+    .requiredOption('--iterative <runDir>', 'run directory of the iterative run')
+    .option('--out <dir>', 'output directory (writes figure3.png and figure3.svg)', 'results')
+    .action(async (o) => {
+      for (const run of [o.simultaneous, o.iterative]) {
+        if (!fs.existsSync(path.join(run, 'metrics.jsonl')))
+          throw new Error(`report figure3: ${run} has no metrics.jsonl (is it a run directory?)`);
+      }
+      const files = await figure3({
+        simultaneous: o.simultaneous,
+        iterative: o.iterative,
+        out: path.join(o.out, 'figure3'),
+      });
+      console.log(files.join(', '));
     });
 
   const data = program.command('data').description('build data sets');

@@ -2,6 +2,7 @@
 import { ensureCorpus, openAudioData, trainAudio } from '../experiments/audio.js';
 import { parseAudioConfig } from '../experiments/audio-config.js';
 import { trainAudioAsync } from '../experiments/async-audio.js';
+import { trainVisionAsync } from '../experiments/async-vision.js';
 import type { TrainResult } from '../experiments/train-loop.js';
 import { trainVision } from '../experiments/vision.js';
 import { parseVisionConfig } from '../experiments/vision-config.js';
@@ -43,7 +44,7 @@ async function trainVisionRun(preset: PresetName, config: unknown, a: TrainComma
     process.stderr.write(
       `${preset}: ${source.n} ${valid.data.dataset} training images, ${totalSteps(valid, source.n)} steps of ${valid.train.batchSize} → ${a.run}\n`,
     );
-    return await trainVision(valid, data, a);
+    return valid.train.mode === 'async' ? await trainVisionAsync(valid, data, a) : await trainVision(valid, data, a);
   } finally {
     data.close();
   }

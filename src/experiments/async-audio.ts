@@ -4,31 +4,17 @@
  * stack checkpoint (<run>/checkpoints/step-XXXXXXX.safetensors) so that `gim eval` reads an async run like any other.
  */
 import { batchAt, disposeBatch } from '../audio/batches.js';
-import { stackState } from '../gim/index.js';
-import {
-  restoreAsyncModules,
-  trainAsync,
-  type AsyncBatch,
-  type AsyncMetric,
-  type AsyncTrainResult,
-  type FaultInjection,
-} from '../gim/async/index.js';
-import { saveCheckpointSync, tidy } from '../tensor/index.js';
+import { trainAsync, type AsyncBatch, type AsyncTrainResult } from '../gim/async/index.js';
 import { buildAudioStack, objectiveOf, type AudioData, type TrainAudioArgs } from './audio.js';
 import type { AudioConfig } from './audio-config.js';
 import { audioModuleSpec } from './async-factories.js';
 import { writeJsonAtomic } from '../util/fs.js';
-import { checkpointPath, pruneCheckpoints, runDir } from './run-dir.js';
+import { asyncRunArgs, asyncTrainOutcome, logAsyncModules, saveAsyncStack, type AsyncRunOptions } from './async-run.js';
+import { runDir } from './run-dir.js';
 import type { TrainResult } from './train-loop.js';
 
 /** Options beyond a synchronous run's: a wall-time budget, a stop signal, hooks, and test-only fault injection. */
-export interface TrainAudioAsyncArgs extends TrainAudioArgs {
-  maxSeconds?: number;
-  signal?: AbortSignal;
-  onMetric?: (r: AsyncMetric) => void;
-  log?: (line: string) => void;
-  fault?: FaultInjection;
-}
+export interface TrainAudioAsyncArgs extends TrainAudioArgs, AsyncRunOptions {}
 
 /** A TrainResult (stack assembled from the module checkpoints) plus the async run's own summary. */
 export interface AsyncAudioResult extends TrainResult {
@@ -65,7 +51,7 @@ export async function trainAudioAsync(
   data: AudioData,
   args: TrainAudioAsyncArgs,
 ): Promise<AsyncAudioResult> {
-  const log = args.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const options = asyncRunArgs(args);
   const run = runDir(args.run);
   writeJsonAtomic(run.config, config);
   const r = await trainAsync({
@@ -81,28 +67,10 @@ export async function trainAudioAsync(
     logEvery: config.train.logEvery,
     resume: args.resume,
     config,
-    log,
-    ...(args.maxSeconds === undefined ? {} : { maxSeconds: args.maxSeconds }),
-    ...(args.signal === undefined ? {} : { signal: args.signal }),
-    ...(args.onMetric === undefined ? {} : { onMetric: args.onMetric }),
-    ...(args.fault === undefined ? {} : { fault: args.fault }),
+    ...options,
   });
-  for (const m of r.modules) {
-    log(
-      `  module ${m.module + 1}: step ${m.step}, ${m.samplesPerSec.toFixed(1)} samples/s, queue ${m.queue.mean.toFixed(2)} ` +
-        `(max ${m.queue.max}), staleness ${m.staleness.mean.toFixed(2)} (max ${m.staleness.max}), loss ${m.lastLoss?.toFixed(4) ?? '—'}`,
-    );
-  }
+  logAsyncModules(r, options.log);
   const stack = buildAudioStack(config, data);
-  const steps = restoreAsyncModules(args.run, stack.modules, stack.optimizers);
-  const step = Math.min(...steps);
-  tidy(() =>
-    saveCheckpointSync(checkpointPath(run, step), {
-      tensors: stackState(stack),
-      metadata: { config, step, mode: 'async', moduleSteps: steps },
-    }),
-  );
-  pruneCheckpoints(run, 1);
-  const outcome = r.outcome === 'time-limit' ? 'finished' : r.outcome === 'failed' ? 'interrupted' : r.outcome;
-  return { stack, step, outcome, seconds: r.seconds, async: r };
+  const step = saveAsyncStack(args.run, stack, config);
+  return { stack, step, outcome: asyncTrainOutcome(r), seconds: r.seconds, async: r };
 }

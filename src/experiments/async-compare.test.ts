@@ -28,16 +28,18 @@ describe.skipIf(missing.length > 0)('compareAsync', () => {
     });
     const data = await openAudioData(config, true);
     const out = join(dir, 'async.md');
-    const rows = await compareAsync(config, data, { runs: join(dir, 'runs'), out, log: () => undefined });
+    const { rows, probes } = await compareAsync(config, data, { runs: join(dir, 'runs'), out, log: () => undefined });
     expect(rows.map((r) => r.label)).toEqual(['simultaneous', 'async, equal steps', 'async, equal wall time']);
     expect(rows[1]!.steps).toEqual(Array(6).fill(4));
+    expect(probes).toEqual(['speaker', 'phone']);
     for (const r of rows) {
       expect(r.samplesPerSec).toHaveLength(6);
-      for (const acc of [r.speaker, r.phone]) expect(acc).toBeGreaterThanOrEqual(0);
+      for (const acc of [r.accuracy.speaker!, r.accuracy.phone!]) expect(acc).toBeGreaterThanOrEqual(0);
       expect(r.staleness?.[0]?.max ?? 0).toBe(0); // module 1 reads fresh batches
     }
     const md = readFileSync(out, 'utf8');
     expect(md).toContain('| async, equal wall time');
     expect(md).toContain('staleness mean (max)');
+    expect(md).toContain('## Audio (audio-tiny)');
   });
 });

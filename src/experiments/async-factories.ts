@@ -6,6 +6,7 @@
 import { buildAudioModules, type AudioEncoderConfig, type AudioObjective } from '../audio/model.js';
 import type { ModuleFactorySpec } from '../gim/async/index.js';
 import type { GimModule } from '../gim/index.js';
+import { buildVisionModules, type VisionEncoderConfig } from '../vision/model/index.js';
 
 /** Arguments of the audio factory: the encoder config and what the modules learn from. */
 export interface AudioFactoryArgs {
@@ -25,4 +26,24 @@ export function audioModuleSpec(
 ): ModuleFactorySpec {
   const args: AudioFactoryArgs = { model, objective };
   return { module: import.meta.url, export: 'audioModulesFactory', args };
+}
+
+/** Arguments of the vision factory: the encoder config (the InfoNCE modules; supervised ones are not built here). */
+export interface VisionFactoryArgs {
+  model: VisionEncoderConfig;
+}
+
+/**
+ * visionModulesFactory(args): buildVisionModules(args.model) — one InfoNCE module per stage (GIM) or one with the
+ * PixelCNN (CPC), seeded by the caller. Their outputs are 6-D [B, gh, gw, C, h, w] patch-grid maps, which travel
+ * between workers as a Float32Array and its shape like any activation.
+ */
+export function visionModulesFactory(args: VisionFactoryArgs): GimModule[] {
+  return buildVisionModules(args.model);
+}
+
+/** visionModuleSpec(model): the spec a worker turns into the vision modules. */
+export function visionModuleSpec(model: VisionEncoderConfig): ModuleFactorySpec {
+  const args: VisionFactoryArgs = { model };
+  return { module: import.meta.url, export: 'visionModulesFactory', args };
 }

@@ -57,7 +57,9 @@ export const visionConfigSchema = z
     train: z.object({
       /** What the modules learn from: their own InfoNCE (GIM, CPC), or the class labels (the supervised baselines). */
       objective: z.enum(['infonce', 'supervised']),
-      mode: z.enum(['simultaneous', 'iterative']),
+      mode: z.enum(['simultaneous', 'iterative', 'async']),
+      /** Async mode only (src/gim/async): batches each inter-module queue holds, libtorch threads per module worker. */
+      async: z.object({ queueCapacity: pos, threadsPerModule: pos }).default({ queueCapacity: 2, threadsPerModule: 1 }),
       /** Passes over the pretraining images (an epoch is ⌊N / batchSize⌋ steps), used when steps is null. */
       epochs: z.number().positive(),
       /** Optimizer steps; null: epochs × steps per epoch. */
@@ -94,7 +96,12 @@ export const visionConfigSchema = z
   .refine((c) => c.model.inChannels === (c.data.dataset === 'stl10' && !c.data.grayscale ? 3 : 1), {
     message: 'model.inChannels must be 1 for grayscale or Fashion-MNIST images, 3 for RGB STL-10',
   })
-  .refine((c) => c.model.patch <= c.data.crop, { message: 'model.patch must fit in data.crop' });
+  .refine((c) => c.model.patch <= c.data.crop, { message: 'model.patch must fit in data.crop' })
+  .refine((c) => c.train.mode !== 'async' || c.train.objective === 'infonce', {
+    message:
+      "train.mode 'async' trains self-supervised (infonce) modules only; supervised baselines train simultaneously",
+    path: ['train', 'mode'],
+  });
 
 export type VisionConfig = z.infer<typeof visionConfigSchema>;
 
@@ -126,6 +133,7 @@ export const visionDefaults: VisionConfig = {
   train: {
     objective: 'infonce',
     mode: 'simultaneous',
+    async: { queueCapacity: 2, threadsPerModule: 1 },
     epochs: 300,
     steps: null,
     batchSize: 32,

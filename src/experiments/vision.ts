@@ -72,6 +72,8 @@ export interface TrainVisionArgs {
 
 /** trainVision(config, data, args): the training loop over seeded, augmented batches of the pretraining images. */
 export async function trainVision(config: VisionConfig, data: VisionData, args: TrainVisionArgs): Promise<TrainResult> {
+  if (config.train.mode === 'async')
+    throw new Error(`train.mode 'async' runs through trainVisionAsync (async-vision.ts)`);
   const supervised = config.train.objective === 'supervised';
   const source = supervised ? data.train : data.pretrain;
   const batches = new TrainBatches(config, source);

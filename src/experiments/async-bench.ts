@@ -1,0 +1,116 @@
+/**
+ * `gim bench async`: simultaneous vs async module-parallel training (async-compare.ts) on the audio and/or vision
+ * preset of one scale, at equal steps and at equal wall time, each model's last module probed; writes
+ * <out>/async.md (one section per experiment) and <out>/async.json.
+ *
+ * Scales. tiny: the tiny presets as they are (seconds; tests and smoke runs). small: the small presets, shortened so
+ * that `--experiment both` takes ≤ ~12 min on this 2-core machine when it is otherwise idle — 200 steps per run
+ * (ASYNC_BENCH_SMALL_STEPS; the presets train 600 / 800) and, for vision, the probe on the first 5k train / 2k test
+ * images (the presets: 10k / 5k). Budget, from the presets' measured idle step times (audio-small GIM ≈ 0.40 s a
+ * step, vision-small GIM ≈ 0.36 s) and async at roughly the simultaneous throughput or somewhat below (3 or 6
+ * single-thread workers on 2 cores):
+ *   audio:  3 runs × 200 steps × ≈ 0.4–0.5 s ≈ 4.5 min, + 3 × (speaker + phone probe) ≈ 1 min, + windows ≈ 0.3 min;
+ *   vision: 3 runs × 200 steps × ≈ 0.36–0.45 s ≈ 4 min, + 3 × 7k images × ≈ 4 ms ≈ 1.4 min, + data ≈ 0.2 min;
+ *   ≈ 11–12 min in all (more on a loaded machine: the step times roughly double when the 2 cores are shared).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../report/index.js';
+import { writeJsonAtomic } from '../util/fs.js';
+import { ensureCorpus, openAudioData } from './audio.js';
+import { resolveAudioConfig, type AudioConfig } from './audio-config.js';
+import {
+  asyncReport,
+  compareAsync,
+  compareAsyncVision,
+  type AsyncComparison,
+  type AsyncExperiment,
+} from './async-compare.js';
+import { resolveVisionConfig, type VisionConfig } from './vision-config.js';
+import { openVisionData } from './vision-data.js';
+
+export type AsyncBenchScale = 'tiny' | 'small';
+
+/** Steps per run of `bench async --scale small` (every run of both experiments); see the file comment. */
+export const ASYNC_BENCH_SMALL_STEPS = 200;
+
+/** The probe images of vision at scale small (the first N train / test images). */
+export const ASYNC_BENCH_SMALL_VISION_PROBE = { maxTrain: 5000, maxTest: 2000 } as const;
+
+/** asyncBenchConfigs(scale, steps?): the audio and vision configs the bench trains (steps overrides the default). */
+export function asyncBenchConfigs(
+  scale: AsyncBenchScale,
+  steps?: number,
+): { audio: AudioConfig; vision: VisionConfig } {
+  const s = steps ?? (scale === 'small' ? ASYNC_BENCH_SMALL_STEPS : undefined);
+  const train = s === undefined ? {} : { steps: s };
+  return {
+    audio: resolveAudioConfig(scale, { train }),
+    vision: resolveVisionConfig(scale, {
+      train,
+      ...(scale === 'small' ? { probe: { ...ASYNC_BENCH_SMALL_VISION_PROBE } } : {}),
+    }),
+  };
+}
+
+export interface BenchAsyncArgs {
+  experiments: readonly AsyncExperiment[];
+  scale: AsyncBenchScale;
+  /** Steps per run (default: the tiny presets' own; ASYNC_BENCH_SMALL_STEPS at small). */
+  steps?: number;
+  /** Folder of async.md and async.json. */
+  out: string;
+  /** Folder of the runs (default runs/bench-async-<scale>); each experiment's subfolder is deleted first. */
+  runs?: string;
+  log?: (line: string) => void;
+}
+
+/** What benchAsync wrote (async.json holds the same). */
+export interface BenchAsyncResult {
+  scale: AsyncBenchScale;
+  cores: number;
+  seconds: number;
+  comparisons: AsyncComparison[];
+  files: string[];
+}
+
+/** benchAsync(args): compare the modes on each experiment, then write async.md and async.json; see the file comment. */
+export async function benchAsync(a: BenchAsyncArgs): Promise<BenchAsyncResult> {
+  const started = performance.now();
+  const log = a.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const runs = a.runs ?? path.join('runs', `bench-async-${a.scale}`);
+  const configs = asyncBenchConfigs(a.scale, a.steps);
+  const comparisons: AsyncComparison[] = [];
+  for (const experiment of a.experiments) {
+    const into = { runs: path.join(runs, experiment), log };
+    if (experiment === 'audio') {
+      const config = configs.audio;
+      log(`== audio (${config.name}): ${config.train.steps} steps per run`);
+      await ensureCorpus(config, log);
+      const data = await openAudioData(config, true);
+      comparisons.push(await compareAsync(config, data, into));
+    } else {
+      const config = configs.vision;
+      const length = config.train.steps === null ? `${config.train.epochs} epochs` : `${config.train.steps} steps`;
+      log(`== vision (${config.name}): ${length} per run`);
+      const data = openVisionData(config);
+      try {
+        comparisons.push(await compareAsyncVision(config, data, into));
+      } finally {
+        data.close();
+      }
+    }
+  }
+  const md = path.join(a.out, 'async.md');
+  const json = path.join(a.out, 'async.json');
+  const result: BenchAsyncResult = {
+    scale: a.scale,
+    cores: os.cpus().length,
+    seconds: (performance.now() - started) / 1000,
+    comparisons,
+    files: [md, json],
+  };
+  writeFileAtomic(md, asyncReport(comparisons));
+  writeJsonAtomic(json, { scale: result.scale, cores: result.cores, seconds: result.seconds, comparisons });
+  return result;
+}

@@ -1,0 +1,136 @@
+/**
+ * Vision in async mode at tiny scale: the 3 GIM modules in 3 worker threads on synthetic gratings (no data set
+ * needed), 6-D patch-grid maps between them; losses fall, and the assembled stack checkpoint loads as any other.
+ * With Fashion-MNIST, `gim bench async --scale tiny --experiment vision` writes its report.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { liveModuleWorkers } from '../gim/async/index.js';
+import { readMetrics } from '../report/index.js';
+import { setNumThreads } from '../tensor/index.js';
+import { FASHION_MNIST_DIR, FASHION_MNIST_NORM, type ImageDataset } from '../vision/data/index.js';
+import { trainVisionAsync } from './async-vision.js';
+import { benchAsync } from './async-bench.js';
+import { latestCheckpoint, runDir } from './run-dir.js';
+import { loadVisionStack } from './vision.js';
+import { resolveVisionConfig } from './vision-config.js';
+import type { VisionData } from './vision-data.js';
+
+const HAS_FASHION_MNIST = fs.existsSync(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-async-vision-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+setNumThreads(1);
+
+/** n 28×28 gratings in [0, 1]: image i horizontal (label 0) or vertical (label 1), period and phase from i. */
+function gratingsDataset(n: number): ImageDataset {
+  const S = 28;
+  return {
+    n,
+    channels: 1,
+    height: S,
+    width: S,
+    classes: 2,
+    label: (i) => i % 2,
+    image: (i) => {
+      const period = 4 + (i % 7);
+      const phase = (i * 0.37) % (2 * Math.PI);
+      const out = new Float32Array(S * S);
+      for (let r = 0; r < S; r++)
+        for (let c = 0; c < S; c++)
+          out[r * S + c] = 0.5 + 0.5 * Math.sin((2 * Math.PI * (i % 2 ? c : r)) / period + phase);
+      return out;
+    },
+  };
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('vision in async mode', () => {
+  it('trains the tiny GIM modules in workers with falling losses and leaves a loadable stack checkpoint', async () => {
+    const steps = 60;
+    const config = resolveVisionConfig('tiny', {
+      train: { mode: 'async', steps, lr: 1e-2, checkpointEvery: 1000, logEvery: 1 },
+    });
+    const images = gratingsDataset(64);
+    const data: VisionData = {
+      pretrain: images,
+      train: images,
+      test: images,
+      classes: 2,
+      classNames: ['horizontal', 'vertical'],
+      norm: FASHION_MNIST_NORM,
+      close: () => undefined,
+    };
+    const run = path.join(tmp, 'run');
+    const r = await trainVisionAsync(config, data, { run, resume: false, log: () => undefined });
+    expect(liveModuleWorkers()).toBe(0);
+    expect([r.outcome, r.step]).toEqual(['finished', steps]);
+    expect(r.async.modules.map((m) => m.step)).toEqual([steps, steps, steps]);
+    const records = readMetrics(runDir(run).metrics);
+    for (let m = 0; m < 3; m++) {
+      const losses = records.filter((x) => x.name === 'async' && x.module === m).map((x) => x.loss!);
+      expect(losses).toHaveLength(steps);
+      expect(mean(losses.slice(-8)), `module ${m + 1}`).toBeLessThan(mean(losses.slice(0, 8)) - 0.1);
+    }
+    const last = latestCheckpoint(runDir(run))!;
+    expect(last.step).toBe(steps);
+    const loaded = loadVisionStack(run, config, 2);
+    const want = r.stack.modules.flatMap((m) => m.parameters().flatMap((p) => p.toArray()));
+    expect(loaded.modules.flatMap((m) => m.parameters().flatMap((p) => p.toArray()))).toEqual(want);
+    loaded.dispose();
+    r.stack.dispose();
+  });
+
+  it('rejects the supervised baselines and a non-CPU device, with what to do instead', async () => {
+    expect(() => resolveVisionConfig('tiny', { train: { mode: 'async', objective: 'supervised' } })).toThrow(
+      /train\.mode: train\.mode 'async' trains self-supervised/,
+    );
+    const config = resolveVisionConfig('tiny', { train: { mode: 'async' } });
+    const supervised = { ...config, train: { ...config.train, objective: 'supervised' as const } };
+    const data = {} as VisionData;
+    await expect(trainVisionAsync(supervised, data, { run: path.join(tmp, 'x'), resume: false })).rejects.toThrow(
+      /supervised vision baselines do not train asynchronously/,
+    );
+    await expect(
+      trainVisionAsync({ ...config, device: 'cuda' }, data, { run: path.join(tmp, 'x'), resume: false }),
+    ).rejects.toThrow(/device=cpu/);
+  });
+
+  it.skipIf(!HAS_FASHION_MNIST)(
+    'bench async --scale tiny --experiment vision writes async.md and async.json',
+    async () => {
+      const out = path.join(tmp, 'results');
+      const r = await benchAsync({
+        experiments: ['vision'],
+        scale: 'tiny',
+        out,
+        runs: path.join(tmp, 'runs'),
+        log: () => undefined,
+      });
+      expect(liveModuleWorkers()).toBe(0);
+      const [c] = r.comparisons;
+      expect(c!.rows.map((x) => x.label)).toEqual(['simultaneous', 'async, equal steps', 'async, equal wall time']);
+      expect(c!.rows[1]!.steps).toEqual([4, 4, 4]);
+      for (const row of c!.rows) {
+        expect(row.samplesPerSec).toHaveLength(3);
+        expect(row.accuracy.class).toBeGreaterThanOrEqual(0);
+        expect(row.accuracy.class).toBeLessThanOrEqual(1);
+      }
+      expect(c!.rows[1]!.staleness![0]!.max).toBe(0); // module 1 reads fresh batches
+      const md = fs.readFileSync(path.join(out, 'async.md'), 'utf8');
+      for (const s of [
+        '## Vision (vision-tiny)',
+        '| async, equal wall time',
+        'staleness mean (max)',
+        'input queue mean',
+      ])
+        expect(md).toContain(s);
+      const json = JSON.parse(fs.readFileSync(path.join(out, 'async.json'), 'utf8')) as {
+        comparisons: { experiment: string }[];
+      };
+      expect(json.comparisons.map((x) => x.experiment)).toEqual(['vision']);
+    },
+  );
+});
