@@ -162,9 +162,10 @@ export class AudioModule extends GimModule {
 
   step(x: Tensor, targets?: Tensor): ModuleStep {
     const z = this.encode(x); // [B, C, T]
-    const c = this.context(z); // [B, T, D]
+    const zt = transpose(z, 1, 2); // [B, T, C]
+    const c = this.gru === null && this.cell === null ? zt : this.context(z); // [B, T, D]; c = z without g_ar
     if (this.head !== null) {
-      const r = this.head.loss(transpose(z, 1, 2), c);
+      const r = this.head.loss(zt, c);
       return { next: z, loss: r.loss, accuracy: r.accuracy };
     }
     if (targets === undefined) throw new Error(`audio module: the ${this.objective.kind} objective needs labels`);

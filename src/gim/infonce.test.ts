@@ -90,6 +90,30 @@ describe('infoNCE (sequence form)', () => {
     }
   });
 
+  it('with c = z (no context network) reads contexts and targets from one gather, equal to the definition', () => {
+    manualSeed(5);
+    const d = { ...dims, D: dims.C };
+    const z = randn([d.S, d.T, d.C], { dtype: 'float64' }).requireGrad();
+    const W = randn([d.K * d.C, d.C], { dtype: 'float64' }).requireGrad();
+    const neg = sampleNegatives({ population: d.S * d.T, positives: Q, count: 4, groupSize: 3 });
+    const rows = rowsOf(neg);
+    const { loss } = infoNCE(z, z, W, args, neg);
+    expect(loss.item()).toBeCloseTo(plainInfoNCE(f64(z), f64(z), f64(W), d, rows), 10);
+    loss.backward();
+    const analytic = f64(z.grad!);
+    const base = f64(z);
+    const eps = 1e-6;
+    for (let i = 0; i < base.length; i++) {
+      const plus = Float64Array.from(base);
+      const minus = Float64Array.from(base);
+      plus[i]! += eps;
+      minus[i]! -= eps;
+      const numeric =
+        (plainInfoNCE(plus, plus, f64(W), d, rows) - plainInfoNCE(minus, minus, f64(W), d, rows)) / (2 * eps);
+      expect(Math.abs(analytic[i]! - numeric), `d loss / d z[${i}]`).toBeLessThan(1e-6);
+    }
+  });
+
   it('each negative slot of a positive comes from a distinct pool row (i.i.d. over the population)', () => {
     manualSeed(2);
     const neg = sampleNegatives({ population: 50, positives: 200, count: 5, groupSize: 4 });

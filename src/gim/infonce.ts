@@ -57,13 +57,6 @@ export interface InfoNCEResult {
   accuracy: number;
 }
 
-/** Everything the scorer needs, in flat form. */
-interface Predictions {
-  preds: Tensor; // [Q, C] W_k c_t for every scored (sequence, t, k)
-  positives: Tensor; // [Q] score(z_{t+k}, c_t)
-  weights: Tensor; // [Q] 1 / (K · count_k): averages over positions, then over k
-}
-
 /**
  * Sequence form. z: [S, T, C] targets (encodings), c: [S, T, D] contexts, predictor: [K·C, D] (the K maps W_k
  * stacked). Negatives are drawn from all S·T positions of z.
@@ -92,8 +85,9 @@ export function infoNCE(
     const w = args.window ?? null;
     const L = w !== null && T > w ? w : T;
     const start = L < T ? randomStart(T - L + 1) : 0;
-    const p = predict(z, c, predictor, { K, skip, start, L, C });
-    const Q = p.preds.shape[0]!;
+    const a: PredictArgs = { K, skip, start, L, C };
+    const idx = positiveIndex(S, a, z.device, z.dtype);
+    const Q = idx.s.shape[0]!;
     const N = args.negativeSamples;
     const neg =
       negatives ??
@@ -104,15 +98,27 @@ export function infoNCE(
         groupSize: args.poolGroupSize ?? 8,
         device: z.device,
       });
-    // Pool rows straight from z by (sequence, time): no flattened copy of the whole sequence.
-    const pool = index(z, [floorDivide(neg.pool, T), remainder(neg.pool, T)]); // [M, C]
-    const poolScores = matmul(p.preds, transpose(pool, 0, 1)); // [Q, M]
+    const M = neg.pool.shape[0]!;
+    // Every row the loss reads from z — targets, negative pool and, when c is z, the window of contexts — in one
+    // index op, so the backward scatters into one gradient of z instead of one per use.
+    const window = c === z ? windowIndex(S, a, z.device) : null;
+    const rowsS = cat([...(window ? [window.s] : []), idx.s, floorDivide(neg.pool, T)]);
+    const rowsT = cat([...(window ? [window.t] : []), idx.target, remainder(neg.pool, T)]);
+    const rows = index(z, [rowsS, rowsT]); // [(S·L) + Q + M, C]
+    const W0 = window ? S * L : 0;
+    const cw = window ? reshape(narrow(rows, 0, 0, W0), [S, L, C]) : narrow(c, 1, start, L); // [S, L, D]
+    const targets = narrow(rows, 0, W0, Q); // [Q, C] z_{t+k+skip}
+    const pool = narrow(rows, 0, W0 + Q, M); // [M, C]
+    const allPreds = reshape(linear(cw, predictor), [S, L, K, C]); // [S, L, K, C]: W_k c_t for all k, one matmul
+    const preds = index(allPreds, [idx.s, idx.t, idx.k]); // [Q, C]
+    const positives = sum(mul(preds, targets), 1); // [Q] score(z_{t+k}, c_t)
+    const poolScores = matmul(preds, transpose(pool, 0, 1)); // [Q, M]
     const negScores = gather(poolScores, 1, neg.pick); // [Q, N]
-    const logits = cat([unsqueeze(p.positives, 1), negScores], 1); // [Q, 1+N]
+    const logits = cat([unsqueeze(positives, 1), negScores], 1); // [Q, 1+N]
     const target = zeros([Q], { dtype: 'int64', device: z.device }); // the positive is class 0
     const perPosition = crossEntropy(logits, target, { reduction: 'none' }); // [Q] −log softmax(logits)_0
     accuracy = noGrad(() => mean(to(eq(argmax(logits, 1), 0), { dtype: 'float32' })).item());
-    return sum(mul(perPosition, p.weights)); // []
+    return sum(mul(perPosition, idx.weights)); // [] mean over positions, then over k
   });
   return { loss, accuracy };
 }
@@ -134,14 +140,14 @@ export function infoNCEGrid(
   let cs!: Tensor;
   tidy(() => {
     zs = reshape(permute(z, [0, 3, 2, 1]), [B * W, H, C]); // [B·W, H, C]: each column a sequence over rows
-    cs = reshape(permute(c, [0, 3, 2, 1]), [B * W, H, D]); // [B·W, H, D]
+    cs = c === z ? zs : reshape(permute(c, [0, 3, 2, 1]), [B * W, H, D]); // [B·W, H, D]
     return [zs, cs];
   });
   try {
     return infoNCE(zs, cs, predictor, { ...args, window: null }, negatives);
   } finally {
     zs.dispose();
-    cs.dispose();
+    if (cs !== zs) cs.dispose();
   }
 }
 
@@ -196,16 +202,15 @@ function positiveIndex(
   };
 }
 
-/**
- * W_k c_t for all k in one matmul, then one gather of the scored predictions and one of their targets (a single
- * index op each, so the backward is one scatter into each input, not one per step).
- */
-function predict(z: Tensor, c: Tensor, predictor: Tensor, a: PredictArgs): Predictions {
-  const S = z.shape[0]!;
-  const cw = narrow(c, 1, a.start, a.L); // [S, L, D]
-  const allPreds = reshape(linear(cw, predictor), [S, a.L, a.K, a.C]); // [S, L, K, C]
-  const idx = positiveIndex(S, a, z.device, z.dtype);
-  const preds = index(allPreds, [idx.s, idx.t, idx.k]); // [Q, C] W_k c_t
-  const targets = index(z, [idx.s, idx.target]); // [Q, C] z_{t+k+skip}
-  return { preds, positives: sum(mul(preds, targets), 1), weights: idx.weights }; // positives, weights: [Q]
+/** The window's (sequence, time) rows in [S, L] order, for gathering the contexts c_t together with the targets. */
+function windowIndex(S: number, a: PredictArgs, device: Device): { s: Tensor; t: Tensor } {
+  const s: number[] = [];
+  const t: number[] = [];
+  for (let seq = 0; seq < S; seq++) {
+    for (let time = 0; time < a.L; time++) {
+      s.push(seq);
+      t.push(a.start + time);
+    }
+  }
+  return { s: tensor(s, [s.length], { dtype: 'int64', device }), t: tensor(t, [t.length], { dtype: 'int64', device }) };
 }
