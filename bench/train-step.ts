@@ -14,8 +14,14 @@ import { measureConfig, CONFIGS, type ConfigResult } from './lib/train-step-meas
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function runChild(name: string): ConfigResult {
+/**
+ * Run one configuration in a fresh process. Memory is measured in a second process whose glibc returns every sizeable
+ * freed block to the kernel (MALLOC_MMAP_THRESHOLD_), so the resident peak follows the live tensors instead of what
+ * the allocator happens to retain; that setting costs page faults, so times come from the first, default process.
+ */
+function runChild(name: string, env: NodeJS.ProcessEnv = process.env): ConfigResult {
   const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'train-step.ts'), '--config', name], {
+    env,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 24,
@@ -30,7 +36,7 @@ function report(results: ConfigResult[]): string {
   const by = (n: string) => results.find((r) => r.name === n)!;
   const lines: string[] = ['# Training step: Greedy InfoMax vs end-to-end CPC', ''];
   lines.push(
-    'Reproduce: `npm run bench:train` (writes this file). Paper width; one process per configuration; times are medians over the timed steps after one warm-up step; 2 libtorch threads.',
+    'Reproduce: `npm run bench:train` (writes this file). Paper width; fresh processes per configuration; times are medians over the timed steps after one warm-up step; 2 libtorch threads. Peak RSS comes from a second process with glibc’s mmap threshold fixed at 128 KiB, so it follows the live tensors (with the default allocator the retained free memory made the same GIM audio step read 324 MB in one run and 951 MB in another).',
     '',
   );
   lines.push(
@@ -97,7 +103,9 @@ if (arg > 0) {
   const results: ConfigResult[] = [];
   for (const name of Object.keys(CONFIGS)) {
     process.stderr.write(`bench:train ${name} …\n`);
-    results.push(runChild(name));
+    const timed = runChild(name);
+    const memory = runChild(name, { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' });
+    results.push({ ...timed, peakActivationBytes: memory.peakActivationBytes });
   }
   const md = report(results);
   fs.mkdirSync(path.join(here, 'results'), { recursive: true });
