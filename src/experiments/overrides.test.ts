@@ -33,3 +33,16 @@ describe('config layering', () => {
     });
   });
 });
+
+describe('mergePatches', () => {
+  it('applies patches in order, merging nested sections', async () => {
+    const { mergePatches } = await import('./overrides.js');
+    type C = { data: { root: string; n: number }; train: { steps: number }; name: string };
+    const merged = mergePatches<C>(
+      { data: { root: 'a' } },
+      { data: { n: 2 }, train: { steps: 3 } },
+      { name: 'x', data: { root: 'b' } },
+    );
+    expect(merged).toEqual({ data: { root: 'b', n: 2 }, train: { steps: 3 }, name: 'x' });
+  });
+});

@@ -65,3 +65,11 @@ export type DeepPartial<T> = T extends (infer U)[]
   : T extends object
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
+
+/** mergePatches(p1, p2, …): one patch equal to applying p1, then p2, … (later leaves win; arrays replaced whole). */
+export function mergePatches<T>(...patches: DeepPartial<T>[]): DeepPartial<T> {
+  return patches.reduce<DeepPartial<T>>(
+    (acc, p) => deepMerge(acc, p as DeepPartial<DeepPartial<T>>),
+    {} as DeepPartial<T>,
+  );
+}

@@ -22,7 +22,7 @@ import {
   type AudioData,
   type ProbeWindows,
 } from './audio.js';
-import type { DeepPartial } from './overrides.js';
+import { mergePatches, type DeepPartial } from './overrides.js';
 import { latestCheckpoint, runDir } from './run-dir.js';
 
 /** The paper's numbers (seed slides, Tables 3 and 4): phone and speaker accuracy in %. */
@@ -220,20 +220,6 @@ export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResult
     stack.dispose();
     return acc;
   }
-}
-
-function mergePatches<T>(...patches: DeepPartial<T>[]): DeepPartial<T> {
-  const out: Record<string, unknown> = {};
-  for (const p of patches) {
-    for (const [k, v] of Object.entries(p as Record<string, unknown>)) {
-      const prev = out[k];
-      out[k] =
-        prev && typeof prev === 'object' && !Array.isArray(prev) && v && typeof v === 'object' && !Array.isArray(v)
-          ? { ...prev, ...v }
-          : v;
-    }
-  }
-  return out as DeepPartial<T>;
 }
 
 const pct = (v: number | null | undefined): string => formatPercent(v ?? null);

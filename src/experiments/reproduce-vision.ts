@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../report/index.js';
 import { reshape, type Tensor } from '../tensor/index.js';
-import type { DeepPartial } from './overrides.js';
+import { mergePatches, type DeepPartial } from './overrides.js';
 import { latestCheckpoint, runDir } from './run-dir.js';
 import {
   buildVisionStack,
@@ -193,20 +193,6 @@ export async function reproduceVision(a: ReproduceVisionArgs): Promise<VisionRes
   } finally {
     data.close();
   }
-}
-
-function mergePatches<T>(...patches: DeepPartial<T>[]): DeepPartial<T> {
-  const out: Record<string, unknown> = {};
-  for (const p of patches) {
-    for (const [k, v] of Object.entries(p as Record<string, unknown>)) {
-      const prev = out[k];
-      out[k] =
-        prev && typeof prev === 'object' && !Array.isArray(prev) && v && typeof v === 'object' && !Array.isArray(v)
-          ? { ...prev, ...v }
-          : v;
-    }
-  }
-  return out as DeepPartial<T>;
 }
 
 const DATASET_NAMES: Record<VisionResults['dataset'], string> = { stl10: 'STL-10', 'fashion-mnist': 'Fashion-MNIST' };
