@@ -9,7 +9,14 @@ import { buildAudioStack, objectiveOf, type AudioData, type TrainAudioArgs } fro
 import type { AudioConfig } from './audio-config.js';
 import { audioModuleSpec } from './async-factories.js';
 import { writeJsonAtomic } from '../util/fs.js';
-import { asyncRunArgs, asyncTrainOutcome, logAsyncModules, saveAsyncStack, type AsyncRunOptions } from './async-run.js';
+import {
+  asyncConfigArgs,
+  asyncRunArgs,
+  asyncTrainOutcome,
+  logAsyncModules,
+  saveAsyncStack,
+  type AsyncRunOptions,
+} from './async-run.js';
 import { runDir } from './run-dir.js';
 import type { TrainResult } from './train-loop.js';
 
@@ -59,14 +66,8 @@ export async function trainAudioAsync(
     factory: audioModuleSpec(config.model, objectiveOf(config, data)),
     batch: audioBatchProducer(config, data),
     steps: config.train.steps,
-    seed: config.seed,
-    adam: { lr: config.train.lr },
-    threads: config.train.async.threadsPerModule,
-    queueCapacity: config.train.async.queueCapacity,
-    checkpointEvery: config.train.checkpointEvery,
-    logEvery: config.train.logEvery,
+    ...asyncConfigArgs(config),
     resume: args.resume,
-    config,
     ...options,
   });
   logAsyncModules(r, options.log);

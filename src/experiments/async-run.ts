@@ -25,6 +25,33 @@ export interface AsyncRunOptions {
   fault?: FaultInjection;
 }
 
+/** The part of an experiment config async training reads (audio and vision configs share it). */
+export interface AsyncTrainConfig {
+  seed: number;
+  train: {
+    lr: number;
+    checkpointEvery: number;
+    logEvery: number;
+    async: { threadsPerModule: number; queueCapacity: number };
+  };
+}
+
+/** asyncConfigArgs(config): trainAsync's arguments that come straight from the config. */
+export function asyncConfigArgs(
+  config: AsyncTrainConfig,
+): Pick<AsyncTrainArgs, 'seed' | 'adam' | 'threads' | 'queueCapacity' | 'checkpointEvery' | 'logEvery' | 'config'> {
+  const t = config.train;
+  return {
+    seed: config.seed,
+    adam: { lr: t.lr },
+    threads: t.async.threadsPerModule,
+    queueCapacity: t.async.queueCapacity,
+    checkpointEvery: t.checkpointEvery,
+    logEvery: t.logEvery,
+    config,
+  };
+}
+
 /** asyncRunArgs(o): the options trainAsync takes from AsyncRunOptions (those given), plus the log to use. */
 export function asyncRunArgs(
   o: AsyncRunOptions,

@@ -11,7 +11,14 @@
 import { trainAsync, type AsyncBatch, type AsyncTrainResult } from '../gim/async/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { visionModuleSpec } from './async-factories.js';
-import { asyncRunArgs, asyncTrainOutcome, logAsyncModules, saveAsyncStack, type AsyncRunOptions } from './async-run.js';
+import {
+  asyncConfigArgs,
+  asyncRunArgs,
+  asyncTrainOutcome,
+  logAsyncModules,
+  saveAsyncStack,
+  type AsyncRunOptions,
+} from './async-run.js';
 import { runDir } from './run-dir.js';
 import type { TrainResult } from './train-loop.js';
 import { buildVisionStack, encoderOf, type TrainVisionArgs } from './vision.js';
@@ -61,14 +68,8 @@ export async function trainVisionAsync(
     factory: visionModuleSpec(encoderOf(config)),
     batch: visionBatchProducer(config, data),
     steps: totalSteps(config, data.pretrain.n),
-    seed: config.seed,
-    adam: { lr: config.train.lr },
-    threads: config.train.async.threadsPerModule,
-    queueCapacity: config.train.async.queueCapacity,
-    checkpointEvery: config.train.checkpointEvery,
-    logEvery: config.train.logEvery,
+    ...asyncConfigArgs(config),
     resume: args.resume,
-    config,
     ...options,
   });
   logAsyncModules(r, options.log);

@@ -2,13 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Conv1d } from '../nn/index.js';
-import { abs, arange, clone, manualSeed, max, randn, relu, reshape, sub, tidy, transpose } from '../tensor/index.js';
-import type { Tensor } from '../tensor/index.js';
+import { abs, arange, clone, manualSeed, max, randn, reshape, sub, tidy } from '../tensor/index.js';
 import { ActivationCache } from './cache.js';
-import { InfoNCEHead } from './head.js';
 import { trainIterativeCached } from './iterative-cached.js';
-import { GimModule, type ModuleStep } from './module.js';
+import { ConvModule as TestConvModule } from './testing.js';
 import { GradientIsolatedStack } from './stack.js';
 
 const dirs: string[] = [];
@@ -21,32 +18,10 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** Conv1d + ReLU with its own sequence InfoNCE (c = z). */
-class ConvModule extends GimModule {
-  readonly conv: Conv1d;
-  readonly head: InfoNCEHead;
+/** The fixture module with this file's InfoNCE settings. */
+class ConvModule extends TestConvModule {
   constructor(inC: number, outC: number) {
-    super();
-    this.conv = this.registerModule('conv', new Conv1d(inC, outC, 3, { padding: 1 }));
-    this.head = this.registerModule(
-      'head',
-      new InfoNCEHead({
-        encodingSize: outC,
-        contextSize: outC,
-        predictionSteps: 2,
-        negativeSamples: 4,
-        form: 'sequence',
-      }),
-    );
-  }
-  encode(x: Tensor): Tensor {
-    return relu(this.conv.forward(x));
-  }
-  step(x: Tensor): ModuleStep {
-    const z = this.encode(x);
-    const zt = transpose(z, 1, 2);
-    const r = this.head.loss(zt, zt);
-    return { next: z, loss: r.loss, accuracy: r.accuracy };
+    super(inC, outC, { predictionSteps: 2, negativeSamples: 4 });
   }
 }
 

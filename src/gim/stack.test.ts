@@ -1,49 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Conv1d } from '../nn/index.js';
-import {
-  abs,
-  clone,
-  liveTensors,
-  manualSeed,
-  randn,
-  relu,
-  sub,
-  sum,
-  tensor,
-  tidy,
-  transpose,
-  type Tensor,
-} from '../tensor/index.js';
-import { InfoNCEHead } from './head.js';
-import { GimModule, type ModuleStep } from './module.js';
+import { abs, clone, liveTensors, manualSeed, randn, sub, sum, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { ConvModule as TestConvModule } from './testing.js';
+import type { GimModule } from './module.js';
 import { GradientIsolatedStack } from './stack.js';
 
-/** A conv layer + ReLU trained by its own sequence InfoNCE (c = z): the shape of one audio GIM module. */
-class ConvModule extends GimModule {
-  readonly conv: Conv1d;
-  readonly head: InfoNCEHead;
+/** The fixture module with this file's InfoNCE settings. */
+class ConvModule extends TestConvModule {
   constructor(inC: number, outC: number) {
-    super();
-    this.conv = this.registerModule('conv', new Conv1d(inC, outC, 3, { padding: 1 }));
-    this.head = this.registerModule(
-      'head',
-      new InfoNCEHead({
-        encodingSize: outC,
-        contextSize: outC,
-        predictionSteps: 3,
-        negativeSamples: 5,
-        form: 'sequence',
-      }),
-    );
-  }
-  encode(x: Tensor): Tensor {
-    return relu(this.conv.forward(x)); // [B, C, T]
-  }
-  step(x: Tensor): ModuleStep {
-    const z = this.encode(x); // [B, C, T]
-    const zt = transpose(z, 1, 2); // [B, T, C]
-    const r = this.head.loss(zt, zt);
-    return { next: z, loss: r.loss, accuracy: r.accuracy };
+    super(inC, outC, { predictionSteps: 3, negativeSamples: 5 });
   }
 }
 
