@@ -9,7 +9,8 @@
         "native/src/tensor_io.cc",
         "native/src/autograd.cc",
         "native/src/runtime.cc",
-        "native/src/adam.cc"
+        "native/src/adam.cc",
+        "native/src/profiler.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node native/libtorch.cjs include)"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!(node native/libtorch.cjs abi)"],

@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initAutograd(env, exports);
   initRuntime(env, exports);
   initAdam(env, exports);
+  initProfiler(env, exports);
   return exports;
 }
 }  // namespace gim

@@ -4,6 +4,7 @@ export { type DType, isFloating } from './dtype.js';
 export { tidy, keep, liveTensors, type Disposable } from './scope.js';
 export { noGrad, isGradEnabled } from './autograd.js';
 export { setNumThreads, getNumThreads, cudaAvailable, cudaDeviceCount, libtorchVersion, schemaOf } from './runtime.js';
+export { profileOps, formatOpTimes, type OpTime } from './profile.js';
 export * from './ops/creation.js';
 export * from './ops/random.js';
 export * from './ops/elementwise.js';

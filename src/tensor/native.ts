@@ -45,6 +45,8 @@ export interface NativeBinding {
     eps: number,
     weightDecay: number,
   ): void;
+  profileStart(): void;
+  profileStop(): { name: string; count: number; totalMs: number; selfMs: number }[];
 }
 
 /**
