@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { manualSeed, randn, tensor, tidy, mul, liveTensors, type Tensor } from '../tensor/index.js';
+import {
+  contiguous,
+  manualSeed,
+  randint,
+  randn,
+  tensor,
+  tidy,
+  transpose,
+  mul,
+  liveTensors,
+  type Tensor,
+} from '../tensor/index.js';
 import { infoNCE, infoNCEGrid, type InfoNCEArgs } from './infonce.js';
 import { sampleNegatives, type NegativeIndices } from './negatives.js';
 
@@ -10,15 +21,16 @@ function plainInfoNCE(
   W: Float64Array, // [K·C, D]
   dims: { S: number; T: number; C: number; D: number; K: number; skip: number },
   negRows: number[][], // per positive (in k, s, t order), the population rows of its negatives
+  window: { start: number; L: number } = { start: 0, L: dims.T }, // predictions only inside [start, start + L)
 ): number {
   const { S, T, C, D, K, skip } = dims;
   let total = 0;
   let q = 0;
   for (let k = 1; k <= K; k++) {
-    const n = T - k - skip;
+    const n = window.L - k - skip;
     let sumK = 0;
     for (let s = 0; s < S; s++) {
-      for (let t = 0; t < n; t++) {
+      for (let t = window.start; t < window.start + n; t++) {
         const pred = new Float64Array(C);
         for (let i = 0; i < C; i++) {
           for (let j = 0; j < D; j++) pred[i]! += W[((k - 1) * C + i) * D + j]! * c[(s * T + t) * D + j]!;
@@ -125,6 +137,43 @@ describe('infoNCE (sequence form)', () => {
       }
     }
     expect(Math.max(...neg.pool.toArray())).toBeLessThan(50);
+  });
+
+  it('with a window, predicts only inside it and draws negatives from the whole sequence, as the definition', () => {
+    const d = { ...dims, T: 12 };
+    const L = 6;
+    manualSeed(8);
+    const start = randint(0, d.T - L + 1, [1]).item(); // the window infoNCE will draw after the same seed
+    const Qw = d.S * (L - 1 + L - 2 + L - 3);
+    manualSeed(8);
+    const z = randn([d.S, d.T, d.C], { dtype: 'float64' });
+    const c = randn([d.S, d.T, d.D], { dtype: 'float64' });
+    const W = randn([d.K * d.C, d.D], { dtype: 'float64' });
+    const neg = sampleNegatives({ population: d.S * d.T, positives: Qw, count: 4, groupSize: 3 });
+    manualSeed(8);
+    const { loss } = infoNCE(z, c, W, { ...args, window: L }, neg);
+    const expected = plainInfoNCE(f64(z), f64(c), f64(W), d, rowsOf(neg), { start, L });
+    expect(loss.item()).toBeCloseTo(expected, 10);
+  });
+
+  it('reads z given as a channel-first view (a conv output transposed) the same, gradient in that layout', () => {
+    manualSeed(6);
+    const d = { ...dims, D: dims.C };
+    const zcf = randn([d.S, d.C, d.T], { dtype: 'float64' }).requireGrad(); // [S, C, T] as a conv makes it
+    const zt = contiguous(transpose(zcf, 1, 2))
+      .detach()
+      .requireGrad(); // the same values, [S, T, C] contiguous
+    const W = randn([d.K * d.C, d.C], { dtype: 'float64' });
+    const neg = sampleNegatives({ population: d.S * d.T, positives: Q, count: 4, groupSize: 3 });
+    const zv = transpose(zcf, 1, 2); // [S, T, C] view
+    const a = infoNCE(zv, zv, W, args, neg).loss;
+    const b = infoNCE(zt, zt, W, args, neg).loss;
+    expect(a.item()).toBeCloseTo(b.item(), 12);
+    a.backward();
+    b.backward();
+    const ga = f64(contiguous(transpose(zcf.grad!, 1, 2)));
+    const gb = f64(zt.grad!);
+    for (let i = 0; i < gb.length; i++) expect(ga[i]!).toBeCloseTo(gb[i]!, 12);
   });
 
   it('is log(N+1) when every score is equal, and leaks no tensors', () => {

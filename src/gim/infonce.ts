@@ -11,6 +11,8 @@ import {
   cat,
   crossEntropy,
   gather,
+  indexSelect,
+  splitWithSizes,
   floorDivide,
   index,
   remainder,
@@ -87,7 +89,7 @@ export function infoNCE(
     const start = L < T ? randomStart(T - L + 1) : 0;
     const a: PredictArgs = { K, skip, start, L, C };
     const idx = positiveIndex(S, a, z.device, z.dtype);
-    const Q = idx.s.shape[0]!;
+    const Q = idx.predRow.shape[0]!;
     const N = args.negativeSamples;
     const neg =
       negatives ??
@@ -99,18 +101,18 @@ export function infoNCE(
         device: z.device,
       });
     const M = neg.pool.shape[0]!;
-    // Every row the loss reads from z — targets, negative pool and, when c is z, the window of contexts — in one
-    // index op, so the backward scatters into one gradient of z instead of one per use.
-    const window = c === z ? windowIndex(S, a, z.device) : null;
-    const rowsS = cat([...(window ? [window.s] : []), idx.s, floorDivide(neg.pool, T)]);
-    const rowsT = cat([...(window ? [window.t] : []), idx.target, remainder(neg.pool, T)]);
-    const rows = index(z, [rowsS, rowsT]); // [(S·L) + Q + M, C]
-    const W0 = window ? S * L : 0;
-    const cw = window ? reshape(narrow(rows, 0, 0, W0), [S, L, C]) : narrow(c, 1, start, L); // [S, L, D]
-    const targets = narrow(rows, 0, W0, Q); // [Q, C] z_{t+k+skip}
-    const pool = narrow(rows, 0, W0 + Q, M); // [M, C]
-    const allPreds = reshape(linear(cw, predictor), [S, L, K, C]); // [S, L, K, C]: W_k c_t for all k, one matmul
-    const preds = index(allPreds, [idx.s, idx.t, idx.k]); // [Q, C]
+    // Every context and target lies in the window [start, start + L); only the negative pool comes from all S·T
+    // positions. Both are read from z in one index op on its channel-first view [S, C, T] — the layout of the conv that
+    // made z — so the backward scatters S·L + M rows into one gradient of z in the layout the conv's backward reads.
+    const win = windowIndex(S, a, z.device);
+    const rowsS = cat([win.s, floorDivide(neg.pool, T)]);
+    const rowsT = cat([win.t, remainder(neg.pool, T)]);
+    const rows = index(transpose(z, 1, 2), [rowsS, null, rowsT]); // [S·L + M, C]
+    const [window, pool] = splitWithSizes(rows, [S * L, M]) as [Tensor, Tensor]; // [S·L, C], [M, C]
+    const targets = indexSelect(window, 0, idx.targetRow); // [Q, C] z_{t+k+skip}
+    const cw = c === z ? reshape(window, [S, L, C]) : narrow(c, 1, start, L); // [S, L, D]
+    const allPreds = reshape(linear(cw, predictor), [S * L * K, C]); // [S·L·K, C]: W_k c_t for all k, one matmul
+    const preds = indexSelect(allPreds, 0, idx.predRow); // [Q, C]
     const positives = sum(mul(preds, targets), 1); // [Q] score(z_{t+k}, c_t)
     const poolScores = matmul(preds, transpose(pool, 0, 1)); // [Q, M]
     const negScores = gather(poolScores, 1, neg.pick); // [Q, N]
@@ -165,39 +167,33 @@ interface PredictArgs {
 }
 
 /**
- * The scored (sequence s, window time t, step k) triples in (k, s, t) order, as index tensors, with each one's target
- * time t + k + skip (window-relative) and its averaging weight 1 / (K · S · n_k).
+ * The scored (sequence s, window time t, step k) triples in (k, s, t) order: each one's row in W c flattened to
+ * [S·L·K, C], its target's row in the window flattened to [S·L, C], and its averaging weight 1 / (K · S · n_k).
  */
 function positiveIndex(
   S: number,
   a: PredictArgs,
   device: Device,
   dtype: DType,
-): { s: Tensor; t: Tensor; k: Tensor; target: Tensor; weights: Tensor } {
-  const s: number[] = [];
-  const t: number[] = [];
-  const k: number[] = [];
-  const target: number[] = [];
+): { predRow: Tensor; targetRow: Tensor; weights: Tensor } {
+  const predRow: number[] = [];
+  const targetRow: number[] = [];
   const weights: number[] = [];
   for (let step = 1; step <= a.K; step++) {
     const offset = step + a.skip;
     const n = a.L - offset; // predicting positions t ∈ [0, n) of the window
     for (let seq = 0; seq < S; seq++) {
       for (let time = 0; time < n; time++) {
-        s.push(seq);
-        t.push(time);
-        k.push(step - 1);
-        target.push(a.start + time + offset);
+        predRow.push((seq * a.L + time) * a.K + step - 1);
+        targetRow.push(seq * a.L + time + offset);
         weights.push(1 / (a.K * S * n));
       }
     }
   }
   const ints = (xs: number[]) => tensor(xs, [xs.length], { dtype: 'int64', device });
   return {
-    s: ints(s),
-    t: ints(t),
-    k: ints(k),
-    target: ints(target),
+    predRow: ints(predRow),
+    targetRow: ints(targetRow),
     weights: tensor(new Float64Array(weights), [weights.length], { dtype, device }),
   };
 }

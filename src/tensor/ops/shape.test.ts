@@ -139,6 +139,16 @@ describe('slicing and joining', () => {
         [4, 5, 6, 7],
         [8, 9],
       ]);
+      const sized = S.splitWithSizes(iota([5, 2]), [1, 4]);
+      expect(sized.map((p) => p.shape)).toEqual([
+        [1, 2],
+        [4, 2],
+      ]);
+      expect(sized.map(vals)).toEqual([
+        [0, 1],
+        [2, 3, 4, 5, 6, 7, 8, 9],
+      ]);
+      expect(() => S.splitWithSizes(iota([5, 2]), [1, 3])).toThrow();
       const cols = S.split(iota([2, 3]), 2, 1);
       expect(cols.map(vals)).toEqual([
         [0, 1, 3, 4],
@@ -159,6 +169,13 @@ describe('slicing and joining', () => {
       gradcheck((a, b) => S.cat([a, b, a]), [leaf([1, 3]), leaf([2, 3])]);
       gradcheck((a, b) => S.stack([a, b], 2), [leaf([2, 3]), leaf([2, 3])]);
       gradcheck((t) => S.split(t, 2, 1)[2]!, [x]);
+      gradcheck(
+        (t) => {
+          const [a, b] = S.splitWithSizes(t, [2, 3], 1) as [Tensor, Tensor];
+          return S.cat([mul(a, 2), b], 1); // both parts reach the gradient
+        },
+        [x],
+      );
       gradcheck((t) => S.cat(S.split(t, 2, 1).reverse(), 1), [x]);
     });
   });

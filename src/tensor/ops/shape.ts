@@ -37,6 +37,9 @@ export const repeat = (x: Tensor, reps: readonly number[]): Tensor => op1('aten:
 /** split(x, size, dim): consecutive chunks of `size` along dim. */
 export const split = (x: Tensor, size: number, dim = 0): Tensor[] =>
   op('aten::split', 'Tensor', [x, size, dim]) as Tensor[];
+/** splitWithSizes(x, sizes, dim): consecutive chunks of the given sizes along dim (one backward: a cat). */
+export const splitWithSizes = (x: Tensor, sizes: readonly number[], dim = 0): Tensor[] =>
+  op('aten::split_with_sizes', '', [x, [...sizes], dim]) as Tensor[];
 /** gather(x, dim, idx): out[i][j] = x[idx[i][j]][j] for dim 0 (and likewise for other dims). */
 export const gather = (x: Tensor, dim: number, index: Tensor): Tensor =>
   op1('aten::gather', '', [x, dim, index, false]);
