@@ -3,7 +3,8 @@
  * Each configuration runs in a fresh process (so peak memory is its own). Per module: encoder forward, loss forward,
  * backward; and the loss alone (forward + backward on detached inputs) against its FLOP floor: the prediction matmul
  * W_k c for all k plus scoring 1 + N candidates per positive, ×3 for forward + backward, at the engine's measured
- * matmul rate. Writes bench/results/train-step.md.
+ * matmul rate. Writes bench/results/train-step.md. With GIM_BENCH_PROFILE=1, each loss's operators are also printed
+ * (to stderr) by self time.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

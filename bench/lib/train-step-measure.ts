@@ -4,6 +4,8 @@ import type { InfoNCEHead } from '../../src/gim/index.js';
 import { Adam } from '../../src/nn/index.js';
 import {
   countFlops,
+  formatOpTimes,
+  profileOps,
   keep,
   linear,
   manualSeed,
@@ -11,7 +13,6 @@ import {
   setNumThreads,
   sum,
   tidy,
-  transpose,
   type Tensor,
 } from '../../src/tensor/index.js';
 import { buildVisionModules, paperVisionEncoder, type VisionModule } from '../../src/vision/model/index.js';
@@ -59,7 +60,8 @@ function audioSplits(modelSplits: number): Split[] {
     params: new Adam(m, { lr: 2e-4 }),
     encode: (x) => {
       const z = m.encode(x); // [B, C, T]
-      return { next: z, z: transpose(z, 1, 2), c: m.context(z) }; // z: [B, T, C], c: [B, T, D]
+      const { zt, c } = m.lossInputs(z); // [B, T, C], [B, T, D] (c is zt itself without a GRU, as in training)
+      return { next: z, z: zt, c };
     },
     head: m.head!,
     counts: (z) => {
@@ -155,25 +157,30 @@ function timedStep(
   return now() - t0;
 }
 
-/** The loss alone on detached inputs (forward + backward), median of 3, and its FLOP floor. */
+/** The loss alone on detached inputs (forward + backward), median of 7 after a warm-up, and its FLOP floor. */
 function lossAlone(s: Split, x: Tensor): { seconds: number; floor: number; next: Tensor } {
   const times: number[] = [];
   let floor = 0;
   const next = tidy(() => {
     const e = s.encode(x);
-    const z = e.z.detach().requireGrad();
+    // As in training: z needs a gradient only where an encoder made it (not for the GRU module's detached input).
+    const z = e.z.requiresGrad ? e.z.detach().requireGrad() : e.z;
     const c = e.c === e.z ? z : e.c.detach().requireGrad();
     const { Q, P } = s.counts(z);
     const { predictionSteps: K, negativeSamples: N } = s.head.args;
     const C = s.head.args.encodingSize;
     const D = s.head.args.contextSize;
     floor = 2 * P * D * K * C + 2 * Q * C * (1 + N);
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 8; i++) {
       tidy(() => {
         const t0 = now();
         s.head.loss(z, c).loss.backward();
         if (i > 0) times.push(now() - t0);
       });
+    }
+    if (process.env.GIM_BENCH_PROFILE === '1') {
+      const { ops } = profileOps(() => tidy(() => s.head.loss(z, c).loss.backward()));
+      process.stderr.write(`\n${s.name}: loss alone, operators by self time\n${formatOpTimes(ops, 12)}\n`);
     }
     return keep(e.next.detach());
   });

@@ -160,10 +160,15 @@ export class AudioModule extends GimModule {
     return stack(hs, 1); // [B, T, H]
   }
 
+  /** The loss's inputs: targets zᵀ [B, T, C] and contexts c [B, T, D] — the very same tensor as zᵀ without g_ar. */
+  lossInputs(z: Tensor): { zt: Tensor; c: Tensor } {
+    const zt = transpose(z, 1, 2); // [B, T, C]
+    return { zt, c: this.gru === null && this.cell === null ? zt : this.context(z) }; // c: [B, T, D]
+  }
+
   step(x: Tensor, targets?: Tensor): ModuleStep {
     const z = this.encode(x); // [B, C, T]
-    const zt = transpose(z, 1, 2); // [B, T, C]
-    const c = this.gru === null && this.cell === null ? zt : this.context(z); // [B, T, D]; c = z without g_ar
+    const { zt, c } = this.lossInputs(z); // [B, T, C], [B, T, D]
     if (this.head !== null) {
       const r = this.head.loss(zt, c);
       return { next: z, loss: r.loss, accuracy: r.accuracy };
