@@ -29,6 +29,10 @@ export interface ModuleResult {
   lossFlops: number; // forward, as executed
   /** Forward FLOPs no implementation can avoid: W_k c for all k, and 1 + N scores per positive. */
   lossFloorFlops: number;
+  /** Seconds those FLOPs take forward + backward at the rate of the module's own prediction matmul, timed alongside. */
+  lossFloor: number;
+  /** Median over runs of loss alone / floor, each run's pair timed back to back. */
+  lossRatio: number;
 }
 
 export interface ConfigResult {
@@ -37,7 +41,6 @@ export interface ConfigResult {
   stepSeconds: number;
   peakActivationBytes: number;
   peakResetWorked: boolean;
-  matmulRate: number; // FLOP/s, fwd+bwd of the audio prediction matmul
 }
 
 /** A module split the way the bench times it: encoder (incl. context network), loss, and their inputs. */
@@ -105,27 +108,11 @@ export const CONFIGS: Record<string, { splits: () => Split[]; input: () => Tenso
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const now = (): number => performance.now() / 1000;
 
-/** FLOP/s of the audio prediction matmul (W c for all k: [1024, 512] × [512, 6144]), forward + backward. */
-function matmulRate(): number {
-  const flops = 3 * 2 * 1024 * 512 * 6144;
-  const times: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    tidy(() => {
-      const c = randn([1024, 512]).requireGrad();
-      const w = randn([6144, 512]).requireGrad();
-      const t0 = now();
-      sum(linear(c, w)).backward();
-      if (i > 0) times.push(now() - t0);
-    });
-  }
-  return flops / median(times);
-}
-
 /** One simultaneous-mode step, timed per module phase; each module's graph is freed after its own backward. */
 function timedStep(
   splits: Split[],
   x: Tensor,
-  perModule: Omit<ModuleResult, 'lossAlone' | 'lossFloorFlops'>[][],
+  perModule: Omit<ModuleResult, 'lossAlone' | 'lossFloorFlops' | 'lossFloor' | 'lossRatio'>[][],
 ): number {
   const t0 = now();
   let input = x;
@@ -157,9 +144,37 @@ function timedStep(
   return now() - t0;
 }
 
-/** The loss alone on detached inputs (forward + backward), median of 7 after a warm-up, and its FLOP floor. */
-function lossAlone(s: Split, x: Tensor): { seconds: number; floor: number; next: Tensor } {
+/**
+ * The floor's yardstick, timed beside each loss run: this module's own prediction matmul [P, D] × [D, K·C] (its
+ * unavoidable FLOPs), forward and both gradients, on the engine. Returns seconds.
+ */
+function predictionMatmulSeconds(P: number, D: number, KC: number): number {
+  return tidy(() => {
+    const c = randn([P, D]).requireGrad();
+    const w = randn([KC, D]).requireGrad();
+    const t0 = now();
+    sum(linear(c, w)).backward();
+    return now() - t0;
+  });
+}
+
+/** Loss runs per module: enough for about LOSS_SECONDS of loss time, within [MIN, MAX] (small losses are noisier). */
+const LOSS_RUNS_MIN = 7;
+const LOSS_RUNS_MAX = 61;
+const LOSS_SECONDS = 1.5;
+
+/**
+ * The loss alone on detached inputs (forward + backward) against its FLOP floor. The floor is timed in the same
+ * breath: each run (after a warm-up) times the module's prediction matmul, then the loss; the floor of that run is the
+ * matmul's time scaled by all unavoidable FLOPs over the matmul's, and the ratio is the median of the per-run ratios,
+ * so the machine's speed drifting between runs cancels.
+ */
+function lossAlone(
+  s: Split,
+  x: Tensor,
+): { seconds: number; floorSeconds: number; ratio: number; floor: number; next: Tensor } {
   const times: number[] = [];
+  const floors: number[] = [];
   let floor = 0;
   const next = tidy(() => {
     const e = s.encode(x);
@@ -170,21 +185,28 @@ function lossAlone(s: Split, x: Tensor): { seconds: number; floor: number; next:
     const { predictionSteps: K, negativeSamples: N } = s.head.args;
     const C = s.head.args.encodingSize;
     const D = s.head.args.contextSize;
-    floor = 2 * P * D * K * C + 2 * Q * C * (1 + N);
-    for (let i = 0; i < 8; i++) {
-      tidy(() => {
-        const t0 = now();
-        s.head.loss(z, c).loss.backward();
-        if (i > 0) times.push(now() - t0);
-      });
+    const predictionFlops = 2 * P * D * K * C;
+    floor = predictionFlops + 2 * Q * C * (1 + N);
+    let runs = LOSS_RUNS_MIN;
+    for (let i = 0; i <= runs; i++) {
+      const reference = predictionMatmulSeconds(P, D, K * C);
+      const t0 = now();
+      tidy(() => s.head.loss(z, c).loss.backward());
+      const t = now() - t0;
+      if (i === 0) runs = Math.min(LOSS_RUNS_MAX, Math.max(LOSS_RUNS_MIN, Math.ceil(LOSS_SECONDS / t)));
+      else {
+        times.push(t);
+        floors.push((reference * floor) / predictionFlops);
+      }
     }
     if (process.env.GIM_BENCH_PROFILE === '1') {
       const { ops } = profileOps(() => tidy(() => s.head.loss(z, c).loss.backward()));
-      process.stderr.write(`\n${s.name}: loss alone, operators by self time\n${formatOpTimes(ops, 12)}\n`);
+      process.stderr.write(`\n${s.name}: loss alone, operators by self time\n${formatOpTimes(ops, 40)}\n`);
     }
     return keep(e.next.detach());
   });
-  return { seconds: median(times), floor, next };
+  const ratio = median(times.map((t, i) => t / floors[i]!));
+  return { seconds: median(times), floorSeconds: median(floors), ratio, floor, next };
 }
 
 export function measureConfig(name: string): ConfigResult {
@@ -193,8 +215,7 @@ export function measureConfig(name: string): ConfigResult {
   setNumThreads(2);
   const splits = cfg.splits();
   const x = keep(cfg.input());
-  const rate = matmulRate();
-  const perModule: Omit<ModuleResult, 'lossAlone' | 'lossFloorFlops'>[][] = [];
+  const perModule: Omit<ModuleResult, 'lossAlone' | 'lossFloorFlops' | 'lossFloor' | 'lossRatio'>[][] = [];
   timedStep(splits, x, []); // warm-up (allocates Adam state too)
   const idle = rssBytes();
   const peakResetWorked = resetPeakRss();
@@ -213,6 +234,8 @@ export function measureConfig(name: string): ConfigResult {
       lossForward: median(rows.map((r) => r.lossForward)),
       backward: median(rows.map((r) => r.backward)),
       lossAlone: alone.seconds,
+      lossFloor: alone.floorSeconds,
+      lossRatio: alone.ratio,
       encoderFlops: rows[0]!.encoderFlops,
       lossFlops: rows[0]!.lossFlops,
       lossFloorFlops: alone.floor,
@@ -224,6 +247,5 @@ export function measureConfig(name: string): ConfigResult {
     stepSeconds: median(stepTimes),
     peakActivationBytes: peak,
     peakResetWorked,
-    matmulRate: rate,
   };
 }
