@@ -202,22 +202,49 @@ describe('infoNCE (sequence form)', () => {
 });
 
 describe('infoNCEGrid', () => {
-  it('predicts k + skip rows below within each column, equal to the plain definition', () => {
-    manualSeed(4);
-    const [B, C, H, Wd, K] = [2, 3, 5, 2, 2];
-    const z = randn([B, C, H, Wd], { dtype: 'float64' });
-    const W = mul(randn([K * C, C], { dtype: 'float64' }), 0.5);
-    const Q = B * Wd * (H - 2 + H - 3);
-    const neg = sampleNegatives({ population: B * Wd * H, positives: Q, count: 4, groupSize: 2 });
-    const { loss } = infoNCEGrid(z, z, W, { predictionSteps: K, negativeSamples: 4, skip: 1 }, neg);
-    // Columns as sequences: [B, C, H, W] → [B·W, H, C], the layout the grid form promises.
-    const zd = f64(z);
-    const seq = new Float64Array(B * Wd * H * C);
+  const [B, C, D, H, Wd, K] = [2, 3, 2, 5, 2, 2];
+  const Q = B * Wd * (H - 2 + H - 3);
+  /** [B, ch, H, W] → columns as sequences [B·W, H, ch], the layout the grid form promises. */
+  const columns = (x: Float64Array, ch: number): Float64Array => {
+    const seq = new Float64Array(B * Wd * H * ch);
     for (let b = 0; b < B; b++)
       for (let w = 0; w < Wd; w++)
         for (let h = 0; h < H; h++)
-          for (let ch = 0; ch < C; ch++) seq[((b * Wd + w) * H + h) * C + ch] = zd[((b * C + ch) * H + h) * Wd + w]!;
+          for (let i = 0; i < ch; i++) seq[((b * Wd + w) * H + h) * ch + i] = x[((b * ch + i) * H + h) * Wd + w]!;
+    return seq;
+  };
+
+  it('predicts k + skip rows below within each column, equal to the plain definition (c = z)', () => {
+    manualSeed(4);
+    const z = randn([B, C, H, Wd], { dtype: 'float64' });
+    const W = mul(randn([K * C, C], { dtype: 'float64' }), 0.5);
+    const neg = sampleNegatives({ population: B * Wd * H, positives: Q, count: 4, groupSize: 2 });
+    const { loss } = infoNCEGrid(z, z, W, { predictionSteps: K, negativeSamples: 4, skip: 1 }, neg);
+    const seq = columns(f64(z), C);
     const expected = plainInfoNCE(seq, seq, f64(W), { S: B * Wd, T: H, C, D: C, K, skip: 1 }, rowsOf(neg));
     expect(loss.item()).toBeCloseTo(expected, 10);
+  });
+
+  it('with a separate context map equals the definition, and its gradient of z matches finite differences', () => {
+    manualSeed(9);
+    const z = randn([B, C, H, Wd], { dtype: 'float64' }).requireGrad();
+    const c = randn([B, D, H, Wd], { dtype: 'float64' });
+    const W = mul(randn([K * C, D], { dtype: 'float64' }), 0.5);
+    const neg = sampleNegatives({ population: B * Wd * H, positives: Q, count: 4, groupSize: 2 });
+    const { loss } = infoNCEGrid(z, c, W, { predictionSteps: K, negativeSamples: 4, skip: 1 }, neg);
+    const dims = { S: B * Wd, T: H, C, D, K, skip: 1 };
+    const at = (zv: Float64Array) => plainInfoNCE(columns(zv, C), columns(f64(c), D), f64(W), dims, rowsOf(neg));
+    expect(loss.item()).toBeCloseTo(at(f64(z)), 10);
+    loss.backward();
+    const analytic = f64(z.grad!); // [B, C, H, W], z's own layout
+    const base = f64(z);
+    const eps = 1e-6;
+    for (let i = 0; i < base.length; i++) {
+      const plus = Float64Array.from(base);
+      const minus = Float64Array.from(base);
+      plus[i]! += eps;
+      minus[i]! -= eps;
+      expect(Math.abs(analytic[i]! - (at(plus) - at(minus)) / (2 * eps)), `d loss / d z[${i}]`).toBeLessThan(1e-6);
+    }
   });
 });

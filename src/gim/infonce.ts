@@ -71,63 +71,19 @@ export function infoNCE(
   negatives?: NegativeIndices,
 ): InfoNCEResult {
   const [S, T, C] = z.shape as [number, number, number];
-  const K = args.predictionSteps;
-  const skip = args.skip ?? 0;
   if (c.shape[0] !== S || c.shape[1] !== T) {
     throw new Error(`infoNCE: z is [${z.shape.join(', ')}] but c is [${c.shape.join(', ')}]; they must share [S, T]`);
   }
-  if (predictor.shape[0] !== K * C || predictor.shape[1] !== c.shape[2]) {
-    throw new Error(
-      `infoNCE: predictor must be [K·C, D] = [${K * C}, ${c.shape[2]}], got [${predictor.shape.join(', ')}]`,
-    );
-  }
-  if (T <= K + skip) throw new Error(`infoNCE: sequence length ${T} must exceed predictionSteps + skip = ${K + skip}`);
-  let accuracy = 0;
-  const loss = tidy(() => {
-    const w = args.window ?? null;
-    const L = w !== null && T > w ? w : T;
-    const start = L < T ? randomStart(T - L + 1) : 0;
-    const a: PredictArgs = { K, skip, start, L, C };
-    const idx = positiveIndex(S, a, z.device, z.dtype);
-    const Q = idx.predRow.shape[0]!;
-    const N = args.negativeSamples;
-    const neg =
-      negatives ??
-      sampleNegatives({
-        population: S * T,
-        positives: Q,
-        count: N,
-        groupSize: args.poolGroupSize ?? 8,
-        device: z.device,
-      });
-    const M = neg.pool.shape[0]!;
-    // Every context and target lies in the window [start, start + L); only the negative pool comes from all S·T
-    // positions. Both are read from z in one index op on its channel-first view [S, C, T] — the layout of the conv that
-    // made z — so the backward scatters S·L + M rows into one gradient of z in the layout the conv's backward reads.
-    const win = windowIndex(S, a, z.device);
-    const rowsS = cat([win.s, floorDivide(neg.pool, T)]);
-    const rowsT = cat([win.t, remainder(neg.pool, T)]);
-    const rows = index(transpose(z, 1, 2), [rowsS, null, rowsT]); // [S·L + M, C]
-    const [window, pool] = splitWithSizes(rows, [S * L, M]) as [Tensor, Tensor]; // [S·L, C], [M, C]
-    const targets = indexSelect(window, 0, idx.targetRow); // [Q, C] z_{t+k+skip}
-    const cw = c === z ? reshape(window, [S, L, C]) : narrow(c, 1, start, L); // [S, L, D]
-    const allPreds = reshape(linear(cw, predictor), [S * L * K, C]); // [S·L·K, C]: W_k c_t for all k, one matmul
-    const preds = indexSelect(allPreds, 0, idx.predRow); // [Q, C]
-    const positives = sum(mul(preds, targets), 1); // [Q] score(z_{t+k}, c_t)
-    const poolScores = matmul(preds, transpose(pool, 0, 1)); // [Q, M]
-    const negScores = gather(poolScores, 1, neg.pick); // [Q, N]
-    const logits = cat([unsqueeze(positives, 1), negScores], 1); // [Q, 1+N]
-    const target = zeros([Q], { dtype: 'int64', device: z.device }); // the positive is class 0
-    const perPosition = crossEntropy(logits, target, { reduction: 'none' }); // [Q] −log softmax(logits)_0
-    accuracy = noGrad(() => mean(to(eq(argmax(logits, 1), 0), { dtype: 'float32' })).item());
-    return sum(mul(perPosition, idx.weights)); // [] mean over positions, then over k
-  });
-  return { loss, accuracy };
+  // Read on z's channel-first view [S, C, T] — the layout of the conv that made z — so the gradient lands in the
+  // layout the conv's backward reads.
+  const seqs: Sequences = { S, T, C, rows: (s, t) => index(transpose(z, 1, 2), [s, null, t]) };
+  return scoreSequences(seqs, c === z ? null : c, predictor, args, negatives);
 }
 
 /**
  * Grid form. z: [B, C, H, W] targets, c: [B, D, H, W] contexts (c = z without a context network); each position
- * predicts the one k + skip rows below it; negatives from all B·H·W entries.
+ * predicts the one k + skip rows below it; negatives from all B·H·W entries. Each column is a sequence over rows:
+ * sequence s = b·W + w, step t = h.
  */
 export function infoNCEGrid(
   z: Tensor,
@@ -137,20 +93,87 @@ export function infoNCEGrid(
   negatives?: NegativeIndices,
 ): InfoNCEResult {
   const [B, C, H, W] = z.shape as [number, number, number, number];
-  const D = c.shape[1]!;
-  let zs!: Tensor;
-  let cs!: Tensor;
-  tidy(() => {
-    zs = reshape(permute(z, [0, 3, 2, 1]), [B * W, H, C]); // [B·W, H, C]: each column a sequence over rows
-    cs = c === z ? zs : reshape(permute(c, [0, 3, 2, 1]), [B * W, H, D]); // [B·W, H, D]
-    return [zs, cs];
-  });
-  try {
-    return infoNCE(zs, cs, predictor, { ...args, window: null }, negatives);
-  } finally {
-    zs.dispose();
-    if (cs !== zs) cs.dispose();
+  if (c.shape[0] !== B || c.shape[2] !== H || c.shape[3] !== W) {
+    throw new Error(
+      `infoNCEGrid: z is [${z.shape.join(', ')}] but c is [${c.shape.join(', ')}]; they must share B, H, W`,
+    );
   }
+  // z is read in place (its gradient keeps z's layout); a separate context map is laid out as sequences once.
+  const seqs: Sequences = {
+    S: B * W,
+    T: H,
+    C,
+    rows: (s, t) => index(z, [floorDivide(s, W), null, t, remainder(s, W)]),
+  };
+  if (c === z) return scoreSequences(seqs, null, predictor, { ...args, window: null }, negatives);
+  const cs = tidy(() => reshape(permute(c, [0, 3, 2, 1]), [B * W, H, c.shape[1]!])); // [B·W, H, D]
+  try {
+    return scoreSequences(seqs, cs, predictor, { ...args, window: null }, negatives);
+  } finally {
+    cs.dispose();
+  }
+}
+
+/** The targets z as S sequences of T steps of C channels, read row by row wherever z lives. */
+interface Sequences {
+  S: number;
+  T: number;
+  C: number;
+  /** rows(s, t) → [R, C]: z at sequence s[r], step t[r], gathered by one index op (one scatter in the backward). */
+  rows(s: Tensor, t: Tensor): Tensor;
+}
+
+/** InfoNCE over sequences; contexts [S, T, D], or null when c = z (the contexts are then z's own rows). */
+function scoreSequences(
+  z: Sequences,
+  c: Tensor | null,
+  predictor: Tensor,
+  args: InfoNCEArgs,
+  negatives?: NegativeIndices,
+): InfoNCEResult {
+  const { S, T, C } = z;
+  const K = args.predictionSteps;
+  const skip = args.skip ?? 0;
+  const D = c === null ? C : c.shape[2]!;
+  if (predictor.shape[0] !== K * C || predictor.shape[1] !== D) {
+    throw new Error(`infoNCE: predictor must be [K·C, D] = [${K * C}, ${D}], got [${predictor.shape.join(', ')}]`);
+  }
+  if (T <= K + skip) throw new Error(`infoNCE: sequence length ${T} must exceed predictionSteps + skip = ${K + skip}`);
+  const device = predictor.device;
+  let accuracy = 0;
+  const loss = tidy(() => {
+    const w = args.window ?? null;
+    const L = w !== null && T > w ? w : T;
+    const start = L < T ? randomStart(T - L + 1) : 0;
+    const a: PredictArgs = { K, skip, start, L, C };
+    const idx = positiveIndex(S, a, device, predictor.dtype);
+    const Q = idx.predRow.shape[0]!;
+    const N = args.negativeSamples;
+    const neg =
+      negatives ??
+      sampleNegatives({ population: S * T, positives: Q, count: N, groupSize: args.poolGroupSize ?? 8, device });
+    const M = neg.pool.shape[0]!;
+    // Every context and target lies in the window [start, start + L); only the negative pool comes from all S·T
+    // positions. Both are read in one index op, so the backward scatters S·L + M rows into one gradient of z.
+    const win = windowIndex(S, a, device);
+    const rowsS = cat([win.s, floorDivide(neg.pool, T)]);
+    const rowsT = cat([win.t, remainder(neg.pool, T)]);
+    const rows = z.rows(rowsS, rowsT); // [S·L + M, C]
+    const [window, pool] = splitWithSizes(rows, [S * L, M]) as [Tensor, Tensor]; // [S·L, C], [M, C]
+    const targets = indexSelect(window, 0, idx.targetRow); // [Q, C] z_{t+k+skip}
+    const cw = c === null ? reshape(window, [S, L, C]) : narrow(c, 1, start, L); // [S, L, D]
+    const allPreds = reshape(linear(cw, predictor), [S * L * K, C]); // [S·L·K, C]: W_k c_t for all k, one matmul
+    const preds = indexSelect(allPreds, 0, idx.predRow); // [Q, C]
+    const positives = sum(mul(preds, targets), 1); // [Q] score(z_{t+k}, c_t)
+    const poolScores = matmul(preds, transpose(pool, 0, 1)); // [Q, M]
+    const negScores = gather(poolScores, 1, neg.pick); // [Q, N]
+    const logits = cat([unsqueeze(positives, 1), negScores], 1); // [Q, 1+N]
+    const target = zeros([Q], { dtype: 'int64', device }); // the positive is class 0
+    const perPosition = crossEntropy(logits, target, { reduction: 'none' }); // [Q] −log softmax(logits)_0
+    accuracy = noGrad(() => mean(to(eq(argmax(logits, 1), 0), { dtype: 'float32' })).item());
+    return sum(mul(perPosition, idx.weights)); // [] mean over positions, then over k
+  });
+  return { loss, accuracy };
 }
 
 /** A uniform integer in [0, n), from libtorch's generator so that manualSeed reproduces runs. */
