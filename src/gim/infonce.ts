@@ -4,8 +4,9 @@
  *   L = −(1/K) Σ_k mean_t log [ exp score(z_{t+k}, c_t) / (exp score(z_{t+k}, c_t) + Σ_n exp score(z_n, c_t)) ].
  *
  * One implementation serves both forms of the paper: sequences (audio: t is time) and grids (vision: t is a row,
- * each column its own sequence, predicting `skip` rows beyond k). Its cost is the floor the issue asks for:
- * one matmul W c for all k, one elementwise product per k for the positives, one matmul against the negative pool.
+ * each column its own sequence, predicting `skip` rows beyond k). Its cost stays near the FLOP floor: one matmul
+ * W c for all k, one index op reading every row it needs from z (window and negative pool), one elementwise product
+ * for all positives, one matmul against a shared pool of negatives (bench/results/train-step.md).
  */
 import {
   cat,
