@@ -9,9 +9,9 @@ import {
   probeWindows,
   type ProbeTask,
 } from '../experiments/audio.js';
-import { parseAudioConfig } from '../experiments/audio-config.js';
+import { savedAudioConfig } from '../experiments/audio-config.js';
 import { loadVisionStack, probeLayers } from '../experiments/vision.js';
-import { parseVisionConfig } from '../experiments/vision-config.js';
+import { savedVisionConfig } from '../experiments/vision-config.js';
 import { evalImages, openVisionData } from '../experiments/vision-data.js';
 import { formatPercent } from '../report/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
@@ -50,7 +50,7 @@ export async function evalCommand(a: EvalCommandArgs): Promise<number> {
 
 function evalVision(a: EvalCommandArgs, raw: unknown): Record<string, number> {
   if (a.probe !== 'class') throw new Error(`--probe ${a.probe}: a vision run is probed with --probe class`);
-  const config = parseVisionConfig(raw);
+  const config = savedVisionConfig(raw);
   const data = openVisionData(config);
   const stack = loadVisionStack(a.run, config, data.classes);
   const layers = layersOf(a.layer, stack.length);
@@ -71,7 +71,7 @@ function evalVision(a: EvalCommandArgs, raw: unknown): Record<string, number> {
 async function evalAudio(a: EvalCommandArgs, raw: unknown): Promise<Record<string, number>> {
   if (a.probe === 'class') throw new Error('--probe class: an audio run is probed with --probe speaker or phone');
   const probe = a.probe;
-  const config = parseAudioConfig(raw);
+  const config = savedAudioConfig(raw);
   const data = await openAudioData(config);
   const stack = loadAudioStack(a.run, config, data);
   const layers = layersOf(a.layer, stack.length);

@@ -148,3 +148,8 @@ export function resolveAudioConfig(scale: AudioScale, patch: DeepPartial<AudioCo
 export function parseAudioConfig(value: unknown): AudioConfig {
   return parseConfig(audioConfigSchema, value, 'audio');
 }
+
+/** A run's saved config.json: keys added to the config since the run was written take their defaults. */
+export function savedAudioConfig(json: unknown): AudioConfig {
+  return parseAudioConfig(deepMerge(audioDefaults, json as DeepPartial<AudioConfig>));
+}

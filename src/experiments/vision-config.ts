@@ -228,3 +228,8 @@ export function resolveVisionConfig(scale: VisionScale, patch: DeepPartial<Visio
 export function parseVisionConfig(value: unknown): VisionConfig {
   return parseConfig(visionConfigSchema, value, 'vision');
 }
+
+/** A run's saved config.json: keys added to the config since the run was written take their defaults. */
+export function savedVisionConfig(json: unknown): VisionConfig {
+  return parseVisionConfig(deepMerge(visionDefaults, json as DeepPartial<VisionConfig>));
+}

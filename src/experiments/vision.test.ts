@@ -9,7 +9,13 @@ import { gratings } from '../vision/model/testing.js';
 import { listCheckpoints, runDir } from './run-dir.js';
 import { reproduceVision } from './reproduce-vision.js';
 import { buildVisionStack, linearEval, probeLayers, trainVision } from './vision.js';
-import { parseVisionConfig, resolveVisionConfig, visionDefaults, type VisionConfig } from './vision-config.js';
+import {
+  parseVisionConfig,
+  resolveVisionConfig,
+  savedVisionConfig,
+  visionDefaults,
+  type VisionConfig,
+} from './vision-config.js';
 import { openVisionData, TrainBatches, type VisionData } from './vision-data.js';
 import { deepMerge, type DeepPartial } from './overrides.js';
 
@@ -41,6 +47,16 @@ describe('vision config', () => {
     expect(() => parseVisionConfig({ ...visionDefaults, train: { ...visionDefaults.train, lr: -1 } })).toThrow(
       /train\.lr/,
     );
+  });
+
+  it('reads a run saved before a key existed (here: device) with that key at its default', () => {
+    const saved = JSON.parse(JSON.stringify(resolveVisionConfig('small'))) as Record<string, unknown>;
+    delete saved.device; // as config.json was written before `device` was added
+    expect(() => parseVisionConfig(saved)).toThrow(/device/);
+    const config = savedVisionConfig(saved);
+    expect(config.device).toBe('cpu');
+    expect(config).toEqual(resolveVisionConfig('small'));
+    expect(() => savedVisionConfig({ ...saved, train: { lr: -1 } })).toThrow(/train\.lr/);
   });
 });
 
