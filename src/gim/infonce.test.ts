@@ -64,6 +64,23 @@ function rowsOf(neg: NegativeIndices): number[][] {
 
 const f64 = (t: Tensor) => t.data() as Float64Array;
 
+/** Every entry of `analytic` against the central difference (f(x + ε) − f(x − ε)) / 2ε around `base`, ε = 1e-6. */
+function expectFiniteDifferences(
+  analytic: Float64Array,
+  base: Float64Array,
+  f: (x: Float64Array) => number,
+  name: string,
+): void {
+  const eps = 1e-6;
+  for (let i = 0; i < base.length; i++) {
+    const plus = Float64Array.from(base);
+    const minus = Float64Array.from(base);
+    plus[i]! += eps;
+    minus[i]! -= eps;
+    expect(Math.abs(analytic[i]! - (f(plus) - f(minus)) / (2 * eps)), `d loss / d ${name}[${i}]`).toBeLessThan(1e-6);
+  }
+}
+
 describe('infoNCE (sequence form)', () => {
   const dims = { S: 2, T: 7, C: 3, D: 2, K: 3, skip: 0 };
   const args: InfoNCEArgs = { predictionSteps: dims.K, negativeSamples: 4, poolGroupSize: 3 };
@@ -81,24 +98,14 @@ describe('infoNCE (sequence form)', () => {
     expect(loss.item()).toBeCloseTo(expected, 10);
 
     loss.backward();
-    const eps = 1e-6;
     for (const [name, x] of [
       ['z', z],
       ['c', c],
       ['W', W],
     ] as const) {
-      const analytic = f64(x.grad!);
-      const base = f64(x);
-      for (let i = 0; i < base.length; i++) {
-        const plus = Float64Array.from(base);
-        const minus = Float64Array.from(base);
-        plus[i]! += eps;
-        minus[i]! -= eps;
-        const at = (v: Float64Array) =>
-          plainInfoNCE(name === 'z' ? v : f64(z), name === 'c' ? v : f64(c), name === 'W' ? v : f64(W), dims, rows);
-        const numeric = (at(plus) - at(minus)) / (2 * eps);
-        expect(Math.abs(analytic[i]! - numeric), `d loss / d ${name}[${i}]`).toBeLessThan(1e-6);
-      }
+      const at = (v: Float64Array) =>
+        plainInfoNCE(name === 'z' ? v : f64(z), name === 'c' ? v : f64(c), name === 'W' ? v : f64(W), dims, rows);
+      expectFiniteDifferences(f64(x.grad!), f64(x), at, name);
     }
   });
 
@@ -112,18 +119,7 @@ describe('infoNCE (sequence form)', () => {
     const { loss } = infoNCE(z, z, W, args, neg);
     expect(loss.item()).toBeCloseTo(plainInfoNCE(f64(z), f64(z), f64(W), d, rows), 10);
     loss.backward();
-    const analytic = f64(z.grad!);
-    const base = f64(z);
-    const eps = 1e-6;
-    for (let i = 0; i < base.length; i++) {
-      const plus = Float64Array.from(base);
-      const minus = Float64Array.from(base);
-      plus[i]! += eps;
-      minus[i]! -= eps;
-      const numeric =
-        (plainInfoNCE(plus, plus, f64(W), d, rows) - plainInfoNCE(minus, minus, f64(W), d, rows)) / (2 * eps);
-      expect(Math.abs(analytic[i]! - numeric), `d loss / d z[${i}]`).toBeLessThan(1e-6);
-    }
+    expectFiniteDifferences(f64(z.grad!), f64(z), (v) => plainInfoNCE(v, v, f64(W), d, rows), 'z');
   });
 
   it('each negative slot of a positive comes from a distinct pool row (i.i.d. over the population)', () => {
@@ -236,15 +232,6 @@ describe('infoNCEGrid', () => {
     const at = (zv: Float64Array) => plainInfoNCE(columns(zv, C), columns(f64(c), D), f64(W), dims, rowsOf(neg));
     expect(loss.item()).toBeCloseTo(at(f64(z)), 10);
     loss.backward();
-    const analytic = f64(z.grad!); // [B, C, H, W], z's own layout
-    const base = f64(z);
-    const eps = 1e-6;
-    for (let i = 0; i < base.length; i++) {
-      const plus = Float64Array.from(base);
-      const minus = Float64Array.from(base);
-      plus[i]! += eps;
-      minus[i]! -= eps;
-      expect(Math.abs(analytic[i]! - (at(plus) - at(minus)) / (2 * eps)), `d loss / d z[${i}]`).toBeLessThan(1e-6);
-    }
+    expectFiniteDifferences(f64(z.grad!), f64(z), at, 'z'); // the gradient in [B, C, H, W], z's own layout
   });
 });

@@ -106,10 +106,11 @@ export function infoNCEGrid(
     C,
     rows: (s, t) => index(z, [floorDivide(s, W), null, t, remainder(s, W)]),
   };
-  if (c === z) return scoreSequences(seqs, null, predictor, { ...args, window: null }, negatives);
+  const gridArgs = { ...args, window: null }; // every row of a column is predicted
+  if (c === z) return scoreSequences(seqs, null, predictor, gridArgs, negatives);
   const cs = tidy(() => reshape(permute(c, [0, 3, 2, 1]), [B * W, H, c.shape[1]!])); // [B·W, H, D]
   try {
-    return scoreSequences(seqs, cs, predictor, { ...args, window: null }, negatives);
+    return scoreSequences(seqs, cs, predictor, gridArgs, negatives);
   } finally {
     cs.dispose();
   }
