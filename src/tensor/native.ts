@@ -1,4 +1,5 @@
 /** The gim_native addon (native/src): the thinnest typed bridge to libtorch. Only src/tensor imports this. */
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -57,18 +58,38 @@ export interface NativeBinding {
  */
 process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
 
+/** Environment variable naming the addon file to load instead of build/Release/gim_native.node. */
+export const NATIVE_ADDON_ENV = 'GIM_NATIVE_ADDON';
+
+/** The package root: the folder above src/ (a checkout, run by tsx) or dist/ (the installed package). */
+function packageRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+/** What to do about a missing or unloadable addon, for an installed package and, in a checkout, for the repository. */
+export function addonMissingMessage(file: string, reason: string): string {
+  const root = packageRoot();
+  const checkout = fs.existsSync(path.join(root, 'scripts', 'setup.sh')) && fs.existsSync(path.join(root, 'src'));
+  const fix = checkout
+    ? 'In this checkout run `bash scripts/setup.sh` (installs libtorch-dev and builds the addon).'
+    : 'Build it with `npm rebuild greedy-infomax`; that needs libtorch and a C++ toolchain ' +
+      '(Debian 12: `apt-get install libtorch-dev g++ make python3`).';
+  return `greedy-infomax: cannot load the libtorch addon ${file} (${reason}). ${fix}`;
+}
+
 function load(): NativeBinding {
-  const here = path.dirname(fileURLToPath(import.meta.url)); // src/tensor or dist/tensor
-  const file = path.resolve(here, '..', '..', 'build', 'Release', 'gim_native.node');
+  const override = process.env[NATIVE_ADDON_ENV];
+  const file =
+    override !== undefined && override !== ''
+      ? path.resolve(override)
+      : path.join(packageRoot(), 'build', 'Release', 'gim_native.node');
   const require = createRequire(import.meta.url);
   try {
     return require(file) as NativeBinding;
   } catch (e) {
-    throw new Error(
-      `greedy-infomax: cannot load the libtorch addon at ${file} (${(e as Error).message}). ` +
-        'Run `bash scripts/setup.sh` (or `npm run build:native`) first.',
-      { cause: e },
-    );
+    const firstLine = ((e as Error).message.split('\n')[0] ?? '').trim();
+    const reason = fs.existsSync(file) ? firstLine : 'no such file';
+    throw new Error(addonMissingMessage(file, reason), { cause: e });
   }
 }
 
