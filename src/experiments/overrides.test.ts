@@ -46,3 +46,31 @@ describe('mergePatches', () => {
     expect(merged).toEqual({ data: { root: 'b', n: 2 }, train: { steps: 3 }, name: 'x' });
   });
 });
+
+describe('--set key safety and suggestions', () => {
+  const base = { train: { steps: 10, lr: 0.1 }, model: { kernels: [1, 2] } };
+
+  it('rejects __proto__, constructor and prototype segments and leaves Object.prototype alone', () => {
+    const before = Object.getOwnPropertyNames(Object.prototype).map((k) => [k, Reflect.get(Object.prototype, k)]);
+    for (const flag of ['__proto__.toString=1', '__proto__.hasOwnProperty=1', 'train.constructor=1', 'x.prototype.y=1'])
+      expect(() => applySet(base, flag), flag).toThrow(/is not allowed in a config key/);
+    expect(() => parseSet('__proto__.polluted=1')).toThrow(/'__proto__' is not allowed/);
+    expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
+    expect(Object.getOwnPropertyNames(Object.prototype).map((k) => [k, Reflect.get(Object.prototype, k)])).toEqual(
+      before,
+    );
+    expect({}.toString()).toBe('[object Object]');
+  });
+
+  it('treats keys inherited from Object.prototype as unknown', () => {
+    expect(() => applySet(base, 'train.toString=1')).toThrow(/unknown key 'train.toString'/);
+    expect(() => applySet(base, 'hasOwnProperty=1')).toThrow(/unknown key 'hasOwnProperty'/);
+  });
+
+  it('suggests the nearest key', () => {
+    expect(() => applySet(base, 'train.step=3')).toThrow(/did you mean 'train.steps'\?/);
+    expect(() => applySet(base, 'steps=3')).toThrow(/did you mean 'train.steps'\?/);
+    expect(() => applySet(base, 'modle.kernels=[3]')).toThrow(/did you mean 'model'\?/);
+    expect(() => applySet(base, 'zzzzzz=1')).not.toThrow(/did you mean/);
+  });
+});
