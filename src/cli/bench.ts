@@ -5,9 +5,9 @@
  */
 import type { Command } from '@commander-js/extra-typings';
 import { Option } from '@commander-js/extra-typings';
-import { ASYNC_BENCH_SMALL_STEPS, benchAsync } from '../experiments/async-bench.js';
 import type { AsyncExperiment } from '../experiments/async-compare.js';
-import { benchMemory, type MemoryFamily } from '../experiments/memory.js';
+import { ASYNC_BENCH_SMALL_STEPS } from '../experiments/async-bench-settings.js';
+import type { MemoryFamily } from '../experiments/memory.js';
 
 const positive = (v: string): number => {
   const n = Number(v);
@@ -44,6 +44,7 @@ export function addBenchCommand(program: Command): void {
     .option('--threads <n>', 'libtorch threads per configuration', positive, 2)
     .option('--out <dir>', 'output directory', 'results')
     .action(async (o) => {
+      const { benchMemory } = await import('../experiments/memory.js');
       const families: MemoryFamily[] = o.only ?? ['vision', 'audio', 'depth'];
       await benchMemory({
         families,
@@ -82,6 +83,7 @@ export function addBenchCommand(program: Command): void {
     .option('--out <dir>', 'output directory', 'results')
     .option('--runs <dir>', 'folder of the training runs (default runs/bench-async-<scale>)')
     .action(async (o) => {
+      const { benchAsync } = await import('../experiments/async-bench.js');
       const experiments: AsyncExperiment[] = o.experiment === 'both' ? ['audio', 'vision'] : [o.experiment];
       const r = await benchAsync({
         experiments,

@@ -1,10 +1,15 @@
-/** `gim`: the command line of greedy-infomax (data, train, eval, reproduce, bench). */
+/** `gim`: the command line of greedy-infomax (data, train, eval, reproduce, demo, config, report, bench). */
 import { addBenchCommand } from './bench.js';
 import { buildProgram } from './program.js';
+
+/** Set to 1 to print an error's stack trace as well as its message. */
+const DEBUG_ENV = 'GIM_DEBUG';
 
 const program = buildProgram();
 addBenchCommand(program);
 program.parseAsync().catch((e: unknown) => {
-  console.error(`gim: ${e instanceof Error ? e.message : String(e)}`);
+  const debug = process.env[DEBUG_ENV] === '1';
+  const text = e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e);
+  console.error(`gim: ${text}`);
   process.exitCode = 1;
 });

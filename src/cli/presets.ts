@@ -1,17 +1,9 @@
-/** Preset names of the CLI: <experiment>-<scale>. */
+/** The CLI's presets, <experiment>-<scale>, resolved to configs (this loads the addon; names.ts does not). */
 import { resolveAudioConfig, type AudioConfig, type AudioScale } from '../experiments/audio-config.js';
 import { resolveVisionConfig, type VisionConfig, type VisionScale } from '../experiments/vision-config.js';
+import { PRESETS, type Experiment, type PresetName } from './names.js';
 
-export const PRESETS = [
-  'audio-tiny',
-  'audio-small',
-  'audio-full',
-  'vision-tiny',
-  'vision-small',
-  'vision-full',
-] as const;
-export type PresetName = (typeof PRESETS)[number];
-export type Experiment = 'audio' | 'vision';
+export { PRESETS, type Experiment, type PresetName };
 export type ExperimentConfig = AudioConfig | VisionConfig;
 
 export interface Preset {

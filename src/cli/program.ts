@@ -1,14 +1,13 @@
 /** The `gim` command tree: train, eval, reproduce, report, data (main.ts parses argv with it; bench.ts adds bench). */
-import { Command, Option } from '@commander-js/extra-typings';
+import { Command, Help, Option } from '@commander-js/extra-typings';
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildSpeechCorpus } from '../audio/data/index.js';
-import { figure3 } from '../experiments/figure3.js';
 import { applySet } from '../experiments/overrides.js';
-import { parsePreset, PRESETS, type PresetName } from './presets.js';
-import { evalCommand } from './eval.js';
-import { EXPERIMENTS, reproduceCommand } from './reproduce.js';
-import { trainCommand } from './train.js';
+import { EXPERIMENTS, PRESETS, SCALE_TIMES, SCALES, type PresetName } from './names.js';
+import { packageVersion } from './version.js';
+
+// Commands load their modules (and with them the libtorch addon) only when they run, so `gim --help`,
+// `gim <command> --help` and `gim --version` work before the addon is built.
 
 /** The command tree (actions included); main() parses argv with it. Tests parse with their own argv. */
 export function buildProgram(): Command {
@@ -17,6 +16,8 @@ export function buildProgram(): Command {
     .description(
       'Greedy InfoMax (Löwe et al. 2019) on libtorch: gradient-isolated modules trained by their own InfoNCE losses.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .configureHelp({ optionDescription: describeOption })
     .showHelpAfterError();
 
   const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -37,7 +38,10 @@ export function buildProgram(): Command {
     .option('--run <dir>', 'run directory (default runs/<config name>)')
     .option('--resume', 'continue from the run’s newest checkpoint', false)
     .option('--skip-bad', 'audio: skip (and count) corrupt or unlabelled utterances instead of stopping', false)
+    .addHelpText('after', TRAIN_HELP_AFTER)
     .action(async (o) => {
+      const { parsePreset } = await import('./presets.js');
+      const { trainCommand } = await import('./train.js');
       const preset = parsePreset(o.preset);
       let config = preset.config();
       if (o.mode !== undefined) config = applySet(config, `train.mode=${o.mode}`);
@@ -60,23 +64,56 @@ export function buildProgram(): Command {
     )
     .option('--layer <n|all>', 'module whose output is probed (1-based), or all', 'last')
     .action(async (o) => {
+      const { evalCommand } = await import('./eval.js');
       process.exitCode = await evalCommand({ run: o.run, probe: o.probe, layer: o.layer });
     });
 
   program
     .command('reproduce')
-    .description("train and evaluate every row of the paper's tables that applies; writes results/<experiment>/")
+    .description(
+      "train and evaluate every row of the paper's tables that applies; writes results/<experiment>/ (scale small) " +
+        'or runs/reproduce-<experiment>-<scale>/results/',
+    )
     .argument('<experiment>', EXPERIMENTS.join(' | '))
     .addOption(
-      new Option('--scale <scale>', 'tiny: seconds; small: ≤45 min on 2 CPU cores; full: the paper')
-        .choices(['tiny', 'small', 'full'] as const)
-        .default('small' as const),
+      new Option('--scale <scale>', SCALES.map((scale) => `${scale}: ${SCALE_TIMES[scale]}`).join('; '))
+        .choices(SCALES)
+        .default('tiny' as const),
     )
     .option('--set <key=value>', 'override a config key in every run (repeatable)', collect, [] as string[])
     .option('--skip-bad', 'audio: skip (and count) corrupt or unlabelled utterances instead of stopping', false)
+    .option(
+      '--out <dir>',
+      'results folder (default: results/<experiment> for small, runs/reproduce-<experiment>-<scale>/results otherwise)',
+    )
     .action(async (experiment, o) => {
+      const { reproduceCommand } = await import('./reproduce.js');
       const sets = o.skipBad ? [...o.set, 'data.skipBad=true'] : o.set;
-      process.exitCode = await reproduceCommand(experiment, o.scale, sets);
+      process.exitCode = await reproduceCommand(experiment, o.scale, sets, o.out === undefined ? {} : { out: o.out });
+    });
+
+  program
+    .command('demo')
+    .description(
+      'Greedy InfoMax on Fashion-MNIST in about a minute: trains the small vision model briefly, then linear-probes ' +
+        'every module against the same model at random init, and prints the table',
+    )
+    .option('--run <dir>', 'run folder, new or empty (default runs/demo-<UTC time>)')
+    .option('--set <key=value>', 'override a config key of the demo (repeatable)', collect, [] as string[])
+    .action(async (o) => {
+      const { demoCommand } = await import('./demo.js');
+      process.exitCode = await demoCommand({ sets: o.set, ...(o.run === undefined ? {} : { run: o.run }) });
+    });
+
+  program
+    .command('config')
+    .description("print a preset's resolved config as JSON, or with --keys every --set key with its type and default")
+    .requiredOption('--preset <name>', PRESETS.join(' | '))
+    .option('--set <key=value>', 'override a config key (repeatable)', collect, [] as string[])
+    .option('--keys', 'list every key --set accepts, with its type and value', false)
+    .action(async (o) => {
+      const { configCommand } = await import('./config.js');
+      console.log(configCommand({ preset: o.preset, sets: o.set, keys: o.keys }));
     });
 
   const report = program.command('report').description('figures from existing runs');
@@ -87,6 +124,7 @@ export function buildProgram(): Command {
     .requiredOption('--iterative <runDir>', 'run directory of the iterative run')
     .option('--out <dir>', 'output directory (writes figure3.png and figure3.svg)', 'results')
     .action(async (o) => {
+      const { figure3 } = await import('../experiments/figure3.js');
       for (const run of [o.simultaneous, o.iterative]) {
         if (!fs.existsSync(path.join(run, 'metrics.jsonl')))
           throw new Error(`report figure3: ${run} has no metrics.jsonl (is it a run directory?)`);
@@ -108,6 +146,7 @@ export function buildProgram(): Command {
     .option('--utterances <n>', 'utterances per speaker', (v) => Number(v), 40)
     .option('--seed <n>', 'seed', (v) => Number(v), 0)
     .action(async (o) => {
+      const { buildSpeechCorpus } = await import('../audio/data/index.js');
       const r = await buildSpeechCorpus({
         out: o.out,
         speakers: o.speakers,
@@ -120,4 +159,24 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** Where `gim train` reads data and writes runs (shown after its options). */
+const TRAIN_HELP_AFTER = `
+Runs go to --run (default runs/<preset>/, under the current folder):
+  config.json, metrics.jsonl, checkpoints/.
+Data come from the preset's data.root (shown by gim config --preset <name>;
+change it with --set data.root=<dir>):
+  audio-tiny, audio-small: a synthetic speech corpus, built on first use into
+    data/speech-tiny, data/speech-small;
+  audio-full: LibriSpeech that you bring (train-clean-100/, the CPC split and
+    phone files), in data/LibriSpeech;
+  vision-tiny, vision-small: Fashion-MNIST from Debian's dataset-fashion-mnist,
+    /usr/share/datasets/fashion-mnist;
+  vision-full: the STL-10 binaries that you bring, in data/stl10_binary.`;
+
+/** Option help as commander writes it, with mandatory options marked "(required)". */
+function describeOption(option: Parameters<Help['optionDescription']>[0]): string {
+  const text = Help.prototype.optionDescription.call(new Help(), option);
+  return option.mandatory ? `${text} (required)` : text;
 }

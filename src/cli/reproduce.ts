@@ -1,10 +1,13 @@
 /** `gim reproduce <experiment>`: the paper's tables and figures at one scale. */
+import { resolveAudioConfig } from '../experiments/audio-config.js';
+import { applySet, parseSet } from '../experiments/overrides.js';
 import { reproduceAudio } from '../experiments/reproduce-audio.js';
 import { reproduceVision } from '../experiments/reproduce-vision.js';
-import type { AudioScale } from '../experiments/audio-config.js';
-import { parseSet } from '../experiments/overrides.js';
+import { checkResultsScale, reproduceDirs } from '../experiments/results-dir.js';
+import { resolveVisionConfig } from '../experiments/vision-config.js';
+import { EXPERIMENTS, SCALE_TIMES, type Scale } from './names.js';
 
-export const EXPERIMENTS = ['audio', 'vision'] as const;
+export { EXPERIMENTS };
 
 /** --set flags as one nested patch. */
 export function patchOf<T>(sets: string[]): T {
@@ -18,17 +21,43 @@ export function patchOf<T>(sets: string[]): T {
   return patch as T;
 }
 
-export async function reproduceCommand(experiment: string, scale: AudioScale, sets: string[]): Promise<number> {
+/** checkedPatchOf(base, sets): patchOf(sets), after checking every key against base (unknown keys are errors). */
+export function checkedPatchOf<T>(base: object, sets: string[]): T {
+  for (const s of sets) applySet(base, s);
+  return patchOf<T>(sets);
+}
+
+export interface ReproduceCommandArgs {
+  /** Results folder; default results/<experiment> for scale small, else runs/reproduce-<experiment>-<scale>/results. */
+  out?: string;
+  log?: (line: string) => void;
+}
+
+export async function reproduceCommand(
+  experiment: string,
+  scale: Scale,
+  sets: string[],
+  a: ReproduceCommandArgs = {},
+): Promise<number> {
+  if (!(EXPERIMENTS as readonly string[]).includes(experiment))
+    throw new Error(`reproduce: unknown experiment '${experiment}' (known: ${EXPERIMENTS.join(', ')})`);
+  const log = a.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { runsRoot, resultsDir: defaultResults } = reproduceDirs(experiment, scale);
+  const resultsDir = a.out ?? defaultResults;
+  const base = experiment === 'vision' ? resolveVisionConfig(scale) : resolveAudioConfig(scale);
+  const patch = checkedPatchOf<object>(base, sets);
+  checkResultsScale(resultsDir, scale);
+  log(
+    `reproduce ${experiment} --scale ${scale} (${SCALE_TIMES[scale]}): runs in ${runsRoot}, results in ${resultsDir}`,
+  );
   if (experiment === 'vision') {
-    const r = await reproduceVision({ scale, patch: patchOf(sets) });
-    console.log(`results/vision: table1.md, figure2.png, results.json (${(r.seconds.total / 60).toFixed(1)} min)`);
+    const r = await reproduceVision({ scale, patch, runsRoot, resultsDir, log });
+    console.log(`${resultsDir}: table1.md, figure2.png, results.json (${(r.seconds.total / 60).toFixed(1)} min)`);
     return 0;
   }
-  if (experiment !== 'audio')
-    throw new Error(`reproduce: unknown experiment '${experiment}' (known: ${EXPERIMENTS.join(', ')})`);
-  const r = await reproduceAudio({ scale, patch: patchOf(sets) });
+  const r = await reproduceAudio({ scale, patch, runsRoot, resultsDir, log });
   console.log(
-    `results/audio: table3.md, table4.md, figure4.png, results.json (${(r.seconds.total / 60).toFixed(1)} min)`,
+    `${resultsDir}: table3.md, table4.md, figure4.png, results.json (${(r.seconds.total / 60).toFixed(1)} min)`,
   );
   return 0;
 }

@@ -28,11 +28,12 @@ import {
 } from './async-compare.js';
 import { resolveVisionConfig, type VisionConfig } from './vision-config.js';
 import { openVisionData } from './vision-data.js';
+import { ASYNC_BENCH_SMALL_STEPS } from './async-bench-settings.js';
 
 export type AsyncBenchScale = 'tiny' | 'small';
 
 /** Steps per run of `bench async --scale small` (every run of both experiments); see the file comment. */
-export const ASYNC_BENCH_SMALL_STEPS = 200;
+export { ASYNC_BENCH_SMALL_STEPS };
 
 /** The probe images of vision at scale small (the first N train / test images). */
 export const ASYNC_BENCH_SMALL_VISION_PROBE = { maxTrain: 5000, maxTest: 2000 } as const;

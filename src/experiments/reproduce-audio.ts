@@ -23,6 +23,7 @@ import {
   type ProbeWindows,
 } from './audio.js';
 import { mergePatches, type DeepPartial } from './overrides.js';
+import { checkResultsScale, reproduceDirs } from './results-dir.js';
 import { latestCheckpoint, runDir } from './run-dir.js';
 
 /** The paper's numbers (seed slides, Tables 3 and 4): phone and speaker accuracy in %. */
@@ -53,7 +54,7 @@ function runsFor(): Record<string, DeepPartial<AudioConfig>> {
 
 export interface ReproduceAudioArgs {
   scale: AudioScale;
-  /** Folder for the runs (default runs/reproduce-audio-<scale>) and for results (default results/audio). */
+  /** Folder for the runs and for results (defaults: src/experiments/results-dir.ts). */
   runsRoot?: string;
   resultsDir?: string;
   /** Patch applied to every run's config (e.g. a different data.root). */
@@ -74,8 +75,9 @@ export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResult
   const log = a.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const started = performance.now();
   const base = resolveAudioConfig(a.scale, a.patch ?? {});
-  const runsRoot = a.runsRoot ?? path.join('runs', `reproduce-audio-${a.scale}`);
-  const resultsDir = a.resultsDir ?? path.join('results', 'audio');
+  const runsRoot = a.runsRoot ?? reproduceDirs('audio', a.scale).runsRoot;
+  const resultsDir = a.resultsDir ?? reproduceDirs('audio', a.scale).resultsDir;
+  checkResultsScale(resultsDir, a.scale);
   await ensureCorpus(base, log);
   const data = await openAudioData(base);
   const stats = data.train.stats();

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../report/index.js';
 import { reshape, type Tensor } from '../tensor/index.js';
 import { mergePatches, type DeepPartial } from './overrides.js';
+import { checkResultsScale, reproduceDirs } from './results-dir.js';
 import { latestCheckpoint, runDir } from './run-dir.js';
 import {
   buildVisionStack,
@@ -46,7 +47,7 @@ function runsFor(stages: number): Record<string, DeepPartial<VisionConfig>> {
 
 export interface ReproduceVisionArgs {
   scale: VisionScale;
-  /** Folder for the runs (default runs/reproduce-vision-<scale>) and for results (default results/vision). */
+  /** Folder for the runs and for results (defaults: src/experiments/results-dir.ts). */
   runsRoot?: string;
   resultsDir?: string;
   /** Patch applied to every run's config (e.g. data.root). */
@@ -72,8 +73,9 @@ export async function reproduceVision(a: ReproduceVisionArgs): Promise<VisionRes
   const log = a.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const started = performance.now();
   const base = resolveVisionConfig(a.scale, a.patch ?? {});
-  const runsRoot = a.runsRoot ?? path.join('runs', `reproduce-vision-${a.scale}`);
-  const resultsDir = a.resultsDir ?? path.join('results', 'vision');
+  const runsRoot = a.runsRoot ?? reproduceDirs('vision', a.scale).runsRoot;
+  const resultsDir = a.resultsDir ?? reproduceDirs('vision', a.scale).resultsDir;
+  checkResultsScale(resultsDir, a.scale);
   const data = openVisionData(base);
   try {
     log(

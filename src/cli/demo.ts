@@ -1,0 +1,30 @@
+/** `gim demo`: Greedy InfoMax on Fashion-MNIST in about a minute (src/experiments/demo.ts), into a new run folder. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { runDemo } from '../experiments/demo.js';
+import { patchOf } from './reproduce.js';
+
+export interface DemoCommandArgs {
+  /** Run folder; default runs/demo-<UTC timestamp>. It must not exist or be empty. */
+  run?: string;
+  sets: string[];
+}
+
+/** defaultDemoRun(now): runs/demo-2026-12-05T08-30-00 (a new folder per call, so no demo overwrites another). */
+export function defaultDemoRun(now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replaceAll(':', '-');
+  return path.join('runs', `demo-${stamp}`);
+}
+
+/** demoCommand(args): train and probe, print the table; returns the exit code. */
+export async function demoCommand(a: DemoCommandArgs): Promise<number> {
+  const run = a.run ?? defaultDemoRun();
+  if (fs.existsSync(run) && (!fs.statSync(run).isDirectory() || fs.readdirSync(run).length > 0))
+    throw new Error(`demo: ${run} already exists and is not an empty folder; pass another --run`);
+  const result = await runDemo({ run, patch: patchOf(a.sets), log: (line) => console.log(line) });
+  console.log(`the trained run is in ${run} (gim eval --run ${run} --probe class)`);
+  return result.outcome === 'finished' ? 0 : 1;
+}

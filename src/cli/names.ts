@@ -1,0 +1,26 @@
+/**
+ * The names the command line offers (presets, experiments, scales). Free of the libtorch addon, so `gim --help`,
+ * `gim <command> --help` and `gim --version` work before the addon is built.
+ */
+export const PRESETS = [
+  'audio-tiny',
+  'audio-small',
+  'audio-full',
+  'vision-tiny',
+  'vision-small',
+  'vision-full',
+] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+export const EXPERIMENTS = ['audio', 'vision'] as const;
+export type Experiment = (typeof EXPERIMENTS)[number];
+
+export const SCALES = ['tiny', 'small', 'full'] as const;
+export type Scale = (typeof SCALES)[number];
+
+/** What each scale costs, as the help and `reproduce` say before they start. */
+export const SCALE_TIMES: Record<Scale, string> = {
+  tiny: 'seconds',
+  small: '≤ 45 min on 2 CPU cores',
+  full: "the paper's settings, for a GPU",
+};
