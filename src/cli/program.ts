@@ -36,20 +36,25 @@ export function buildProgram(): Command {
       [] as string[],
     )
     .option('--run <dir>', 'run directory (default runs/<config name>)')
-    .option('--resume', 'continue from the run’s newest checkpoint', false)
+    .option('--resume', 'continue from the run’s newest checkpoint (its config, changed only by --set)', false)
+    .option('--overwrite', 'replace the run already in the run directory (its checkpoints and metrics)', false)
     .option('--skip-bad', 'audio: skip (and count) corrupt or unlabelled utterances instead of stopping', false)
     .addHelpText('after', TRAIN_HELP_AFTER)
     .action(async (o) => {
       const { parsePreset } = await import('./presets.js');
       const { trainCommand } = await import('./train.js');
       const preset = parsePreset(o.preset);
-      let config = preset.config();
-      if (o.mode !== undefined) config = applySet(config, `train.mode=${o.mode}`);
-      if (o.skipBad) config = applySet(config, 'data.skipBad=true');
-      for (const s of o.set) config = applySet(config, s);
+      const sets = [
+        ...(o.mode === undefined ? [] : [`train.mode=${o.mode}`]),
+        ...(o.skipBad ? ['data.skipBad=true'] : []),
+        ...o.set,
+      ];
+      const config = sets.reduce((c, s) => applySet(c, s), preset.config());
       process.exitCode = await trainCommand(preset.name as PresetName, config, {
         run: o.run ?? path.join('runs', config.name),
         resume: o.resume,
+        overwrite: o.overwrite,
+        sets,
       });
     });
 

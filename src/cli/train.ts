@@ -1,9 +1,15 @@
 /** `gim train`: one training run, audio or vision as the config's `experiment` says. */
+import fs from 'node:fs';
 import { ensureCorpus, openAudioData, trainAudio } from '../experiments/audio.js';
 import { parseAudioConfig } from '../experiments/audio-config.js';
 import { trainAudioAsync } from '../experiments/async-audio.js';
 import { trainVisionAsync } from '../experiments/async-vision.js';
+import { applySet } from '../experiments/overrides.js';
+import { latestCheckpoint, runDir } from '../experiments/run-dir.js';
 import type { TrainResult } from '../experiments/train-loop.js';
+import { disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js';
+import { moduleCheckpointDir } from '../gim/async/index.js';
+import { exitCodeOf } from '../util/interrupt.js';
 import { trainVision } from '../experiments/vision.js';
 import { parseVisionConfig } from '../experiments/vision-config.js';
 import { openVisionData, totalSteps } from '../experiments/vision-data.js';
@@ -12,17 +18,56 @@ import type { ExperimentConfig, PresetName } from './presets.js';
 export interface TrainCommandArgs {
   run: string;
   resume: boolean;
+  /** Replace a run already in the folder. */
+  overwrite?: boolean;
+  /**
+   * The explicit `key=value` changes of the command line (--set, --mode, --skip-bad), in order. On resume they are
+   * applied to the config stored in the checkpoint, so that what the run was started with stays unless changed here.
+   */
+  sets?: readonly string[];
 }
 
-/** Returns the process exit code: 0 finished, 130 interrupted (checkpoint saved), 1 stopped on a non-finite loss. */
-export async function trainCommand(preset: PresetName, config: ExperimentConfig, a: TrainCommandArgs): Promise<number> {
+/**
+ * Returns the process exit code: 0 finished; 130 (SIGINT) or 143 (SIGTERM) interrupted, checkpoint saved; 1 diverged
+ * (the newest healthy checkpoint kept).
+ */
+export async function trainCommand(
+  preset: PresetName,
+  presetConfig: ExperimentConfig,
+  a: TrainCommandArgs,
+): Promise<number> {
+  const config = a.resume ? resumedConfig(presetConfig, a) : presetConfig;
   const r =
     config.experiment === 'vision' ? await trainVisionRun(preset, config, a) : await trainAudioRun(preset, config, a);
   r.stack.dispose();
   process.stderr.write(
     `${r.outcome} at step ${r.step} in ${r.seconds.toFixed(1)} s; checkpoints in ${a.run}/checkpoints\n`,
   );
-  return r.outcome === 'finished' ? 0 : r.outcome === 'interrupted' ? 130 : 1;
+  if (r.outcome === 'finished') return 0;
+  return r.outcome === 'interrupted' ? exitCodeOf(r.signal ?? 'SIGINT') : 1;
+}
+
+/**
+ * resumedConfig(presetConfig, a): the config stored in the run's newest intact checkpoint (an async run's module 1
+ * checkpoint) with the command line's explicit changes applied; the preset's experiment must match the run's.
+ */
+function resumedConfig(presetConfig: ExperimentConfig, a: TrainCommandArgs): ExperimentConfig {
+  const run = runDir(a.run);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const dir =
+    latestCheckpoint(run) === null && fs.existsSync(moduleCheckpointDir(a.run, 0))
+      ? moduleCheckpointDir(a.run, 0)
+      : run.checkpoints;
+  const point = newestIntactCheckpoint(dir, log);
+  if (point === null) return presetConfig; // the training loop reports what is missing
+  disposeCheckpoint(point.checkpoint);
+  const stored = point.checkpoint.config as ExperimentConfig | null;
+  if (stored === null || typeof stored !== 'object' || stored.experiment !== presetConfig.experiment) {
+    throw new Error(
+      `--resume: ${point.file} holds a ${String((stored as { experiment?: unknown } | null)?.experiment)} run, not a ${presetConfig.experiment} one`,
+    );
+  }
+  return (a.sets ?? []).reduce<ExperimentConfig>((c, s) => applySet(c, s), stored);
 }
 
 async function trainAudioRun(preset: PresetName, config: unknown, a: TrainCommandArgs): Promise<TrainResult> {

@@ -8,16 +8,16 @@ import { trainAsync, type AsyncBatch, type AsyncTrainResult } from '../gim/async
 import { buildAudioStack, objectiveOf, type AudioData, type TrainAudioArgs } from './audio.js';
 import type { AudioConfig } from './audio-config.js';
 import { audioModuleSpec } from './async-factories.js';
-import { writeJsonAtomic } from '../util/fs.js';
 import {
   asyncConfigArgs,
   asyncRunArgs,
+  asyncSignal,
   asyncTrainOutcome,
   logAsyncModules,
+  openAsyncRun,
   saveAsyncStack,
   type AsyncRunOptions,
 } from './async-run.js';
-import { runDir } from './run-dir.js';
 import type { TrainResult } from './train-loop.js';
 
 /** Options beyond a synchronous run's: a wall-time budget, a stop signal, hooks, and test-only fault injection. */
@@ -59,8 +59,7 @@ export async function trainAudioAsync(
   args: TrainAudioAsyncArgs,
 ): Promise<AsyncAudioResult> {
   const options = asyncRunArgs(args);
-  const run = runDir(args.run);
-  writeJsonAtomic(run.config, config);
+  openAsyncRun({ ...args, config, modules: config.model.modelSplits, log: options.log });
   const r = await trainAsync({
     run: args.run,
     factory: audioModuleSpec(config.model, objectiveOf(config, data)),
@@ -73,5 +72,5 @@ export async function trainAudioAsync(
   logAsyncModules(r, options.log);
   const stack = buildAudioStack(config, data);
   const step = saveAsyncStack(args.run, stack, config);
-  return { stack, step, outcome: asyncTrainOutcome(r), seconds: r.seconds, async: r };
+  return { stack, step, outcome: asyncTrainOutcome(r), seconds: r.seconds, ...asyncSignal(r), async: r };
 }

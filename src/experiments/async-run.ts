@@ -3,7 +3,9 @@
  * the stack checkpoint assembled from the module checkpoints (<run>/checkpoints/step-XXXXXXX.safetensors, what
  * `gim eval` reads), and the run's outcome in the training loop's terms.
  */
+import fs from 'node:fs';
 import {
+  moduleCheckpointDir,
   restoreAsyncModules,
   type AsyncMetric,
   type AsyncTrainArgs,
@@ -11,9 +13,63 @@ import {
   type FaultInjection,
 } from '../gim/async/index.js';
 import { stackState, type GradientIsolatedStack } from '../gim/index.js';
+import {
+  checkResumeConfig,
+  disposeCheckpoint,
+  newestIntactCheckpoint,
+  openRunFolder,
+  truncateMetrics,
+} from '../gim/run-folder.js';
 import { saveCheckpointSync, tidy } from '../tensor/index.js';
+import { writeJsonAtomic } from '../util/fs.js';
 import { checkpointPath, pruneCheckpoints, runDir } from './run-dir.js';
-import type { TrainOutcome } from './train-loop.js';
+import { RESUMABLE_KEYS, type TrainOutcome, type TrainResult } from './train-loop.js';
+
+/** What openAsyncRun needs: the run folder, how to open it, the requested config, and the number of modules. */
+export interface OpenAsyncRunArgs {
+  run: string;
+  resume: boolean;
+  overwrite?: boolean;
+  config: unknown;
+  modules: number;
+  log: (line: string) => void;
+}
+
+/**
+ * openAsyncRun(a): the run folder opened as the training loop opens it (refused when it holds another run, stale
+ * temporary files removed); on resume every module falls back to its newest intact checkpoint, module 1's config is
+ * checked against the requested one, and metrics.jsonl is cut back to each module's step. Then config.json is written.
+ */
+export function openAsyncRun(a: OpenAsyncRunArgs): void {
+  openRunFolder({ root: a.run, resume: a.resume, overwrite: a.overwrite ?? false, log: a.log });
+  if (a.resume) {
+    const steps = Array.from({ length: a.modules }, (_, m) => {
+      const dir = moduleCheckpointDir(a.run, m);
+      const point = newestIntactCheckpoint(dir, a.log);
+      if (point === null)
+        throw new Error(`--resume: ${dir} holds no intact checkpoint of module ${m + 1} (is this an async run?)`);
+      try {
+        const changed = checkResumeConfig({
+          file: point.file,
+          stored: point.checkpoint.config,
+          requested: a.config,
+          resumable: RESUMABLE_KEYS,
+        });
+        if (m === 0 && changed.length > 0) a.log(`resume: changed ${changed.join(', ')}`);
+      } finally {
+        disposeCheckpoint(point.checkpoint);
+      }
+      return point.checkpoint.step;
+    });
+    const first = Math.min(...steps);
+    truncateMetrics(
+      runDir(a.run).metrics,
+      (r) => r.step <= (r.module === undefined ? first : (steps[r.module] ?? first)),
+    );
+  }
+  fs.mkdirSync(runDir(a.run).checkpoints, { recursive: true });
+  writeJsonAtomic(runDir(a.run).config, a.config);
+}
 
 /** Options of an async experiment run beyond a synchronous one's: a wall-time budget, a stop signal, hooks, faults. */
 export interface AsyncRunOptions {
@@ -97,4 +153,9 @@ export function saveAsyncStack(run: string, stack: GradientIsolatedStack, config
 /** asyncTrainOutcome(r): a time limit is a finished run; a failure (already reported) counts as interrupted. */
 export function asyncTrainOutcome(r: AsyncTrainResult): TrainOutcome {
   return r.outcome === 'time-limit' ? 'finished' : r.outcome === 'failed' ? 'interrupted' : r.outcome;
+}
+
+/** The signal that stopped an async run, in a TrainResult's terms. */
+export function asyncSignal(r: AsyncTrainResult): Pick<TrainResult, 'signal'> {
+  return r.signal === undefined ? {} : { signal: r.signal };
 }

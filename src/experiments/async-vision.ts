@@ -9,17 +9,17 @@
  * queues): train.objective 'supervised' is rejected. Async workers run on the CPU: a non-CPU device is rejected.
  */
 import { trainAsync, type AsyncBatch, type AsyncTrainResult } from '../gim/async/index.js';
-import { writeJsonAtomic } from '../util/fs.js';
 import { visionModuleSpec } from './async-factories.js';
 import {
   asyncConfigArgs,
   asyncRunArgs,
+  asyncSignal,
   asyncTrainOutcome,
   logAsyncModules,
+  openAsyncRun,
   saveAsyncStack,
   type AsyncRunOptions,
 } from './async-run.js';
-import { runDir } from './run-dir.js';
 import type { TrainResult } from './train-loop.js';
 import { buildVisionStack, encoderOf, type TrainVisionArgs } from './vision.js';
 import type { VisionConfig } from './vision-config.js';
@@ -62,7 +62,7 @@ export async function trainVisionAsync(
   if (config.device !== 'cpu')
     throw new Error(`train.mode 'async' trains on the CPU (one worker thread per module): set device=cpu`);
   const options = asyncRunArgs(args);
-  writeJsonAtomic(runDir(args.run).config, config);
+  openAsyncRun({ ...args, config, modules: config.model.modelSplits, log: options.log });
   const r = await trainAsync({
     run: args.run,
     factory: visionModuleSpec(encoderOf(config)),
@@ -75,5 +75,5 @@ export async function trainVisionAsync(
   logAsyncModules(r, options.log);
   const stack = buildVisionStack(config, data.classes);
   const step = saveAsyncStack(args.run, stack, config);
-  return { stack, step, outcome: asyncTrainOutcome(r), seconds: r.seconds, async: r };
+  return { stack, step, outcome: asyncTrainOutcome(r), seconds: r.seconds, ...asyncSignal(r), async: r };
 }

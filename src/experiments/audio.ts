@@ -99,6 +99,8 @@ export function audioModuleNames(config: AudioConfig): string[] {
 export interface TrainAudioArgs {
   run: string;
   resume: boolean;
+  /** Replace a run already in the folder (a non-empty folder is refused otherwise, unless resumed). */
+  overwrite?: boolean;
   interactive?: boolean;
 }
 
@@ -137,6 +139,7 @@ export async function trainAudio(config: AudioConfig, data: AudioData, args: Tra
       checkpointEvery: config.train.checkpointEvery,
       logEvery: config.train.logEvery,
       resume: args.resume,
+      overwrite: args.overwrite ?? false,
       ...(args.interactive === undefined ? {} : { interactive: args.interactive }),
     },
   );

@@ -1,10 +1,20 @@
 /**
- * The training loop, read top to bottom: restore or start → for each step: batch → every module's own update →
- * metrics → checkpoint at intervals → final checkpoint. Ctrl-C saves and stops; a NaN loss stops without saving, so
- * the last good checkpoint stays the newest.
+ * The training loop, read top to bottom: open the run folder (refusing to mix runs) → restore or start → for each
+ * step: batch → every module's own update → metrics → checkpoint at intervals → final checkpoint. Ctrl-C or SIGTERM
+ * saves after the current step and stops; a diverging loss (non-finite or exploding) stops without saving and deletes
+ * the checkpoints whose weights already carry the explosion, so the newest one left is healthy.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DivergenceGuard, largestParameter, type Divergence, type DivergenceGuardArgs } from '../gim/divergence.js';
+import {
+  checkResumeConfig,
+  disposeCheckpoint,
+  newestIntactCheckpoint,
+  openRunFolder,
+  truncateMetrics,
+  type ResumePoint,
+} from '../gim/run-folder.js';
 import {
   GradientIsolatedStack,
   NonFiniteLossError,
@@ -18,7 +28,6 @@ import { MetricsWriter } from '../report/index.js';
 import {
   cudaAvailable,
   getRngState,
-  loadCheckpointSync,
   manualSeed,
   saveCheckpointSync,
   setNumThreads,
@@ -30,7 +39,8 @@ import {
 } from '../tensor/index.js';
 import { TrainingProgress } from './progress.js';
 import { writeJsonAtomic } from '../util/fs.js';
-import { checkpointPath, latestCheckpoint, pruneCheckpoints, runDir, type RunDir } from './run-dir.js';
+import { watchInterrupts, yieldToEventLoop, type StopSignalName } from '../util/interrupt.js';
+import { checkpointPath, listCheckpoints, pruneCheckpoints, runDir, type RunDir } from './run-dir.js';
 
 /** A batch for one step: the input of module 1 and, for supervised baselines, labels. */
 export interface TrainBatch {
@@ -62,6 +72,13 @@ export interface TrainLoopArgs {
   checkpointEvery: number;
   logEvery: number;
   resume: boolean;
+  /** Replace a run already in the folder (without it a non-empty folder is refused unless resumed). */
+  overwrite?: boolean;
+  /** Config keys (or prefixes) that may differ from the checkpoint's config on resume (default: train.steps, …). */
+  resumableKeys?: readonly string[];
+  /** When the run counts as diverged (default: non-finite, or 10× its running median, or a weight above 1e5). */
+  divergence?: DivergenceGuardArgs;
+  log?: (line: string) => void;
   /** Checkpoints kept on disk (newest first). */
   keepCheckpoints?: number;
   interactive?: boolean;
@@ -94,13 +111,39 @@ export function onDevice(task: TrainTask, device: Device): TrainTask {
   };
 }
 
-export type TrainOutcome = 'finished' | 'interrupted' | 'non-finite-loss';
+export type TrainOutcome = 'finished' | 'interrupted' | 'diverged';
 
 export interface TrainResult {
   stack: GradientIsolatedStack;
   step: number;
   outcome: TrainOutcome;
   seconds: number;
+  /** The signal that interrupted the run (outcome 'interrupted'). */
+  signal?: StopSignalName;
+}
+
+/** Keys a resumed run may change in any experiment's config: length, learning rate, logging, threads, evaluation. */
+export const RESUMABLE_KEYS: readonly string[] = [
+  'name',
+  'threads',
+  'device',
+  'data.skipBad',
+  'train.steps',
+  'train.epochs',
+  'train.lr',
+  'train.checkpointEvery',
+  'train.logEvery',
+  'train.cacheBudgetMB',
+  'train.async.threadsPerModule',
+  'train.async.queueCapacity',
+  'probe',
+  'figure',
+];
+
+/** The optimizers' lr in a loaded stack checkpoint (module 0's Adam), or undefined for a layout without one. */
+function storedLr(point: ResumePoint): number | undefined {
+  const lr = point.checkpoint.tensors.get('module0.optim.lr');
+  return lr === undefined ? undefined : lr.item();
 }
 
 /** Which module iterative mode trains at `step`: the steps are split evenly, module 1 first. */
@@ -116,49 +159,106 @@ export function iterativeSchedule(steps: number, modules: number): number[] {
   );
 }
 
+/**
+ * resumeRun(run, a, log): after openRunFolder, the checkpoint a resumed run starts from, its config checked against
+ * the requested one (nothing is written before this passes). Null for a fresh run.
+ */
+function resumePoint(run: RunDir, a: TrainLoopArgs, log: (line: string) => void): ResumePoint | null {
+  if (!a.resume) return null;
+  const point = newestIntactCheckpoint(run.checkpoints, log);
+  if (point === null)
+    throw new Error(
+      `--resume: ${run.checkpoints} holds no intact checkpoint to resume from (start over with --overwrite)`,
+    );
+  try {
+    const changed = checkResumeConfig({
+      file: point.file,
+      stored: point.checkpoint.config,
+      requested: a.config,
+      resumable: a.resumableKeys ?? RESUMABLE_KEYS,
+    });
+    if (changed.length > 0) log(`resume: changed ${changed.join(', ')} (recorded in ${run.config})`);
+  } catch (e) {
+    disposeCheckpoint(point.checkpoint);
+    throw e;
+  }
+  return point;
+}
+
+/** After a divergence: delete the checkpoints of step ≥ fromStep; returns the newest one kept (or null). */
+function discardDiverged(run: RunDir, d: Divergence, log: (line: string) => void): number | null {
+  const all = listCheckpoints(run);
+  const bad = all.filter((c) => c.step >= d.fromStep);
+  for (const c of bad) fs.rmSync(c.file, { force: true });
+  const kept = all.filter((c) => c.step < d.fromStep).at(-1) ?? null;
+  log(
+    `\ndiverged: ${d.reason}; ` +
+      (bad.length > 0 ? `deleted the checkpoints of steps ${bad.map((c) => c.step).join(', ')}; ` : '') +
+      (kept === null ? 'no healthy checkpoint remains' : `kept the checkpoint of step ${kept.step} (${kept.file})`),
+  );
+  return kept?.step ?? null;
+}
+
+class Diverged extends Error {
+  constructor(readonly divergence: Divergence) {
+    super(divergence.reason);
+  }
+}
+
 export async function trainLoop(cpuTask: TrainTask, a: TrainLoopArgs): Promise<TrainResult> {
+  const log = a.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const task = onDevice(cpuTask, a.device ?? 'cpu');
-  // --- setup: threads, seed, directory, config, model and optimizers
+  // --- setup: threads, seed, run folder (checked before anything is written), config, model and optimizers
   setNumThreads(a.threads);
   manualSeed(a.seed);
   const run: RunDir = runDir(a.run);
+  openRunFolder({ root: run.root, resume: a.resume, overwrite: a.overwrite ?? false, log });
+  const point = resumePoint(run, a, log);
   fs.mkdirSync(run.checkpoints, { recursive: true });
   writeJsonAtomic(run.config, a.config);
   const stack = new GradientIsolatedStack(task.modules, { lr: a.lr });
 
-  // --- resume: model, optimizers, RNG and step from the newest checkpoint
+  // --- resume: model, optimizers, RNG and step from the newest intact checkpoint; the requested lr wins
   let step = 0;
-  const last = a.resume ? latestCheckpoint(run) : null;
-  if (a.resume && last === null)
-    process.stderr.write(`resume: no checkpoint in ${run.checkpoints}; starting from step 0\n`);
-  if (last !== null) {
-    tidy(() => {
-      const ckpt = loadCheckpointSync(last.file);
-      restoreStack(ckpt.tensors, stack);
-      if (ckpt.rngState) setRngState(ckpt.rngState);
-      step = ckpt.step;
-    });
-    process.stderr.write(`resumed from ${last.file} at step ${step}\n`);
+  if (point !== null) {
+    try {
+      restoreStack(point.checkpoint.tensors, stack);
+      if (point.checkpoint.rngState) setRngState(point.checkpoint.rngState);
+      step = point.checkpoint.step;
+      const before = storedLr(point);
+      for (const o of stack.optimizers) o.lr = a.lr;
+      if (before !== undefined && before !== a.lr) log(`resume: lr ${before} → ${a.lr}`);
+    } finally {
+      disposeCheckpoint(point.checkpoint);
+    }
+    const dropped = truncateMetrics(run.metrics, (r) => r.step <= step);
+    log(
+      `resumed from ${point.file} at step ${step}${dropped > 0 ? ` (${dropped} metrics lines after it dropped)` : ''}`,
+    );
   }
+  const guard = new DivergenceGuard(a.divergence);
+  let savedStep = point === null ? -1 : step;
   const save = (): void => {
+    const weights = guard.checkWeights(step, largestParameter(stack.modules));
+    if (weights !== null) throw new Diverged(weights);
     tidy(() =>
       saveCheckpointSync(checkpointPath(run, step), {
         tensors: stackState(stack),
         metadata: { config: a.config, step, rngState: getRngState(), mode: a.mode },
       }),
     );
+    savedStep = step;
     pruneCheckpoints(run, a.keepCheckpoints ?? 3);
   };
-
-  // --- Ctrl-C: finish the current step, save, stop
-  let interrupted = false;
-  const onSigint = (): void => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('\ninterrupt: saving a checkpoint after this step (Ctrl-C again to quit now)\n');
+  const observe = (at: number, results: readonly { module: number; loss: number }[]): void => {
+    for (const r of results) {
+      const d = guard.observe(at, r.module, r.loss);
+      if (d !== null) throw new Diverged(d);
+    }
   };
-  process.on('SIGINT', onSigint);
 
+  // --- Ctrl-C / SIGTERM: finish the current step, save, stop
+  const interrupts = watchInterrupts({ log });
   const metrics = new MetricsWriter(run.metrics);
   const progress = new TrainingProgress(task.moduleNames, a.steps, a.logEvery, a.interactive);
   const started = performance.now();
@@ -174,16 +274,18 @@ export async function trainLoop(cpuTask: TrainTask, a: TrainLoopArgs): Promise<T
           start: step,
           dir: path.join(run.root, 'cache'),
           budgetBytes: a.cacheBudgetBytes ?? 2 ** 30,
+          shouldStop: () => interrupts.requested,
           onCache: (c) => metrics.log({ step, name: 'cache', ...c }),
           onUpdate: (u) => {
+            observe(u.update, [u.metrics]);
             progress.update(u.update, u.metrics);
             const { module, loss, accuracy } = u.metrics;
             if ((u.update + 1) % a.logEvery === 0 || u.update === 0)
               metrics.log({ step: u.update + 1, module, loss, accuracy, epoch: u.epoch, seconds: u.seconds });
             progress.stepDone(u.update);
             step = u.update + 1;
-            if (step % a.checkpointEvery === 0 || interrupted) save();
-            return interrupted;
+            if (step % a.checkpointEvery === 0 || interrupts.requested) save();
+            return interrupts.requested;
           },
         },
       );
@@ -200,6 +302,7 @@ export async function trainLoop(cpuTask: TrainTask, a: TrainLoopArgs): Promise<T
           ...(batch.targets === undefined ? {} : { targets: batch.targets }),
           onModule: (m) => progress.update(step, m),
         });
+        observe(step, results);
         const seconds = (performance.now() - stepStart) / 1000;
         if ((step + 1) % a.logEvery === 0 || step === 0) {
           for (const r of results)
@@ -216,21 +319,33 @@ export async function trainLoop(cpuTask: TrainTask, a: TrainLoopArgs): Promise<T
       }
       progress.stepDone(step);
       step++; // steps completed
-      if (step % a.checkpointEvery === 0 || interrupted) save();
-      if (interrupted) {
-        outcome = 'interrupted';
-        break;
-      }
+      await yieldToEventLoop(); // signals are delivered and progress bars redraw here
+      if (step % a.checkpointEvery === 0 || interrupts.requested) save();
+      if (interrupts.requested) outcome = 'interrupted';
     }
-    if (outcome === 'finished' && step % a.checkpointEvery !== 0) save();
+    if (outcome === 'interrupted' && savedStep !== step) save();
+    if (outcome === 'finished' && savedStep !== step) save();
   } catch (e) {
-    if (!(e instanceof NonFiniteLossError)) throw e;
-    outcome = 'non-finite-loss';
-    process.stderr.write(`\n${e.message}\n`);
+    const d =
+      e instanceof Diverged
+        ? e.divergence
+        : e instanceof NonFiniteLossError
+          ? { fromStep: step, module: e.module, reason: e.message.replace(/; stopping.*$/, '') }
+          : null;
+    if (d === null) throw e;
+    outcome = 'diverged';
+    progress.stop();
+    discardDiverged(run, d, log);
   } finally {
     progress.stop();
     metrics.close();
-    process.off('SIGINT', onSigint);
+    interrupts.dispose();
   }
-  return { stack, step, outcome, seconds: (performance.now() - started) / 1000 };
+  return {
+    stack,
+    step,
+    outcome,
+    seconds: (performance.now() - started) / 1000,
+    ...(interrupts.signal === null ? {} : { signal: interrupts.signal }),
+  };
 }

@@ -67,6 +67,8 @@ export function visionModuleNames(config: VisionConfig): string[] {
 export interface TrainVisionArgs {
   run: string;
   resume: boolean;
+  /** Replace a run already in the folder (a non-empty folder is refused otherwise, unless resumed). */
+  overwrite?: boolean;
   interactive?: boolean;
 }
 
@@ -108,6 +110,7 @@ export async function trainVision(config: VisionConfig, data: VisionData, args: 
       checkpointEvery: config.train.checkpointEvery,
       logEvery: config.train.logEvery,
       resume: args.resume,
+      overwrite: args.overwrite ?? false,
       ...(args.interactive === undefined ? {} : { interactive: args.interactive }),
     },
   );

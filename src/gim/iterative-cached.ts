@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { clone, keep, tidy, type Tensor } from '../tensor/index.js';
+import { yieldToEventLoop } from '../util/interrupt.js';
 import { ActivationCache } from './cache.js';
 import type { GradientIsolatedStack, StepMetrics } from './stack.js';
 
@@ -51,6 +52,8 @@ export interface IterativeCachedArgs {
   chunkBytes?: number;
   /** Resume: skip the first `start` updates (the modules they belong to are taken as trained). */
   start?: number;
+  /** Checked after every update and every cached batch (after yielding to the event loop): true stops (Ctrl-C). */
+  shouldStop?: () => boolean;
   /** Called after every update; return true to stop (e.g. after Ctrl-C). */
   onUpdate?: (u: CachedUpdate) => boolean | void;
   /** Called when a cache is built: the (0-based) module that reads it, its size, and the seconds the pass took. */
@@ -98,7 +101,9 @@ export async function trainIterativeCached(
           metrics = tidy(() => stack.trainModuleOn(m, c.get(i), targets[i]));
         }
         const u = { update: base + k, module: m, epoch: Math.floor(k / data.count), batch: i, metrics };
-        if (args.onUpdate?.({ ...u, seconds: (performance.now() - t0) / 1000 }) === true) {
+        const seconds = (performance.now() - t0) / 1000;
+        await yieldToEventLoop(); // signals are delivered and progress bars redraw here
+        if (args.onUpdate?.({ ...u, seconds }) === true || args.shouldStop?.() === true) {
           return { updates: base + k + 1, stopped: true };
         }
       }
@@ -107,6 +112,7 @@ export async function trainIterativeCached(
       const next = await buildCache(stack, m, data, cache, targets, args);
       cache?.dispose();
       cache = next;
+      if (next === null) return { updates: base, stopped: true };
     }
     return { updates: total, stopped: false };
   } finally {
@@ -132,7 +138,7 @@ async function buildCache(
   cache: ActivationCache | null,
   targets: (Tensor | undefined)[],
   args: IterativeCachedArgs,
-): Promise<ActivationCache> {
+): Promise<ActivationCache | null> {
   const t0 = performance.now();
   const next = new ActivationCache({
     budgetBytes: args.budgetBytes,
@@ -152,6 +158,11 @@ async function buildCache(
       } else {
         const c: ActivationCache = cache;
         tidy(() => next.put(i, stack.encodeModule(m, c.get(i))));
+      }
+      await yieldToEventLoop();
+      if (args.shouldStop?.() === true) {
+        next.dispose();
+        return null;
       }
     }
   } catch (e) {

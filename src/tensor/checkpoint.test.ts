@@ -106,7 +106,7 @@ describe('checkpoint', () => {
       saveCheckpoint(bad, { tensors: new Map(), metadata: { config: {}, step: 1, f: () => 1 } }),
     ).rejects.toThrow(/bad\.safetensors.*'f' is not JSON-serialisable/);
     await expect(saveCheckpoint(bad, { tensors: new Map(), metadata: { config: {}, step: NaN } })).rejects.toThrow(
-      /'step' must be a finite number/,
+      /'step' must be a non-negative integer/,
     );
   });
 

@@ -119,7 +119,8 @@ function json(key: string, value: unknown): string {
 
 /** encodeMetadata(m): each entry JSON-stringified (rngState as base64), plus a format tag. */
 function encodeMetadata(m: CheckpointMetadata): Record<string, string> {
-  if (!Number.isFinite(m.step)) throw new Error(`metadata 'step' must be a finite number, got ${String(m.step)}`);
+  if (!Number.isSafeInteger(m.step) || m.step < 0)
+    throw new Error(`metadata 'step' must be a non-negative integer, got ${String(m.step)}`);
   const out: Record<string, string> = {
     [FORMAT_KEY]: FORMAT,
     config: json('config', m.config ?? null),
@@ -180,6 +181,34 @@ function parse(key: string, s: string): unknown {
   }
 }
 
+const FLOAT16_EXPONENT = 0x7c00;
+const BFLOAT16_EXPONENT = 0x7f80;
+
+/** checkFinite(name, raw): throws naming the tensor when a floating-point value is NaN or infinite. */
+function checkFinite(name: string, r: RawTensor): void {
+  const bytes = r.data.slice(); // aligned copy
+  const at = (i: number): string => `tensor '${name}' holds a non-finite value at flat index ${i}`;
+  if (r.dtype === 'F32' || r.dtype === 'F64') {
+    const values = r.dtype === 'F32' ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) throw new Error(at(i));
+  } else if (r.dtype === 'F16' || r.dtype === 'BF16') {
+    const exponent = r.dtype === 'F16' ? FLOAT16_EXPONENT : BFLOAT16_EXPONENT;
+    const halves = new Uint16Array(bytes.buffer);
+    for (let i = 0; i < halves.length; i++) if ((halves[i]! & exponent) === exponent) throw new Error(at(i));
+  }
+}
+
+/** A checkpoint file named step-<N>.safetensors must hold step N (the run listing goes by the name). */
+const STEP_FILE = /(?:^|[\\/])step-(\d+)\.safetensors$/;
+
+/** checkStepOf(path, ckpt): disposes the checkpoint's tensors and throws when its step disagrees with its name. */
+function checkStepOf(path: string, ckpt: Checkpoint): void {
+  const m = STEP_FILE.exec(path);
+  if (m === null || Number(m[1]) === ckpt.step) return;
+  for (const t of ckpt.tensors.values()) t.dispose();
+  throw new Error(`metadata 'step' is ${ckpt.step} but the file is named for step ${Number(m[1])}`);
+}
+
 /** decodeCheckpoint(file): metadata parsed back, tensors created (and disposed again if anything fails). */
 function decodeCheckpoint(file: SafetensorsFile): Checkpoint {
   const meta = file.metadata;
@@ -190,7 +219,9 @@ function decodeCheckpoint(file: SafetensorsFile): Checkpoint {
   }
   if (meta.config === undefined || meta.step === undefined) throw new Error(`metadata lacks 'config' or 'step'`);
   const step = parse('step', meta.step);
-  if (typeof step !== 'number') throw new Error(`metadata 'step' is not a number: ${meta.step}`);
+  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)
+    throw new Error(`metadata 'step' is not a non-negative integer: ${meta.step}`);
+  for (const [k, r] of file.tensors) checkFinite(k, r);
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(meta)) if (!RESERVED.has(k)) extra[k] = parse(k, v);
   const out: Checkpoint = { tensors: new Map(), config: parse('config', meta.config), step, extra };
@@ -213,7 +244,9 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     throw fail('loadCheckpoint', path, e);
   }
   try {
-    return decodeCheckpoint(file);
+    const ckpt = decodeCheckpoint(file);
+    checkStepOf(path, ckpt);
+    return ckpt;
   } catch (e) {
     throw fail('loadCheckpoint', path, e);
   }
@@ -222,7 +255,9 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
 /** loadCheckpointSync(path): loadCheckpoint without a promise. */
 export function loadCheckpointSync(path: string): Checkpoint {
   try {
-    return decodeCheckpoint(readSafetensorsSync(path));
+    const ckpt = decodeCheckpoint(readSafetensorsSync(path));
+    checkStepOf(path, ckpt);
+    return ckpt;
   } catch (e) {
     throw fail('loadCheckpointSync', path, e);
   }

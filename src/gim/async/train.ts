@@ -15,6 +15,7 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { AdamArgs } from '../../nn/index.js';
 import { MetricsWriter } from '../../report/metrics.js';
 import { getNumThreads } from '../../tensor/index.js';
+import { watchInterrupts, type InterruptWatch, type StopSignalName } from '../../util/interrupt.js';
 import { Outbox, StopSignal } from './channel.js';
 import { moduleCheckpointDir } from './checkpoints.js';
 import { placeholderSummary, prepareAsyncRun } from './prepare.js';
@@ -53,7 +54,7 @@ export interface AsyncTrainArgs {
   maxSeconds?: number;
   /** After a stop, workers not gone within this many seconds are terminated (default 60). */
   stopTimeoutSeconds?: number;
-  /** Stop on SIGINT (default true). */
+  /** Stop on SIGINT or SIGTERM (default true); a second one exits the process at once. */
   handleSigint?: boolean;
   /** Stop (as Ctrl-C does: outcome 'interrupted') when this signal aborts. */
   signal?: AbortSignal;
@@ -64,7 +65,7 @@ export interface AsyncTrainArgs {
 }
 
 /** How a run ended ('failed' only on the result an AsyncWorkerError carries). */
-export type AsyncOutcome = 'finished' | 'interrupted' | 'time-limit' | 'non-finite-loss' | 'failed';
+export type AsyncOutcome = 'finished' | 'interrupted' | 'time-limit' | 'diverged' | 'failed';
 
 /** What trainAsync returns: how it ended, per-module summaries (0-based module index), wall time. */
 export interface AsyncTrainResult {
@@ -74,6 +75,8 @@ export interface AsyncTrainResult {
   trainSeconds: number;
   /** Batches the producer sent to module 1. */
   produced: number;
+  /** The signal that interrupted the run (outcome 'interrupted' by Ctrl-C or SIGTERM). */
+  signal?: StopSignalName;
   startSteps: number[];
   modules: AsyncModuleSummary[];
 }
@@ -90,7 +93,7 @@ export class AsyncWorkerError extends Error {
   }
 }
 
-type StopReason = 'interrupted' | 'time-limit' | 'non-finite-loss' | 'failed';
+type StopReason = 'interrupted' | 'time-limit' | 'diverged' | 'failed';
 
 /** trainAsync(args): run the pipeline to `steps` own updates per module (or until stopped); see the file comment. */
 export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
@@ -103,8 +106,10 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
   const inputs = Math.max(0, ...startSteps.map((s) => a.steps - s));
   const dirs = startSteps.map((_, m) => moduleCheckpointDir(a.run, m));
   let readyAt: number | null = null;
+  let signal: StopSignalName | null = null;
   const result = (outcome: AsyncOutcome, produced: number, modules: AsyncModuleSummary[]): AsyncTrainResult => ({
     outcome,
+    ...(signal === null ? {} : { signal }),
     seconds: (performance.now() - started) / 1000,
     trainSeconds: readyAt === null ? 0 : (performance.now() - readyAt) / 1000,
     produced,
@@ -194,26 +199,20 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
           exited[m] = true;
           if (code !== 0 || summaries[m] === undefined) {
             failure ??= { module: m, code, message: errors[m] ?? 'it exited without reporting an error' };
-            stopAll(nonFinite ? 'non-finite-loss' : 'failed');
+            stopAll(nonFinite ? 'diverged' : 'failed');
           }
           resolve();
         });
       }),
   );
-  let interrupts = 0;
-  const onSigint = (): void => {
-    if (++interrupts > 1) {
-      log('interrupt: terminating the workers now (no checkpoint)');
-      workers.forEach((w, m) => {
-        errors[m] ??= 'terminated by a second Ctrl-C (no checkpoint)';
-        void w.terminate();
-      });
-      return;
-    }
-    log('\ninterrupt: every module saves a checkpoint after its current step (Ctrl-C again to quit now)');
-    stopAll('interrupted');
-  };
-  if (a.handleSigint ?? true) process.on('SIGINT', onSigint);
+  const interrupts: InterruptWatch | null =
+    (a.handleSigint ?? true)
+      ? watchInterrupts({
+          log,
+          message: 'every module saves a checkpoint after its current step (Ctrl-C again to quit now)',
+          onStop: () => stopAll('interrupted'),
+        })
+      : null;
   const onAbort = (): void => stopAll('interrupted');
   if (a.signal?.aborted) onAbort();
   a.signal?.addEventListener('abort', onAbort);
@@ -238,7 +237,8 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
   await Promise.all(exits);
   clearTimeout(killTimer);
   clearTimeout(deadline);
-  process.off('SIGINT', onSigint);
+  signal = interrupts?.signal ?? null;
+  interrupts?.dispose();
   a.signal?.removeEventListener('abort', onAbort);
   feed.close();
 

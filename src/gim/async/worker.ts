@@ -4,13 +4,20 @@
  * until the stream ends or main says stop; save a checkpoint every `checkpointEvery` own steps and at the end.
  * Inputs before the catch-up point (a resumed run whose later modules are behind) are only forwarded.
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Adam } from '../../nn/index.js';
 import { getNumThreads, manualSeed, noGrad, setNumThreads, tensor, tidy, type Tensor } from '../../tensor/index.js';
+import { DivergenceGuard, largestParameter, type Divergence } from '../divergence.js';
 import type { GimModule } from '../module.js';
 import { NonFiniteLossError } from '../stack.js';
 import { Inbox, Outbox, RunningStat, StopSignal, type Taken } from './channel.js';
-import { latestModuleCheckpoint, restoreModuleCheckpoint, saveModuleCheckpoint } from './checkpoints.js';
+import {
+  latestModuleCheckpoint,
+  listModuleCheckpoints,
+  restoreModuleCheckpoint,
+  saveModuleCheckpoint,
+} from './checkpoints.js';
 import type { ActivationMessage, AsyncModuleSummary, StopMessage, WorkerInit, WorkerReport } from './protocol.js';
 import { loadModuleFactory } from './spawn.js';
 
@@ -18,6 +25,21 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const report = (r: WorkerReport): void => port.postMessage(r);
 const now = (): number => performance.now() / 1000;
+
+/** This module diverged: its checkpoints from the explosion on are deleted (step 0, the initial weights, stays). */
+class ModuleDiverged extends Error {}
+
+function diverged(d: Divergence): ModuleDiverged {
+  const all = listModuleCheckpoints(init.checkpointDir);
+  const bad = all.filter((c) => c.step >= Math.max(1, d.fromStep));
+  for (const c of bad) fs.rmSync(c.file, { force: true });
+  const kept = all.filter((c) => c.step < Math.max(1, d.fromStep)).at(-1);
+  return new ModuleDiverged(
+    `diverged: ${d.reason}; ` +
+      (bad.length > 0 ? `deleted its checkpoints of steps ${bad.map((c) => c.step).join(', ')}; ` : '') +
+      `kept the checkpoint of step ${kept?.step ?? 'none'}`,
+  );
+}
 
 async function main(): Promise<void> {
   // Threads: at::get_num_threads() first runs libtorch's lazy per-thread init (which copies the process-wide count),
@@ -34,7 +56,9 @@ async function main(): Promise<void> {
   const last = latestModuleCheckpoint(init.checkpointDir);
   if (last === null) throw new Error(`no checkpoint in ${init.checkpointDir}`);
   const startStep = restoreModuleCheckpoint(last.file, module, adam);
+  if (init.adam.lr !== undefined) adam.lr = init.adam.lr; // the requested lr wins over the checkpoint's
   module.train();
+  const guard = new DivergenceGuard();
 
   const stop = new StopSignal();
   const onControl = (m: StopMessage): void => void (m.type === 'stop' && stop.request());
@@ -59,6 +83,8 @@ async function main(): Promise<void> {
   const started = now();
   const meta = { config: init.config, module: init.module, modules: init.modules };
   const save = (): void => {
+    const weights = guard.checkWeights(step, largestParameter([module]));
+    if (weights !== null) throw diverged(weights);
     checkpoint = saveModuleCheckpoint(init.checkpointDir, step, module, adam, meta, init.keepCheckpoints);
     saved = step;
   };
@@ -77,7 +103,15 @@ async function main(): Promise<void> {
       if (init.fault.kind === 'exit') process.exit(3);
       throw new Error(`fault injected at step ${step}`);
     }
-    const r = runStep(module, taken.message, train, outbox !== null);
+    let r: StepResult;
+    try {
+      r = runStep(module, taken.message, train, outbox !== null);
+    } catch (e) {
+      if (!(e instanceof NonFiniteLossError)) throw e;
+      throw diverged({ fromStep: step, module: init.module, reason: `module ${init.module + 1}: loss ${e.value}` });
+    }
+    const divergence = train ? guard.observe(step, init.module, r.loss) : null;
+    if (divergence !== null) throw diverged(divergence);
     if (train) {
       adam.step();
       adam.zeroGrad();
@@ -176,7 +210,8 @@ function runStep(module: GimModule, m: ActivationMessage, train: boolean, output
 
 main().catch((e: unknown) => {
   const message = e instanceof Error ? e.message : String(e);
-  report({ type: 'failed', module: init.module, message, nonFinite: e instanceof NonFiniteLossError });
+  const nonFinite = e instanceof NonFiniteLossError || e instanceof ModuleDiverged;
+  report({ type: 'failed', module: init.module, message, nonFinite });
   process.exitCode = 1;
   throw e;
 });
