@@ -1,9 +1,19 @@
 /**
  * Batches of audio windows with their labels, drawn deterministically from (seed, step) so that a resumed run sees
- * exactly the batches an uninterrupted one would have.
+ * exactly the batches an uninterrupted one would have. With the dataset's `skipBad`, an utterance that fails to load is
+ * replaced by another drawn from the same stream (batchAt) or left out (fixed id lists); it is counted in the
+ * dataset's `skipped`. Known-bad utterances are still drawn and then replaced, so that the stream, and with it every
+ * later batch, does not depend on when the bad file was found.
  */
 import { tensor, type Tensor } from '../tensor/index.js';
-import { HOP, mulberry32, randomInt, type LibriSpeechDataset } from './data/index.js';
+import {
+  DataFileError,
+  HOP,
+  mulberry32,
+  randomInt,
+  type LibriSpeechDataset,
+  type UtteranceWindow,
+} from './data/index.js';
 
 export interface AudioBatch {
   x: Tensor; // [B, 1, W] float32
@@ -38,26 +48,62 @@ export async function batchAt(
   a: AudioBatchArgs,
 ): Promise<AudioBatch> {
   const rng = mulberry32(mixSeed(seed, step));
-  const ids = Array.from({ length: a.batchSize }, () => dataset.ids[randomInt(rng, dataset.size)]!);
-  return windowsBatch(dataset, ids, rng, a);
+  const draw = (): string => dataset.ids[randomInt(rng, dataset.size)]!;
+  const ids = Array.from({ length: a.batchSize }, draw);
+  return windowsBatch(dataset, ids, rng, a, draw);
 }
 
-/** windowsBatch(dataset, ids, rng): one random window of each utterance, stacked. */
+/**
+ * A window of `id`, or — when the dataset skips bad files and `id` is (or proves) bad — of a replacement from
+ * `replace`, or null when there is none to draw. Gives up when every utterance has proved bad.
+ */
+async function loadGoodWindow(
+  dataset: LibriSpeechDataset,
+  id: string,
+  rng: () => number,
+  windowSamples: number,
+  replace: (() => string) | undefined,
+): Promise<UtteranceWindow | null> {
+  for (let tries = 0; ; tries++) {
+    if (!dataset.isBad(id)) {
+      try {
+        return await dataset.loadWindow(id, rng, windowSamples, HOP);
+      } catch (err) {
+        if (!(dataset.skipBad && err instanceof DataFileError)) throw err;
+      }
+    }
+    if (replace === undefined) return null;
+    if (tries > dataset.size && dataset.ids.every((u) => dataset.isBad(u)))
+      throw new Error(`audio batches: every utterance of ${dataset.splitFile} failed to load`);
+    id = replace();
+  }
+}
+
+/**
+ * windowsBatch(dataset, ids, rng): one random window of each utterance, stacked. Under the dataset's `skipBad`, an
+ * utterance that fails to load is replaced by `replace()` when given, and otherwise left out of the batch.
+ */
 export async function windowsBatch(
   dataset: LibriSpeechDataset,
   ids: readonly string[],
   rng: () => number,
   a: Omit<AudioBatchArgs, 'batchSize'>,
+  replace?: () => string,
 ): Promise<AudioBatch> {
-  const B = ids.length;
   const W = a.windowSamples;
+  const windows: UtteranceWindow[] = [];
+  for (const id of ids) {
+    const w = await loadGoodWindow(dataset, id, rng, W, replace);
+    if (w !== null) windows.push(w);
+  }
+  const B = windows.length;
   const frames = Math.floor(W / HOP);
   const x = new Float32Array(B * W);
   const speakers: number[] = [];
   const phones = a.phones ? new BigInt64Array(B * frames).fill(-1n) : null;
   for (let b = 0; b < B; b++) {
-    const id = ids[b]!;
-    const w = await dataset.loadWindow(id, rng, W, HOP);
+    const w = windows[b]!;
+    const id = w.id;
     x.set(w.samples, b * W);
     speakers.push(w.speaker);
     if (phones !== null) {

@@ -20,5 +20,6 @@ export function describeFsError(err: unknown): string {
   if (e.code === 'ENOENT') return 'no such file';
   if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
   if (e.code === 'EISDIR') return 'is a directory, not a file';
+  if (e.code === 'ENOTDIR') return 'a folder in the path is a file, not a directory';
   return typeof e.message === 'string' ? e.message : String(err);
 }

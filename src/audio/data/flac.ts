@@ -15,6 +15,7 @@ import { endianness } from 'node:os';
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
 
 import { DataFileError, describeFsError } from './errors.js';
+import { checkFlacEnd, checkFrameAgainstInfo, firstFrameOffset, parseFrameHeader } from './flac-frames.js';
 
 /** What the STREAMINFO block of a FLAC file declares. */
 export interface FlacStreamInfo {
@@ -27,6 +28,10 @@ export interface FlacStreamInfo {
   md5: Uint8Array;
   /** Byte offset of the `fLaC` magic (non-zero after an ID3v2 tag). */
   offset: number;
+  /** Largest block (samples per channel in a frame); a fixed-block-size stream numbers its frames in these. */
+  maxBlockSize: number;
+  /** Largest frame in bytes; 0 when the encoder did not record it. */
+  maxFrameSize: number;
 }
 
 /** Mono audio decoded from a file. */
@@ -85,6 +90,7 @@ export function parseFlacStreamInfo(bytes: Uint8Array, file: string): FlacStream
   }
   const minBlock = (b(8) << 8) | b(9);
   const maxBlock = (b(10) << 8) | b(11);
+  const maxFrameSize = (b(15) << 16) | (b(16) << 8) | b(17);
   const sampleRate = (b(18) << 12) | (b(19) << 4) | (b(20) >> 4);
   const channels = ((b(20) >> 1) & 7) + 1;
   const bitsPerSample = (((b(20) & 1) << 4) | (b(21) >> 4)) + 1;
@@ -94,7 +100,16 @@ export function parseFlacStreamInfo(bytes: Uint8Array, file: string): FlacStream
   if (minBlock < 16 || maxBlock < minBlock) problems.push(`block sizes ${minBlock}..${maxBlock}`);
   if (bitsPerSample < 4) problems.push(`${bitsPerSample} bits per sample`);
   if (problems.length > 0) throw new DataFileError(file, `corrupt FLAC STREAMINFO header: ${problems.join(', ')}`);
-  return { sampleRate, channels, bitsPerSample, totalSamples, md5: bytes.slice(o + 26, o + 42), offset: o };
+  return {
+    sampleRate,
+    channels,
+    bitsPerSample,
+    totalSamples,
+    md5: bytes.slice(o + 26, o + 42),
+    offset: o,
+    maxBlockSize: maxBlock,
+    maxFrameSize,
+  };
 }
 
 /** Read and validate only the STREAMINFO header of a FLAC file (cheap: no decoding); errors name the file. */
@@ -118,6 +133,17 @@ export async function readFlacStreamInfo(path: string): Promise<FlacStreamInfo> 
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * STREAMINFO of a FLAC file, and a check of its end without decoding: the last frame is intact (CRC-16), ends at the
+ * declared sample count and agrees with STREAMINFO (bits per sample, channels, rate). Finds files truncated inside the
+ * audio by reading a few kilobytes; errors name the file.
+ */
+export async function readCheckedFlacInfo(path: string): Promise<FlacStreamInfo> {
+  const info = await readFlacStreamInfo(path);
+  await checkFlacEnd(path, info);
+  return info;
 }
 
 /**
@@ -191,6 +217,9 @@ export async function decodeFlacBytes(
   options: DecodeFlacOptions = {},
 ): Promise<DecodedAudio> {
   const info = parseFlacStreamInfo(bytes, file);
+  const first = firstFrameOffset(bytes, info);
+  const firstFrame = first === null ? null : parseFrameHeader(bytes, first, info);
+  if (firstFrame !== null) checkFrameAgainstInfo(firstFrame, info, file);
   const { multiChannel = 'mix', verifyMd5 = true } = options;
   if (info.channels > 1 && multiChannel === 'error') {
     throw new DataFileError(file, `${info.channels} channels, expected mono`);

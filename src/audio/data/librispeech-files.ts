@@ -5,8 +5,8 @@
  * `test_split.txt`) hold one utterance id per line; `converted_aligned_phones.txt` holds `<id> p1 p2 …`, one phone
  * class 0..40 per 10 ms frame. Errors name the file, and the line where there is one.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
 
 import { DataFileError, describeFsError } from './errors.js';
 
@@ -51,6 +51,56 @@ export function utterancePath(root: string, id: string, subset: string = DEFAULT
 /** Speaker ids in label order: numeric ascending (LibriSpeech speaker ids are integers), duplicates removed. */
 export function sortSpeakers(speakers: Iterable<string>): string[] {
   return [...new Set(speakers)].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Samples per phone label frame (10 ms at 16 kHz). */
+export const PHONE_FRAME_SAMPLES = 160;
+/**
+ * Label frames an alignment may lack against ⌊samples / 160⌋: the synthetic corpus labels every full 10 ms frame, and
+ * Kaldi-style alignments (25 ms windows, 10 ms shift, snip-edges) label 1 + ⌊(samples − 400) / 160⌋, one or two fewer.
+ */
+export const PHONE_FRAMES_SHORT = 2;
+
+/** The label counts an utterance of `samples` samples may have: ⌊samples/160⌋ − 2 ..⌊samples/160⌋. */
+export function phoneFrameRange(samples: number): { min: number; max: number } {
+  const max = Math.floor(samples / PHONE_FRAME_SAMPLES);
+  return { min: Math.max(1, max - PHONE_FRAMES_SHORT), max };
+}
+
+/** Throw `<alignmentFile>: utterance <id> has N phone labels ...` unless `labels` fits audio of `samples` samples. */
+export function checkPhoneFrames(alignmentFile: string, id: string, labels: number, samples: number): void {
+  const { min, max } = phoneFrameRange(samples);
+  if (labels >= min && labels <= max) return;
+  throw new DataFileError(
+    alignmentFile,
+    `utterance ${id} has ${labels} phone labels, but its audio (${samples} samples) has ${max} frames of 10 ms: ` +
+      `expected ${min}..${max} labels`,
+  );
+}
+
+/**
+ * Check that `root` is a LibriSpeech-layout directory holding `splitFile` (default `<root>/train_split.txt`):
+ * `<root>: no train_split.txt (LibriSpeech layout expected)` when it is absent, empty or lacks the file, and a clear
+ * message when `root` is a file.
+ */
+export async function checkLibriSpeechRoot(root: string, splitFile = join(root, 'train_split.txt')): Promise<void> {
+  const kind = await stat(root).then(
+    (s) => (s.isDirectory() ? 'directory' : 'file'),
+    (err: unknown) => ((err as { code?: unknown }).code === 'ENOTDIR' ? 'under-file' : 'missing'),
+  );
+  if (kind === 'file' || kind === 'under-file') {
+    throw new DataFileError(root, 'is a file, not a directory (data.root must be a LibriSpeech-layout directory)');
+  }
+  const hasSplit = await stat(splitFile).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!hasSplit) {
+    const inside = relative(root, splitFile);
+    const name = inside.startsWith('..') || isAbsolute(inside) ? splitFile : inside;
+    const where = kind === 'missing' ? ' (it does not exist)' : '';
+    throw new DataFileError(root, `no ${name} (LibriSpeech layout expected)${where}`);
+  }
 }
 
 async function readText(path: string, what: string): Promise<Buffer> {

@@ -1,12 +1,15 @@
 /**
  * LibriSpeech train-clean-100 with the CPC/GIM split and phone-label files, as users bring them.
  *
- * `open()` reads the split file, then checks every listed utterance cheaply from its FLAC STREAMINFO header (present,
- * a FLAC file, the expected sample rate) and, with `requirePhones`, that the alignment file has it. A bad utterance is
- * an error naming the file (the audio path, or the alignment file and the id); with `skipBad` it is dropped, counted
- * in `skipped`, and one summary warning is printed. Utterances shorter than `minSamples` are always dropped and
- * counted (the reference's split holds only utterances long enough for a window). `open()` decodes nothing: damage
- * inside the audio (truncation, corrupt frames) surfaces as an error naming the file from `loadUtterance()`.
+ * `open()` checks the root has the layout, reads the split file, then checks every listed utterance cheaply from its
+ * FLAC STREAMINFO header and last frame (present, a FLAC file, the expected sample rate, not truncated: the last frame
+ * is intact and ends at the declared sample count, bits per sample as STREAMINFO says) and, with `requirePhones`, that
+ * the alignment file has it with as many labels as its audio has 10 ms frames. A bad utterance is an error naming the
+ * file (the audio path, or the alignment file and the id); with `skipBad` it is dropped, counted in `skipped`, and
+ * one summary warning is printed. Utterances shorter than `minSamples` are always dropped and counted (the
+ * reference's split holds only utterances long enough for a window). `open()` decodes nothing: damage in the middle
+ * of the audio (corrupt frames) surfaces from `loadUtterance()` as an error naming the file; with `skipBad` the
+ * utterance is then also counted in `skipped` and reported by `isBad()`, so that batches can draw another.
  * Decoded utterances are cached, least recently used dropped first, within `cacheBytes` (default 1 GiB; all of
  * train-clean-100 would take ~23 GB as float32).
  *
@@ -18,8 +21,10 @@
 import { join } from 'node:path';
 
 import { DataFileError } from './errors.js';
-import { decodeFlacFile, expectSampleRate, readFlacStreamInfo } from './flac.js';
+import { decodeFlacFile, expectSampleRate, readCheckedFlacInfo } from './flac.js';
 import {
+  checkLibriSpeechRoot,
+  checkPhoneFrames,
   DEFAULT_SUBSET,
   readPhoneAlignments,
   readSplit,
@@ -72,7 +77,15 @@ export interface LibriSpeechOptions {
   warn?: (message: string) => void;
 }
 
-const REASONS = ['missingFile', 'badFile', 'wrongSampleRate', 'missingPhones', 'unknownSpeaker', 'tooShort'] as const;
+const REASONS = [
+  'missingFile',
+  'badFile',
+  'wrongSampleRate',
+  'missingPhones',
+  'phoneLength',
+  'unknownSpeaker',
+  'tooShort',
+] as const;
 /** Why an utterance was dropped by `open()`. */
 export type SkipReason = (typeof REASONS)[number];
 
@@ -127,6 +140,8 @@ export class LibriSpeechDataset {
   private readonly lengths = new Map<string, number>();
   private phones: Map<string, Uint8Array> | undefined;
   private readonly cache: ByteBudgetCache<Utterance>;
+  /** Utterances kept by `open()` whose audio then failed to decode (only with `skipBad`). */
+  private readonly badAtLoad = new Set<string>();
   private opened = false;
 
   /** Configure; nothing is read until `open()`. */
@@ -146,6 +161,8 @@ export class LibriSpeechDataset {
     this.idList = [];
     this.speakerIndexOf.clear();
     this.lengths.clear();
+    this.badAtLoad.clear();
+    if (this.opts.splitFile === undefined) await checkLibriSpeechRoot(this.opts.root, this.splitFile);
     const listed = await readSplit(this.splitFile);
     this.speakerList = this.opts.speakers ? [...this.opts.speakers] : sortSpeakers(listed.map((id) => speakerOf(id)));
     this.speakerList.forEach((s, i) => this.speakerIndexOf.set(s, i));
@@ -156,7 +173,7 @@ export class LibriSpeechDataset {
     };
     const headers = await mapLimit(listed, 32, async (id) => {
       try {
-        return await readFlacStreamInfo(this.pathOf(id));
+        return await readCheckedFlacInfo(this.pathOf(id));
       } catch (err) {
         return err as Error;
       }
@@ -189,6 +206,14 @@ export class LibriSpeechDataset {
       if (this.phones && !this.phones.has(id)) {
         const msg = `no phone alignment for utterance ${id} (listed in ${this.splitFile})`;
         return skip(id, 'missingPhones', new DataFileError(this.alignmentFile, msg));
+      }
+      const labels = this.phones?.get(id);
+      if (labels && info.totalSamples > 0) {
+        try {
+          checkPhoneFrames(this.alignmentFile, id, labels.length, info.totalSamples);
+        } catch (err) {
+          return skip(id, 'phoneLength', err as Error);
+        }
       }
       this.idList.push(id);
       this.lengths.set(id, info.totalSamples);
@@ -260,15 +285,41 @@ export class LibriSpeechDataset {
     const hit = this.cache.get(id);
     if (hit) return hit;
     const path = this.pathOf(id);
-    const decoded = await decodeFlacFile(path, { multiChannel: this.opts.multiChannel ?? 'mix' });
-    expectSampleRate(decoded, this.sampleRate, path);
+    const phones = this.phones?.get(id);
+    let decoded;
+    try {
+      decoded = await decodeFlacFile(path, { multiChannel: this.opts.multiChannel ?? 'mix' });
+      expectSampleRate(decoded, this.sampleRate, path);
+      if (phones) checkPhoneFrames(this.alignmentFile, id, phones.length, decoded.samples.length);
+    } catch (err) {
+      if (this.opts.skipBad && err instanceof DataFileError) this.markBad(id, err);
+      throw err;
+    }
     const norm = this.opts.normalize;
     if (norm) normalizeAudio(decoded.samples, norm === true ? LIBRISPEECH_NORMALIZATION : norm);
     const utt: Utterance = { id, samples: decoded.samples, speaker: this.speakerIndex(id), speakerId: speakerOf(id) };
-    const phones = this.phones?.get(id);
     if (phones) utt.phones = phones;
     this.cache.set(id, utt);
     return utt;
+  }
+
+  /** Whether `skipBad` is set: callers then replace utterances that fail to load (see {@link isBad}). */
+  get skipBad(): boolean {
+    return this.opts.skipBad ?? false;
+  }
+
+  /** Whether an utterance kept by `open()` failed to load since (only with `skipBad`; it is counted in `skipped`). */
+  isBad(id: string): boolean {
+    return this.badAtLoad.has(id);
+  }
+
+  private markBad(id: string, err: DataFileError): void {
+    if (this.badAtLoad.has(id)) return;
+    this.badAtLoad.add(id);
+    const reason: SkipReason = err.file === this.alignmentFile ? 'phoneLength' : 'badFile';
+    this.skipped.push({ id, reason, message: err.message });
+    const warn = this.opts.warn ?? ((m: string) => console.warn(m));
+    warn(`LibriSpeech ${this.opts.split}: skipping utterance ${id}, found bad when loaded: ${err.message}`);
   }
 
   /** A random window of an utterance (start a multiple of `hop`; see `sampleWindow` for short utterances). */
@@ -292,12 +343,14 @@ export class LibriSpeechDataset {
     this.need();
     let samples = 0;
     for (const n of this.lengths.values()) samples += n;
-    const seconds = samples / this.sampleRate;
     const skipped = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
     for (const s of this.skipped) skipped[s.reason]++;
+    const kept = this.idList.filter((id) => !this.badAtLoad.has(id));
+    for (const id of this.badAtLoad) samples -= this.lengths.get(id) ?? 0;
+    const seconds = samples / this.sampleRate;
     return {
-      utterances: this.idList.length,
-      speakers: new Set(this.idList.map((id) => speakerOf(id))).size,
+      utterances: kept.length,
+      speakers: new Set(kept.map((id) => speakerOf(id))).size,
       speakerLabels: this.speakerList.length,
       seconds,
       minutes: seconds / 60,
