@@ -3,10 +3,11 @@ import { native } from '../native.js';
 import { scalarTypeOf, type DType } from '../dtype.js';
 import { op1, opInPlace, type Tensor } from '../tensor.js';
 import type { CreationArgs } from './creation.js';
+import { integerIn } from '../../util/check.js';
 
 /** Seed the global generator (CPU and CUDA), as torch.manual_seed. */
 export function manualSeed(seed: number): void {
-  native.manualSeed(seed);
+  native.manualSeed(integerIn('manualSeed', 'seed', seed, 0, Number.MAX_SAFE_INTEGER));
 }
 
 /** The CPU generator's full state, to save in a checkpoint. */
