@@ -1,6 +1,7 @@
 // Tensor handles: a type-tagged napi External holding one at::Tensor reference, and the live counter.
 #include <atomic>
 #include <cmath>
+#include <sstream>
 #include "common.h"
 
 namespace gim {
@@ -71,6 +72,13 @@ int64_t toInt(const Napi::Value& v, const std::string& what) {
   if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), what + ": expected an integer");
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || std::floor(d) != d) throw Napi::TypeError::New(v.Env(), what + ": expected an integer, got " + std::to_string(d));
+  // Converting a double outside int64's range is undefined behaviour: refuse it. 2^63 is exact as a double.
+  constexpr double kInt64Limit = 9223372036854775808.0;
+  if (d < -kInt64Limit || d >= kInt64Limit) {
+    std::ostringstream got;
+    got << d;
+    throw Napi::RangeError::New(v.Env(), what + ": integer out of the int64 range, got " + got.str());
+  }
   return static_cast<int64_t>(d);
 }
 

@@ -6,6 +6,7 @@
 #include <torch/utils.h>
 #include <torch/version.h>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include "common.h"
 
@@ -14,7 +15,11 @@ namespace {
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = toInt(info[0], "setNumThreads(n)");
-  if (n < 1) throw Napi::RangeError::New(info.Env(), "setNumThreads(n): n must be >= 1, got " + std::to_string(n));
+  if (n < 1 || n > std::numeric_limits<int>::max()) {
+    throw Napi::RangeError::New(info.Env(), "setNumThreads(n): n must be an integer in [1, " +
+                                                std::to_string(std::numeric_limits<int>::max()) + "], got " +
+                                                std::to_string(n));
+  }
   at::set_num_threads(static_cast<int>(n));
   return info.Env().Undefined();
 }
@@ -35,7 +40,11 @@ Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
 
 // manualSeed(seed): seeds the CPU generator and every CUDA generator (torch::manual_seed, as torch.manual_seed).
 Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
-  torch::manual_seed(static_cast<uint64_t>(toInt(info[0], "manualSeed(seed)")));
+  int64_t seed = toInt(info[0], "manualSeed(seed)");
+  if (seed < 0) {
+    throw Napi::RangeError::New(info.Env(), "manualSeed(seed): seed must be >= 0, got " + std::to_string(seed));
+  }
+  torch::manual_seed(static_cast<uint64_t>(seed));
   return info.Env().Undefined();
 }
 

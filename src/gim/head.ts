@@ -1,9 +1,11 @@
 /** InfoNCEHead: the loss head of a module — the K bias-free maps W_k stacked as one [K·C, D] weight. */
 import { Module, kaimingUniform } from '../nn/index.js';
 import { zeros, type Tensor } from '../tensor/index.js';
-import { infoNCE, infoNCEGrid, type InfoNCEArgs, type InfoNCEResult } from './infonce.js';
+import { oneOf, positiveInteger } from '../util/check.js';
+import { checkInfoNCEArgs, infoNCE, infoNCEGrid, type InfoNCEArgs, type InfoNCEResult } from './infonce.js';
 
-export type InfoNCEForm = 'sequence' | 'grid';
+export const infoNCEForms = ['sequence', 'grid'] as const;
+export type InfoNCEForm = (typeof infoNCEForms)[number];
 
 export interface InfoNCEHeadArgs extends InfoNCEArgs {
   /** C: channels of the targets z. */
@@ -20,6 +22,10 @@ export class InfoNCEHead extends Module {
 
   constructor(args: InfoNCEHeadArgs) {
     super();
+    checkInfoNCEArgs('InfoNCEHead', args);
+    positiveInteger('InfoNCEHead', 'encodingSize', args.encodingSize);
+    positiveInteger('InfoNCEHead', 'contextSize', args.contextSize);
+    oneOf('InfoNCEHead', 'form', args.form, infoNCEForms);
     this.args = args;
     const w = kaimingUniform(zeros([args.predictionSteps * args.encodingSize, args.contextSize])); // [K·C, D]
     this.predictor = this.registerParameter('predictor', w);

@@ -39,6 +39,7 @@ import {
   type DType,
   type Tensor,
 } from '../tensor/index.js';
+import { nonNegativeInteger, positiveInteger } from '../util/check.js';
 import { sampleNegatives, type NegativeIndices } from './negatives.js';
 
 export interface InfoNCEArgs {
@@ -60,6 +61,15 @@ export interface InfoNCEResult {
   accuracy: number;
 }
 
+/** checkInfoNCEArgs(fn, args): K and N positive integers, skip ≥ 0, window null or ≥ 1, poolGroupSize ≥ 1. */
+export function checkInfoNCEArgs(fn: string, args: InfoNCEArgs): void {
+  positiveInteger(fn, 'predictionSteps', args.predictionSteps);
+  positiveInteger(fn, 'negativeSamples', args.negativeSamples);
+  if (args.skip !== undefined) nonNegativeInteger(fn, 'skip', args.skip);
+  if (args.window !== undefined && args.window !== null) positiveInteger(fn, 'window', args.window);
+  if (args.poolGroupSize !== undefined) positiveInteger(fn, 'poolGroupSize', args.poolGroupSize);
+}
+
 /**
  * Sequence form. z: [S, T, C] targets (encodings), c: [S, T, D] contexts, predictor: [K·C, D] (the K maps W_k
  * stacked). Negatives are drawn from all S·T positions of z.
@@ -71,6 +81,10 @@ export function infoNCE(
   args: InfoNCEArgs,
   negatives?: NegativeIndices,
 ): InfoNCEResult {
+  checkInfoNCEArgs('infoNCE', args);
+  if (z.rank !== 3 || c.rank !== 3) {
+    throw new Error(`infoNCE: z and c must be [S, T, ·], got [${z.shape.join(', ')}] and [${c.shape.join(', ')}]`);
+  }
   const [S, T, C] = z.shape as [number, number, number];
   if (c.shape[0] !== S || c.shape[1] !== T) {
     throw new Error(`infoNCE: z is [${z.shape.join(', ')}] but c is [${c.shape.join(', ')}]; they must share [S, T]`);
@@ -93,6 +107,12 @@ export function infoNCEGrid(
   args: InfoNCEArgs,
   negatives?: NegativeIndices,
 ): InfoNCEResult {
+  checkInfoNCEArgs('infoNCEGrid', args);
+  if (z.rank !== 4 || c.rank !== 4) {
+    throw new Error(
+      `infoNCEGrid: z and c must be [B, ·, H, W], got [${z.shape.join(', ')}] and [${c.shape.join(', ')}]`,
+    );
+  }
   const [B, C, H, W] = z.shape as [number, number, number, number];
   if (c.shape[0] !== B || c.shape[2] !== H || c.shape[3] !== W) {
     throw new Error(

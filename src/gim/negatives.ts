@@ -8,6 +8,7 @@
  * same distribution as drawing them one by one — while all positives are scored with one matmul against the pool.
  */
 import { randint, add, arange, mul, tidy, type Device, type Tensor } from '../tensor/index.js';
+import { nonNegativeInteger, positiveInteger } from '../util/check.js';
 
 export interface NegativeIndices {
   /** Rows of the population in the pool. */
@@ -31,7 +32,10 @@ export interface SampleNegativesArgs {
 
 /** Draw negatives: pool ~ U{0..population−1}^(N·G), pick[q, n] = n·G + U{0..G−1}. */
 export function sampleNegatives(a: SampleNegativesArgs): NegativeIndices {
-  if (a.population < 1) throw new RangeError(`sampleNegatives: population must be ≥ 1, got ${a.population}`);
+  positiveInteger('sampleNegatives', 'population', a.population);
+  nonNegativeInteger('sampleNegatives', 'positives', a.positives);
+  positiveInteger('sampleNegatives', 'count', a.count);
+  positiveInteger('sampleNegatives', 'groupSize', a.groupSize);
   return tidy(() => {
     const device = a.device ?? 'cpu';
     const pool = randint(0, a.population, [a.count * a.groupSize], { device }); // [N·G]

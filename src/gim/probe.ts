@@ -19,8 +19,10 @@ import {
   to,
   type Tensor,
 } from '../tensor/index.js';
+import { oneOf, positiveInteger } from '../util/check.js';
 
-export type ProbePooling = 'mean' | 'frame';
+export const probePoolings = ['mean', 'frame'] as const;
+export type ProbePooling = (typeof probePoolings)[number];
 
 /** Frozen features and their labels: features [N, T, D]; labels [N] (pooling 'mean') or [N, T] (pooling 'frame'). */
 export interface FeatureSet {
@@ -45,6 +47,8 @@ export class LinearProbe extends Module {
     readonly args: LinearProbeArgs,
   ) {
     super();
+    checkProbeArgs('LinearProbe', args);
+    positiveInteger('LinearProbe', 'featureSize', featureSize);
     this.linear = this.registerModule('linear', new Linear(featureSize, args.classes));
   }
 
@@ -56,6 +60,28 @@ export class LinearProbe extends Module {
   }
 }
 
+/** checkProbeArgs(fn, args): classes, epochs and batchSize positive integers, pooling 'mean' or 'frame' (lr: Adam). */
+export function checkProbeArgs(fn: string, args: LinearProbeArgs): void {
+  positiveInteger(fn, 'classes', args.classes);
+  oneOf(fn, 'pooling', args.pooling, probePoolings);
+  positiveInteger(fn, 'epochs', args.epochs);
+  positiveInteger(fn, 'batchSize', args.batchSize);
+}
+
+/** checkFeatureSet(fn, set, pooling): features [N, T, D] with N ≥ 1, and one label per item (mean) or frame. */
+function checkFeatureSet(fn: string, set: FeatureSet, pooling: ProbePooling): void {
+  const f = set.features.shape;
+  if (f.length !== 3 || f[0] === 0) throw new Error(`${fn}: features must be [N ≥ 1, T, D], got [${f.join(', ')}]`);
+  const want = pooling === 'mean' ? [f[0]!] : [f[0]!, f[1]!];
+  const got = set.labels.shape;
+  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+    throw new Error(
+      `${fn}: labels must be [${want.join(', ')}] for pooling '${pooling}' and features [${f.join(', ')}], ` +
+        `got [${got.join(', ')}]`,
+    );
+  }
+}
+
 const flatLabels = (labels: Tensor): Tensor => reshape(labels, [-1]); // [n] | [n·T]
 
 /** trainLinearProbe(train): Adam on cross-entropy over shuffled mini-batches for `epochs` passes. */
@@ -64,6 +90,8 @@ export function trainLinearProbe(
   args: LinearProbeArgs,
   onEpoch?: (epoch: number, loss: number) => void,
 ): LinearProbe {
+  checkProbeArgs('trainLinearProbe', args);
+  checkFeatureSet('trainLinearProbe', train, args.pooling);
   const N = train.features.shape[0]!;
   const probe = new LinearProbe(train.features.shape[2]!, args);
   const opt = new Adam(probe, { lr: args.lr });
@@ -94,6 +122,8 @@ export function trainLinearProbe(
 
 /** probeAccuracy(probe, test) = fraction of labelled items (or frames) classified correctly. */
 export function probeAccuracy(probe: LinearProbe, test: FeatureSet, batchSize = 256): number {
+  positiveInteger('probeAccuracy', 'batchSize', batchSize);
+  checkFeatureSet('probeAccuracy', test, probe.args.pooling);
   let correct = 0;
   let counted = 0;
   const N = test.features.shape[0]!;

@@ -5,9 +5,11 @@
  */
 import { Adam, type AdamArgs } from '../nn/index.js';
 import { noGrad, tidy, to, type Device, type Tensor } from '../tensor/index.js';
+import { integerIn, oneOf } from '../util/check.js';
 import type { GimModule } from './module.js';
 
-export type TrainingMode = 'simultaneous' | 'iterative';
+export const trainingModes = ['simultaneous', 'iterative'] as const;
+export type TrainingMode = (typeof trainingModes)[number];
 
 export interface StepMetrics {
   module: number;
@@ -30,7 +32,9 @@ export class GradientIsolatedStack {
   readonly optimizers: readonly Adam[];
 
   constructor(modules: GimModule[], adam: AdamArgs = {}) {
-    if (modules.length === 0) throw new Error('GradientIsolatedStack: needs at least one module');
+    if (!Array.isArray(modules) || modules.length === 0) {
+      throw new Error('GradientIsolatedStack: needs at least one module');
+    }
     this.modules = modules;
     this.optimizers = modules.map((m) => new Adam(m, adam));
   }
@@ -41,11 +45,15 @@ export class GradientIsolatedStack {
 
   /** trainStep(x): one update of every module (simultaneous) or of module `trainModule` (iterative). */
   trainStep(x: Tensor, args: TrainStepArgs): StepMetrics[] {
-    const last = args.mode === 'iterative' ? this.#checkModule(args.trainModule) : this.modules.length - 1;
+    const mode = oneOf('GradientIsolatedStack.trainStep', 'mode', args.mode, trainingModes);
+    const last =
+      mode === 'iterative'
+        ? this.#checkModule('trainStep', 'trainModule (iterative mode)', args.trainModule)
+        : this.modules.length - 1;
     const metrics: StepMetrics[] = [];
     let input = x;
     for (let m = 0; m <= last; m++) {
-      const train = args.mode === 'simultaneous' || m === last;
+      const train = mode === 'simultaneous' || m === last;
       const next = train
         ? this.#trainModule(m, input, metrics, args.targets)
         : tidy(() => noGrad(() => this.modules[m]!.encode(input)));
@@ -60,13 +68,13 @@ export class GradientIsolatedStack {
   /** trainModuleOn(m, input, targets): one update of module m alone on a given (e.g. cached) input of module m. */
   trainModuleOn(m: number, input: Tensor, targets?: Tensor): StepMetrics {
     const metrics: StepMetrics[] = [];
-    this.#trainModule(this.#checkModule(m), input, metrics, targets).dispose();
+    this.#trainModule(this.#checkModule('trainModuleOn', 'm', m), input, metrics, targets).dispose();
     return metrics[0]!;
   }
 
   /** encodeModule(m, input): module m's output for `input`, without gradient (what module m + 1 trains on). */
   encodeModule(m: number, input: Tensor): Tensor {
-    const module = this.modules[this.#checkModule(m)]!;
+    const module = this.modules[this.#checkModule('encodeModule', 'm', m)]!;
     return tidy(() => noGrad(() => module.encode(input)));
   }
 
@@ -87,17 +95,14 @@ export class GradientIsolatedStack {
     return next;
   }
 
-  #checkModule(m: number | undefined): number {
-    if (m === undefined || !Number.isInteger(m) || m < 0 || m >= this.modules.length) {
-      throw new RangeError(
-        `iterative mode: trainModule must be an integer in [0, ${this.modules.length - 1}], got ${m}`,
-      );
-    }
-    return m;
+  /** The module index m, checked to be an integer in [0, M − 1]. */
+  #checkModule(fn: string, name: string, m: number | undefined): number {
+    return integerIn(`GradientIsolatedStack.${fn}`, name, m, 0, this.modules.length - 1);
   }
 
   /** features(x, upTo): the probe features of modules 0..upTo, each module's encoder run once, without gradient. */
   features(x: Tensor, upTo = this.modules.length - 1): Tensor[] {
+    this.#checkModule('features', 'upTo', upTo);
     const device = this.device;
     return noGrad(() => {
       const out: Tensor[] = [];

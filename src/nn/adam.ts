@@ -9,6 +9,7 @@ import {
   type AdamHyper,
   type Tensor,
 } from '../tensor/index.js';
+import { numberIn } from '../util/check.js';
 import { Module } from './module.js';
 
 export type { AdamHyper } from '../tensor/index.js';
@@ -28,6 +29,9 @@ export interface AdamState {
   expAvgSq: Tensor[];
   hyper: AdamHyper;
 }
+
+/** The largest finite float32: the update runs in the parameters' dtype, so every hyperparameter must fit in it. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -49,18 +53,22 @@ export class Adam {
     list.forEach((p, i) => {
       if (!isFloating(p.dtype)) throw new Error(`Adam: parameter ${i} has non-floating dtype ${p.dtype}`);
     });
+    if (args.betas !== undefined && (!Array.isArray(args.betas) || args.betas.length !== 2)) {
+      throw new RangeError(`Adam: betas must be a pair [beta1, beta2], got ${String(args.betas)}`);
+    }
     const [beta1, beta2] = args.betas ?? [0.9, 0.999];
     this.hyper = { lr: args.lr ?? 1e-3, beta1, beta2, eps: args.eps ?? 1e-8, weightDecay: args.weightDecay ?? 0 };
     Adam.#checkHyper(this.hyper);
     this.params = list;
   }
 
-  static #checkHyper(h: AdamHyper): void {
-    if (!(h.lr >= 0)) throw new RangeError(`Adam: invalid lr ${h.lr}`);
-    if (!(h.eps >= 0)) throw new RangeError(`Adam: invalid eps ${h.eps}`);
-    if (!(h.beta1 >= 0 && h.beta1 < 1)) throw new RangeError(`Adam: invalid beta1 ${h.beta1}`);
-    if (!(h.beta2 >= 0 && h.beta2 < 1)) throw new RangeError(`Adam: invalid beta2 ${h.beta2}`);
-    if (!(h.weightDecay >= 0)) throw new RangeError(`Adam: invalid weightDecay ${h.weightDecay}`);
+  /** lr, eps and weightDecay finite in [0, float32 max]; each beta in [0, 1). */
+  static #checkHyper(h: AdamHyper, fn = 'Adam'): void {
+    numberIn(fn, 'lr', h.lr, 0, FLOAT32_MAX);
+    numberIn(fn, 'eps', h.eps, 0, FLOAT32_MAX);
+    numberIn(fn, 'betas[0] (beta1)', h.beta1, 0, 1, true);
+    numberIn(fn, 'betas[1] (beta2)', h.beta2, 0, 1, true);
+    numberIn(fn, 'weightDecay', h.weightDecay, 0, FLOAT32_MAX);
   }
 
   /** Learning rate (settable, for schedules). */
@@ -68,6 +76,7 @@ export class Adam {
     return this.hyper.lr;
   }
   set lr(v: number) {
+    numberIn('Adam.lr', 'lr', v, 0, FLOAT32_MAX);
     this.hyper = { ...this.hyper, lr: v };
   }
 
@@ -112,7 +121,7 @@ export class Adam {
   loadStateDict(state: Omit<AdamState, 'hyper'> & { hyper?: AdamHyper }): void {
     const { step, expAvg, expAvgSq } = state;
     if (!Number.isInteger(step) || step < 0) throw new Error(`Adam.loadStateDict: invalid step ${step}`);
-    if (state.hyper !== undefined) Adam.#checkHyper(state.hyper);
+    if (state.hyper !== undefined) Adam.#checkHyper(state.hyper, 'Adam.loadStateDict');
     const n = this.params.length;
     const empty = expAvg.length === 0 && expAvgSq.length === 0;
     if (!empty) {

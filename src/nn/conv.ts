@@ -1,6 +1,7 @@
 /** Convolution layers over time (Conv1d) and space (Conv2d). */
 import { conv1d, conv2d, zeros, type ConvArgs, type Tensor } from '../tensor/index.js';
 import { fans, kaimingUniform, uniformBias } from './init.js';
+import { nonNegativeInteger, positiveInteger } from '../util/check.js';
 import { Module } from './module.js';
 
 export interface Conv1dArgs {
@@ -25,9 +26,23 @@ export interface Conv2dArgs {
 
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
+/** Kernel sizes, strides and dilations ≥ 1 and paddings ≥ 0, each entry an integer. */
+function checkGeometry(
+  name: string,
+  g: { kernelSize: number[]; stride: number[]; padding: number[]; dilation: number[] },
+): void {
+  const each = (field: string, vs: number[], check: typeof positiveInteger) =>
+    vs.forEach((v, i) => check(name, vs.length > 1 ? `${field}[${i}]` : field, v));
+  each('kernelSize', g.kernelSize, positiveInteger);
+  each('stride', g.stride, positiveInteger);
+  each('padding', g.padding, nonNegativeInteger);
+  each('dilation', g.dilation, positiveInteger);
+}
+
 function checkGroups(name: string, inChannels: number, outChannels: number, groups: number): void {
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new Error(`${name}: groups must be a positive integer, got ${groups}`);
+  positiveInteger(name, 'inChannels', inChannels);
+  positiveInteger(name, 'outChannels', outChannels);
+  positiveInteger(name, 'groups', groups);
   if (inChannels % groups !== 0 || outChannels % groups !== 0) {
     throw new Error(
       `${name}: in (${inChannels}) and out (${outChannels}) channels must be divisible by groups (${groups})`,
@@ -64,9 +79,16 @@ export class Conv1d extends ConvNd {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, args: Conv1dArgs = {}) {
     const groups = args.groups ?? 1;
+    const geometry = { stride: args.stride ?? 1, padding: args.padding ?? 0, dilation: args.dilation ?? 1 };
+    checkGeometry('Conv1d', {
+      kernelSize: [kernelSize],
+      stride: [geometry.stride],
+      padding: [geometry.padding],
+      dilation: [geometry.dilation],
+    });
     super(inChannels, outChannels, [kernelSize], groups, args.bias ?? true);
     this.kernelSize = kernelSize;
-    this.args = { stride: args.stride ?? 1, padding: args.padding ?? 0, dilation: args.dilation ?? 1, groups };
+    this.args = { ...geometry, groups };
   }
 
   /** forward(x [B, Cin, T]) → [B, Cout, ⌊(T + 2·pad − dil·(k−1) − 1)/stride⌋ + 1]. */
@@ -82,14 +104,15 @@ export class Conv2d extends ConvNd {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, args: Conv2dArgs = {}) {
     const groups = args.groups ?? 1;
-    super(inChannels, outChannels, pair(kernelSize), groups, args.bias ?? true);
-    this.kernelSize = pair(kernelSize);
-    this.args = {
+    const geometry = {
       stride: pair(args.stride ?? 1),
       padding: pair(args.padding ?? 0),
       dilation: pair(args.dilation ?? 1),
-      groups,
     };
+    checkGeometry('Conv2d', { kernelSize: pair(kernelSize), ...geometry });
+    super(inChannels, outChannels, pair(kernelSize), groups, args.bias ?? true);
+    this.kernelSize = pair(kernelSize);
+    this.args = { ...geometry, groups };
   }
 
   /** forward(x [B, Cin, H, W]) → [B, Cout, H', W'], each spatial dim as in Conv1d. */

@@ -1,6 +1,7 @@
 /** Gated recurrent units: multi-layer GRU and GRUCell with PyTorch's parameter names and shapes. */
 import { gru, gruCell, zeros, type GruLayerWeights, type Tensor } from '../tensor/index.js';
 import { uniform } from './init.js';
+import { numberIn, positiveInteger } from '../util/check.js';
 import { Module } from './module.js';
 
 export interface GRUArgs {
@@ -35,12 +36,13 @@ export class GRU extends Module {
 
   constructor(inputSize: number, hiddenSize: number, args: GRUArgs = {}) {
     super();
+    positiveInteger('GRU', 'inputSize', inputSize);
+    positiveInteger('GRU', 'hiddenSize', hiddenSize);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
-    this.numLayers = args.numLayers ?? 1;
+    this.numLayers = positiveInteger('GRU', 'numLayers', args.numLayers ?? 1);
     this.batchFirst = args.batchFirst ?? false;
-    this.dropout = args.dropout ?? 0;
-    if (!Number.isInteger(this.numLayers) || this.numLayers < 1) throw new Error(`GRU: numLayers must be ≥ 1`);
+    this.dropout = numberIn('GRU', 'dropout', args.dropout ?? 0, 0, 1);
     const bias = args.bias ?? true;
     const H = hiddenSize;
     this.layers = [];
@@ -83,6 +85,8 @@ export class GRUCell extends Module {
 
   constructor(inputSize: number, hiddenSize: number, args: GRUCellArgs = {}) {
     super();
+    positiveInteger('GRUCell', 'inputSize', inputSize);
+    positiveInteger('GRUCell', 'hiddenSize', hiddenSize);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     const H = hiddenSize;

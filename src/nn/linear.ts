@@ -1,6 +1,7 @@
 /** Linear (fully connected) layer. */
 import { linear, zeros, type Tensor } from '../tensor/index.js';
 import { fans, kaimingUniform, uniformBias } from './init.js';
+import { positiveInteger } from '../util/check.js';
 import { Module } from './module.js';
 
 export interface LinearArgs {
@@ -17,6 +18,8 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, args: LinearArgs = {}) {
     super();
+    positiveInteger('Linear', 'inFeatures', inFeatures);
+    positiveInteger('Linear', 'outFeatures', outFeatures);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = this.registerParameter('weight', kaimingUniform(zeros([outFeatures, inFeatures])));

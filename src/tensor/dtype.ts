@@ -1,4 +1,6 @@
 /** Element types and their libtorch ScalarType codes (c10/core/ScalarType.h). */
+import { nonNegativeInteger, oneOf } from '../util/check.js';
+
 export type DType = 'uint8' | 'int32' | 'int64' | 'float16' | 'float32' | 'float64' | 'bool' | 'bfloat16';
 
 export const scalarTypeOf: Record<DType, number> = {
@@ -11,6 +13,20 @@ export const scalarTypeOf: Record<DType, number> = {
   bool: 11,
   bfloat16: 15,
 };
+
+/** Every supported dtype name. */
+export const dtypes = Object.keys(scalarTypeOf) as DType[];
+
+/** scalarTypeCode(fn, dtype): the libtorch code of a dtype, or an error naming fn's dtype option and the choices. */
+export function scalarTypeCode(fn: string, dtype: DType): number {
+  return scalarTypeOf[oneOf(fn, 'dtype', dtype, dtypes)];
+}
+
+/** checkShape(fn, shape): a list of non-negative integer sizes (a new tensor's shape; no −1). */
+export function checkShape(fn: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape)) throw new TypeError(`${fn}: shape must be a list of sizes, got ${String(shape)}`);
+  shape.forEach((size, i) => nonNegativeInteger(fn, `shape[${i}]`, size));
+}
 
 const dtypeOfCode = new Map<number, DType>(Object.entries(scalarTypeOf).map(([k, v]) => [v, k as DType]));
 

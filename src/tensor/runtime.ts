@@ -1,9 +1,13 @@
 /** Process-wide engine settings: threads, devices, version. */
+import { integerIn } from '../util/check.js';
 import { native } from './native.js';
+
+/** The most threads setNumThreads accepts (libtorch takes an int). */
+const MAX_THREADS = 2 ** 31 - 1;
 
 /** Intra-op threads libtorch uses (as torch.set_num_threads). */
 export function setNumThreads(n: number): void {
-  native.setNumThreads(n);
+  native.setNumThreads(integerIn('setNumThreads', 'n', n, 1, MAX_THREADS));
 }
 
 export function getNumThreads(): number {

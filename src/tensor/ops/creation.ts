@@ -1,7 +1,8 @@
 /** Creating tensors: from JS data, constant fills, ranges; moving between dtypes and devices. */
 import { native } from '../native.js';
-import { dtypeOfArray, scalarTypeOf, type DType } from '../dtype.js';
+import { checkShape, dtypeOfArray, scalarTypeCode, type DType } from '../dtype.js';
 import { op1, Tensor, type Device } from '../tensor.js';
+import { nonNegativeInteger } from '../../util/check.js';
 
 export interface CreationArgs {
   dtype?: DType;
@@ -25,8 +26,8 @@ function grad(t: Tensor, args: CreationArgs): Tensor {
   return args.requiresGrad ? t.requireGrad() : t;
 }
 
-function factoryArgs(args: CreationArgs): [number, null, string | null] {
-  return [scalarTypeOf[args.dtype ?? 'float32'], null, args.device ?? null];
+function factoryArgs(fn: string, args: CreationArgs): [number, null, string | null] {
+  return [scalarTypeCode(fn, args.dtype ?? 'float32'), null, args.device ?? null];
 }
 
 function packed(data: ArrayLike<number> | ArrayBufferView, dtype: DType): ArrayBufferView {
@@ -62,10 +63,12 @@ export function tensor(
 ): Tensor {
   const dtype =
     args.dtype ?? (ArrayBuffer.isView(data) && !(data instanceof DataView) ? dtypeOfArray(data) : 'float32');
+  const code = scalarTypeCode('tensor', dtype);
+  if (shape !== undefined) checkShape('tensor', shape);
   const buf = packed(data as ArrayLike<number>, dtype);
   const n = (buf as unknown as ArrayLike<unknown>).length;
   const dims = shape ?? [n];
-  const t = new Tensor(native.fromBuffer(buf, [...dims], scalarTypeOf[dtype]));
+  const t = new Tensor(native.fromBuffer(buf, [...dims], code));
   return finish(t, args);
 }
 
@@ -76,17 +79,20 @@ export function scalar(value: number, args: CreationArgs = {}): Tensor {
 
 /** zeros(shape): every element 0. */
 export function zeros(shape: readonly number[], args: CreationArgs = {}): Tensor {
-  return grad(op1('aten::zeros', '', [[...shape], ...factoryArgs(args)]), args);
+  checkShape('zeros', shape);
+  return grad(op1('aten::zeros', '', [[...shape], ...factoryArgs('zeros', args)]), args);
 }
 
 /** ones(shape): every element 1. */
 export function ones(shape: readonly number[], args: CreationArgs = {}): Tensor {
-  return grad(op1('aten::ones', '', [[...shape], ...factoryArgs(args)]), args);
+  checkShape('ones', shape);
+  return grad(op1('aten::ones', '', [[...shape], ...factoryArgs('ones', args)]), args);
 }
 
 /** full(shape, v): every element v. */
 export function full(shape: readonly number[], value: number, args: CreationArgs = {}): Tensor {
-  return grad(op1('aten::full', '', [[...shape], value, ...factoryArgs(args)]), args);
+  checkShape('full', shape);
+  return grad(op1('aten::full', '', [[...shape], value, ...factoryArgs('full', args)]), args);
 }
 
 /** arange(start, end, step): start, start+step, … < end. */
@@ -94,12 +100,12 @@ export function arange(start: number, end?: number, step = 1, args: CreationArgs
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   const dtype =
     args.dtype ?? (Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step) ? 'int64' : 'float32');
-  return grad(op1('aten::arange', 'start_step', [lo, hi, step, ...factoryArgs({ ...args, dtype })]), args);
+  return grad(op1('aten::arange', 'start_step', [lo, hi, step, ...factoryArgs('arange', { ...args, dtype })]), args);
 }
 
 /** eye(n): the n×n identity. */
 export function eye(n: number, args: CreationArgs = {}): Tensor {
-  return grad(op1('aten::eye', '', [n, ...factoryArgs(args)]), args);
+  return grad(op1('aten::eye', '', [nonNegativeInteger('eye', 'n', n), ...factoryArgs('eye', args)]), args);
 }
 
 /** zerosLike(x): zeros with x's shape, dtype and device. */
@@ -119,7 +125,7 @@ export function clone(x: Tensor): Tensor {
 
 /** to(x, {dtype, device}): x converted (a new tensor, differentiable). */
 export function to(x: Tensor, args: { dtype?: DType; device?: Device }): Tensor {
-  const dtype = scalarTypeOf[args.dtype ?? x.dtype];
+  const dtype = scalarTypeCode('to', args.dtype ?? x.dtype);
   if (args.device === undefined) return op1('aten::to', 'dtype', [x, dtype, false, true]);
   return op1('aten::to', 'device', [x, args.device, dtype, false, true]);
 }

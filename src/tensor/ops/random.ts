@@ -1,12 +1,13 @@
 /** Random numbers from libtorch's generator: seeding, state, and sampling. */
 import { native } from '../native.js';
-import { scalarTypeOf, type DType } from '../dtype.js';
+import { checkShape, scalarTypeCode, type DType } from '../dtype.js';
 import { op1, opInPlace, type Tensor } from '../tensor.js';
 import type { CreationArgs } from './creation.js';
+import { integer, integerIn, nonNegativeInteger } from '../../util/check.js';
 
 /** Seed the global generator (CPU and CUDA), as torch.manual_seed. */
 export function manualSeed(seed: number): void {
-  native.manualSeed(seed);
+  native.manualSeed(integerIn('manualSeed', 'seed', seed, 0, Number.MAX_SAFE_INTEGER));
 }
 
 /** The CPU generator's full state, to save in a checkpoint. */
@@ -19,8 +20,8 @@ export function setRngState(state: Uint8Array): void {
   native.setRngState(state);
 }
 
-function dev(args: CreationArgs, dtype: DType): [number, null, string | null] {
-  return [scalarTypeOf[args.dtype ?? dtype], null, args.device ?? null];
+function dev(fn: string, args: CreationArgs, dtype: DType): [number, null, string | null] {
+  return [scalarTypeCode(fn, args.dtype ?? dtype), null, args.device ?? null];
 }
 
 function grad(t: Tensor, args: CreationArgs): Tensor {
@@ -29,22 +30,28 @@ function grad(t: Tensor, args: CreationArgs): Tensor {
 
 /** rand(shape): uniform on [0, 1). */
 export function rand(shape: readonly number[], args: CreationArgs = {}): Tensor {
-  return grad(op1('aten::rand', '', [[...shape], ...dev(args, 'float32')]), args);
+  checkShape('rand', shape);
+  return grad(op1('aten::rand', '', [[...shape], ...dev('rand', args, 'float32')]), args);
 }
 
 /** randn(shape): standard normal. */
 export function randn(shape: readonly number[], args: CreationArgs = {}): Tensor {
-  return grad(op1('aten::randn', '', [[...shape], ...dev(args, 'float32')]), args);
+  checkShape('randn', shape);
+  return grad(op1('aten::randn', '', [[...shape], ...dev('randn', args, 'float32')]), args);
 }
 
 /** randint(low, high, shape): integers uniform on [low, high). */
 export function randint(low: number, high: number, shape: readonly number[], args: CreationArgs = {}): Tensor {
-  return op1('aten::randint', 'low', [low, high, [...shape], ...dev(args, 'int64')]);
+  integer('randint', 'low', low);
+  integer('randint', 'high', high);
+  if (high <= low) throw new RangeError(`randint: high must be > low = ${low}, got ${high}`);
+  checkShape('randint', shape);
+  return op1('aten::randint', 'low', [low, high, [...shape], ...dev('randint', args, 'int64')]);
 }
 
 /** randperm(n): a random permutation of 0..n-1. */
 export function randperm(n: number, args: CreationArgs = {}): Tensor {
-  return op1('aten::randperm', '', [n, ...dev(args, 'int64')]);
+  return op1('aten::randperm', '', [nonNegativeInteger('randperm', 'n', n), ...dev('randperm', args, 'int64')]);
 }
 
 /** dropout(x, p, train): zero each element with probability p and scale the rest by 1/(1-p) when training. */

@@ -1,5 +1,7 @@
 /** Views, rearrangements, joins and indexing. Views share memory with their input. */
+import { integer, nonNegativeInteger, positiveInteger } from '../../util/check.js';
 import { op, op1, type Tensor } from '../tensor.js';
+import { checkDim } from './check.js';
 
 /** reshape(x, shape): same elements, new shape (a view when possible); one dim may be −1. */
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor => op1('aten::reshape', '', [x, [...shape]]);
@@ -11,13 +13,26 @@ export const flatten = (x: Tensor, startDim = 0, endDim = -1): Tensor =>
 /** permute(x, dims): dimension i of the result is dimension dims[i] of x. */
 export const permute = (x: Tensor, dims: readonly number[]): Tensor => op1('aten::permute', '', [x, [...dims]]);
 /** transpose(x, a, b): swap two dims. */
-export const transpose = (x: Tensor, dim0: number, dim1: number): Tensor =>
-  op1('aten::transpose', 'int', [x, dim0, dim1]);
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  checkDim('transpose', 'dim0', dim0, x.rank);
+  checkDim('transpose', 'dim1', dim1, x.rank);
+  return op1('aten::transpose', 'int', [x, dim0, dim1]);
+}
 /** contiguous(x): x laid out row-major in memory (x itself, re-wrapped, if already so). */
 export const contiguous = (x: Tensor): Tensor => op1('aten::contiguous', '', [x]);
 /** narrow(x, dim, start, length): x[…, start:start+length, …] along dim. */
-export const narrow = (x: Tensor, dim: number, start: number, length: number): Tensor =>
-  op1('aten::narrow', '', [x, dim, start, length]);
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const size = x.shape.at(checkDim('narrow', 'dim', dim, x.rank))!;
+  integer('narrow', 'start', start);
+  nonNegativeInteger('narrow', 'length', length);
+  const first = start < 0 ? start + size : start;
+  if (first < 0 || first + length > size) {
+    throw new RangeError(
+      `narrow: start + length must lie in dim ${dim} of size ${size}, got start ${start} and length ${length}`,
+    );
+  }
+  return op1('aten::narrow', '', [x, dim, start, length]);
+}
 /** slice(x, dim, start, end, step): x[…, start:end:step, …] along dim (negative indices count from the end). */
 export const slice = (x: Tensor, dim: number, start: number | null, end: number | null, step = 1): Tensor =>
   op1('aten::slice', 'Tensor', [x, dim, start, end, step]);
@@ -29,7 +44,8 @@ export const stack = (xs: Tensor[], dim = 0): Tensor => op1('aten::stack', '', [
 export const squeeze = (x: Tensor, dim?: number): Tensor =>
   dim === undefined ? op1('aten::squeeze', '', [x]) : op1('aten::squeeze', 'dim', [x, dim]);
 /** unsqueeze(x, dim): insert a size-1 dim. */
-export const unsqueeze = (x: Tensor, dim: number): Tensor => op1('aten::unsqueeze', '', [x, dim]);
+export const unsqueeze = (x: Tensor, dim: number): Tensor =>
+  op1('aten::unsqueeze', '', [x, checkDim('unsqueeze', 'dim', dim, x.rank + 1)]);
 /** expand(x, shape): broadcast size-1 dims to shape without copying (−1 keeps a dim). */
 export const expand = (x: Tensor, shape: readonly number[]): Tensor => op1('aten::expand', '', [x, [...shape]]);
 /** repeat(x, reps): tile x reps[i] times along dim i (copies). */
@@ -49,8 +65,17 @@ export const indexSelect = (x: Tensor, dim: number, index: Tensor): Tensor =>
 /** index(x, [i0, i1, …]): advanced indexing x[i0, i1, …] (null keeps a dim whole). */
 export const index = (x: Tensor, indices: (Tensor | null)[]): Tensor => op1('aten::index', 'Tensor', [x, indices]);
 /** unfold(x, dim, size, step): all windows of `size` along dim, with stride `step`, as a new last dim (patches). */
-export const unfold = (x: Tensor, dim: number, size: number, step: number): Tensor =>
-  op1('aten::unfold', '', [x, dim, size, step]);
+export function unfold(x: Tensor, dim: number, size: number, step: number): Tensor {
+  const length = x.shape.at(checkDim('unfold', 'dim', dim, x.rank)) ?? 1;
+  nonNegativeInteger('unfold', 'size', size);
+  positiveInteger('unfold', 'step', step);
+  if (size > length) {
+    throw new RangeError(
+      `unfold: size must be ≤ the length ${length} of dim ${dim} (the output would be empty), got ${size}`,
+    );
+  }
+  return op1('aten::unfold', '', [x, dim, size, step]);
+}
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 

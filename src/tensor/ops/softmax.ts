@@ -1,12 +1,17 @@
 /** Softmax and the classification losses built on it. */
+import { oneOf } from '../../util/check.js';
 import { op1, type Tensor } from '../tensor.js';
+import { checkDim } from './check.js';
 
 /** softmax(x, dim)_i = exp(x_i) / Σ_j exp(x_j). */
-export const softmax = (x: Tensor, dim: number): Tensor => op1('aten::softmax', 'int', [x, dim]);
+export const softmax = (x: Tensor, dim: number): Tensor =>
+  op1('aten::softmax', 'int', [x, checkDim('softmax', 'dim', dim, x.rank)]);
 /** logSoftmax(x, dim)_i = x_i − log Σ_j exp(x_j). */
-export const logSoftmax = (x: Tensor, dim: number): Tensor => op1('aten::log_softmax', 'int', [x, dim]);
+export const logSoftmax = (x: Tensor, dim: number): Tensor =>
+  op1('aten::log_softmax', 'int', [x, checkDim('logSoftmax', 'dim', dim, x.rank)]);
 
-export type Reduction = 'none' | 'mean' | 'sum';
+export const reductions = ['none', 'mean', 'sum'] as const;
+export type Reduction = (typeof reductions)[number];
 const reductionCode: Record<Reduction, number> = { none: 0, mean: 1, sum: 2 };
 
 export interface LossArgs {
@@ -22,7 +27,7 @@ export const nllLoss = (logProbs: Tensor, target: Tensor, a: LossArgs = {}): Ten
     logProbs,
     target,
     a.weight ?? null,
-    reductionCode[a.reduction ?? 'mean'],
+    reductionCode[oneOf('nllLoss', 'reduction', a.reduction ?? 'mean', reductions)],
     a.ignoreIndex ?? -100,
   ]);
 
@@ -32,7 +37,7 @@ export const crossEntropy = (logits: Tensor, target: Tensor, a: LossArgs = {}): 
     logits,
     target,
     a.weight ?? null,
-    reductionCode[a.reduction ?? 'mean'],
+    reductionCode[oneOf('crossEntropy', 'reduction', a.reduction ?? 'mean', reductions)],
     a.ignoreIndex ?? -100,
     0,
   ]);
