@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { add, manualSeed, mul, randn, tensor, type Tensor } from '../tensor/index.js';
 import { probeAccuracy, trainLinearProbe } from './probe.js';
+import { testSeed } from '../testing/env.js';
+import { isCountOf, noteMeasurement } from '../testing/learning.js';
 
 /** Features whose class is linearly decodable: a class-specific mean plus noise. */
 function separable(
@@ -23,30 +25,49 @@ function separable(
   return { features, labels: tensor(labels, perFrame ? [n, T] : [n], { dtype: 'int64' }) };
 }
 
+/** Class means 3 apart against noise of std 0.5: a linear probe should all but never err; 0.9 leaves a wide margin. */
+const SEPARABLE_ACCURACY = 0.9;
+/** How many binomial standard deviations an accuracy on random labels may stray from chance. */
+const CHANCE_DEVIATIONS = 5;
+
+/** Whether `accuracy` on n items is within CHANCE_DEVIATIONS binomial standard deviations of `chance`. */
+const nearChance = (accuracy: number, chance: number, n: number): boolean =>
+  Math.abs(accuracy - chance) < CHANCE_DEVIATIONS * Math.sqrt((chance * (1 - chance)) / n);
+
 describe('linear probes', () => {
   it('learn an utterance-level (time-averaged) task', () => {
-    manualSeed(0);
+    manualSeed(testSeed(0));
     const train = separable(200, 6, 8, 5, false);
     const test = separable(100, 6, 8, 5, false);
     const probe = trainLinearProbe(train, { classes: 5, pooling: 'mean', lr: 1e-2, epochs: 20, batchSize: 32 });
-    expect(probeAccuracy(probe, test)).toBeGreaterThan(0.95);
+    const accuracy = probeAccuracy(probe, test);
+    noteMeasurement('probe utterance-level', { accuracy });
+    expect(isCountOf(accuracy, 100), `accuracy ${accuracy}`).toBe(true);
+    expect(accuracy).toBeGreaterThan(SEPARABLE_ACCURACY);
   });
 
   it('learn a frame-level task and skip frames labelled −1', () => {
-    manualSeed(1);
+    manualSeed(testSeed(1));
     const train = separable(60, 10, 8, 4, true);
     const test = separable(30, 10, 8, 4, true);
     const probe = trainLinearProbe(train, { classes: 4, pooling: 'frame', lr: 1e-2, epochs: 20, batchSize: 16 });
-    expect(probeAccuracy(probe, test)).toBeGreaterThan(0.95);
-    // Relabel every frame as unlabelled except frames of class 0, whose label we corrupt to 1: accuracy drops to ~0.
+    const accuracy = probeAccuracy(probe, test);
+    expect(isCountOf(accuracy, 30 * 10), `accuracy ${accuracy}`).toBe(true);
+    expect(accuracy).toBeGreaterThan(SEPARABLE_ACCURACY);
+    // Relabel every frame as unlabelled except frames of class 0, whose label we corrupt to 1: accuracy drops to ~0,
+    // counted over those frames only.
     const y = test.labels.toArray().map((v) => (v === 0 ? 1 : -1));
-    expect(
-      probeAccuracy(probe, { features: test.features, labels: tensor(y, [30, 10], { dtype: 'int64' }) }),
-    ).toBeLessThan(0.1);
+    const corrupted = probeAccuracy(probe, {
+      features: test.features,
+      labels: tensor(y, [30, 10], { dtype: 'int64' }),
+    });
+    noteMeasurement('probe frame-level', { accuracy, corrupted });
+    expect(isCountOf(corrupted, y.filter((v) => v !== -1).length), `accuracy ${corrupted}`).toBe(true);
+    expect(corrupted).toBeLessThan(1 - SEPARABLE_ACCURACY);
   });
 
   it('is at chance on random labels', () => {
-    manualSeed(2);
+    manualSeed(testSeed(2));
     const train = {
       features: randn([200, 4, 8]),
       labels: tensor(
@@ -64,6 +85,9 @@ describe('linear probes', () => {
       ),
     };
     const probe = trainLinearProbe(train, { classes: 4, pooling: 'mean', lr: 1e-2, epochs: 5, batchSize: 32 });
-    expect(probeAccuracy(probe, test)).toBeLessThan(0.4);
+    const accuracy = probeAccuracy(probe, test);
+    noteMeasurement('probe random labels', { accuracy });
+    expect(isCountOf(accuracy, 400), `accuracy ${accuracy}`).toBe(true);
+    expect(nearChance(accuracy, 1 / 4, 400), `accuracy ${accuracy}, chance 0.25`).toBe(true);
   });
 });

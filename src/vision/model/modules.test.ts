@@ -4,6 +4,15 @@ import { abs, clone, liveTensors, manualSeed, noGrad, randn, sub, sum, tidy, typ
 import { buildVisionModules, VisionModule } from './modules.js';
 import { paperVisionEncoder } from './resnet.js';
 import { gratings, tinyVisionEncoder } from './testing.js';
+import { testSeed } from '../../testing/env.js';
+import { moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
+
+/** InfoNCE at chance: the positive among 16 negatives + 1. */
+const CHANCE_LOSS = Math.log(17);
+/** The least relative fall of a loss measured before and after training (observed falls are far larger). */
+const MIN_FALL = 0.03;
+/** CPC's one module (with its context network) learns more slowly than a GIM module: it trains longer here. */
+const CPC_STEPS = 80;
 
 const snapshot = (ms: readonly VisionModule[]) => ms.map((m) => m.parameters().map((p) => clone(p.detach())));
 const changed = (a: Tensor[], b: Tensor[]) => a.some((t, i) => sum(abs(sub(t, b[i]!))).item() > 0);
@@ -84,30 +93,34 @@ describe('vision GIM modules', () => {
   });
 
   it('simultaneous GIM training on gratings lowers every module loss, without leaking tensors', () => {
-    manualSeed(4);
+    manualSeed(testSeed(4));
     const stack = new GradientIsolatedStack(buildVisionModules(tinyVisionEncoder), { lr: 1e-2 });
-    const x = gratings(8, 32, 3);
-    const first = stack.trainStep(x, { mode: 'simultaneous' });
+    const x = gratings(8, 32, testSeed(3));
+    const before = moduleLosses(stack, x);
+    stack.trainStep(x, { mode: 'simultaneous' });
     const live = liveTensors();
-    let last = first;
-    for (let i = 0; i < 40; i++) last = stack.trainStep(x, { mode: 'simultaneous' });
+    for (let i = 0; i < 40; i++) stack.trainStep(x, { mode: 'simultaneous' });
     expect(liveTensors()).toBe(live);
+    const after = moduleLosses(stack, x);
     for (const m of [0, 1, 2]) {
-      expect(first[m]!.loss).toBeCloseTo(Math.log(17), 1); // chance: the positive among 17 candidates
-      expect(last[m]!.loss, `module ${m}`).toBeLessThan(first[m]!.loss - 0.25);
+      // chance: the positive among 17 candidates
+      expect(relativeFall(CHANCE_LOSS, before[m]!), `module ${m} at init`).toBeCloseTo(0, 1);
+      const fall = relativeFall(before[m]!, after[m]!);
+      noteMeasurement(`vision GIM module ${m + 1}`, { before: before[m]!, after: after[m]!, fall });
+      expect(fall, `module ${m}: ${before[m]} → ${after[m]}`).toBeGreaterThan(MIN_FALL);
     }
     stack.dispose();
   });
 
   it('CPC (modelSplits 1): one module with every stage and a PixelCNN; its loss trains encoder and context network', () => {
-    manualSeed(5);
+    manualSeed(testSeed(5));
     const modules = buildVisionModules({ ...tinyVisionEncoder, modelSplits: 1 });
     expect(modules.length).toBe(1);
     const cpc = modules[0]!;
     expect(cpc.autoregressor).not.toBeNull();
     expect(cpc.outChannels).toBe(32);
     const stack = new GradientIsolatedStack(modules, { lr: 1e-2 });
-    const x = gratings(8, 32, 4);
+    const x = gratings(8, 32, testSeed(4));
     const feats = stack.features(x);
     expect(feats.map((f) => f.shape)).toEqual([[8, 32, 7, 7]]); // the probe reads pooled z (the reference's h), not c
     tidy(() => cpc.step(x).loss.backward());
@@ -122,10 +135,12 @@ describe('vision GIM modules', () => {
       'autoregressor.layer1.residual_vertical.bias',
     ]);
     cpc.zeroGrad();
-    const first = stack.trainStep(x, { mode: 'simultaneous' });
-    let last = first;
-    for (let i = 0; i < 40; i++) last = stack.trainStep(x, { mode: 'simultaneous' });
-    expect(last[0]!.loss).toBeLessThan(first[0]!.loss - 0.15);
+    const [before] = moduleLosses(stack, x);
+    for (let i = 0; i < CPC_STEPS; i++) stack.trainStep(x, { mode: 'simultaneous' });
+    const [after] = moduleLosses(stack, x);
+    const fall = relativeFall(before!, after!);
+    noteMeasurement('vision CPC', { before: before!, after: after!, fall });
+    expect(fall, `${before} → ${after}`).toBeGreaterThan(MIN_FALL);
     stack.dispose();
   });
 
