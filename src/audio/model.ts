@@ -24,6 +24,7 @@ import {
   zeros,
   type Tensor,
 } from '../tensor/index.js';
+import { everyEntry, listOfLength, nonNegativeInteger, oneOf, positiveInteger } from '../util/check.js';
 
 export interface AudioEncoderConfig {
   /** Channels of every conv layer (512 in the paper). */
@@ -65,8 +66,47 @@ export const paperAudioEncoder: AudioEncoderConfig = {
   noBPTT: false,
 };
 
+/**
+ * checkAudioConfig(fn, config): channels, hidden, K and N positive integers; kernels, strides and paddings one entry
+ * per conv layer (kernels and strides ≥ 1, paddings ≥ 0); window null or ≥ 1; noBPTT a boolean.
+ */
+export function checkAudioConfig(fn: string, config: AudioEncoderConfig): void {
+  positiveInteger(fn, 'channels', config.channels);
+  positiveInteger(fn, 'hidden', config.hidden);
+  positiveInteger(fn, 'predictionSteps', config.predictionSteps);
+  positiveInteger(fn, 'negativeSamples', config.negativeSamples);
+  if (config.window !== null) positiveInteger(fn, 'window', config.window);
+  if (typeof config.noBPTT !== 'boolean') {
+    throw new TypeError(`${fn}: noBPTT must be a boolean, got ${String(config.noBPTT)}`);
+  }
+  if (!Array.isArray(config.kernels) || config.kernels.length === 0) {
+    throw new RangeError(`${fn}: kernels must be a non-empty list (one kernel size per conv layer)`);
+  }
+  const layers = config.kernels.length;
+  everyEntry(fn, 'kernels', config.kernels, positiveInteger);
+  everyEntry(
+    fn,
+    'strides',
+    listOfLength(fn, 'strides', config.strides, layers, 'conv layer, as kernels'),
+    positiveInteger,
+  );
+  everyEntry(
+    fn,
+    'paddings',
+    listOfLength(fn, 'paddings', config.paddings, layers, 'conv layer, as kernels'),
+    nonNegativeInteger,
+  );
+}
+
+/** checkObjective(fn, objective): a known kind; the supervised ones with a positive number of classes. */
+function checkObjective(fn: string, objective: AudioObjective): void {
+  oneOf(fn, 'objective.kind', objective.kind, ['infonce', 'speaker', 'phone'] as const);
+  if (objective.kind !== 'infonce') positiveInteger(fn, 'objective.classes', objective.classes);
+}
+
 /** Which layers each module holds: conv layer indices, and whether it ends with the GRU. */
 export function moduleLayout(config: AudioEncoderConfig): { convs: number[]; gru: boolean }[] {
+  checkAudioConfig('moduleLayout', config);
   const L = config.kernels.length;
   const all = Array.from({ length: L }, (_, i) => i);
   switch (config.modelSplits) {
@@ -97,6 +137,9 @@ export class AudioModule extends GimModule {
     readonly objective: AudioObjective = { kind: 'infonce' },
   ) {
     super();
+    checkAudioConfig('AudioModule', config);
+    checkObjective('AudioModule', objective);
+    positiveInteger('AudioModule', 'inChannels', inChannels);
     const C = config.channels;
     this.convs = layers.convs.map((l, j) =>
       this.registerModule(
@@ -200,6 +243,8 @@ export function buildAudioModules(
   config: AudioEncoderConfig,
   objective: AudioObjective = { kind: 'infonce' },
 ): AudioModule[] {
+  checkAudioConfig('buildAudioModules', config);
+  checkObjective('buildAudioModules', objective);
   let inChannels = 1;
   return moduleLayout(config).map((layers) => {
     const m = new AudioModule(config, layers, inChannels, objective);
@@ -210,6 +255,8 @@ export function buildAudioModules(
 
 /** Frames produced from `samples` input samples: each conv maps T to ⌊(T + 2p − k)/s⌋ + 1. */
 export function framesFor(samples: number, config: AudioEncoderConfig): number {
+  nonNegativeInteger('framesFor', 'samples', samples);
+  checkAudioConfig('framesFor', config);
   return config.kernels.reduce(
     (t, k, i) => Math.floor((t + 2 * config.paddings[i]! - k) / config.strides[i]!) + 1,
     samples,

@@ -23,7 +23,7 @@ export abstract class PatchGridModule extends GimModule {
     readonly stages: readonly number[],
   ) {
     super();
-    checkConfig(config);
+    checkConfig(config, new.target.name);
     this.patchify = stages[0] === 0;
     this.encoder = this.registerModule('encoder', new EncoderPart(config, stages, this.patchify));
     this.outChannels = this.encoder.outChannels;
@@ -62,8 +62,8 @@ export abstract class PatchGridModule extends GimModule {
 }
 
 /** Which stages each module holds: one module per stage (GIM, modelSplits = stages) or all in one (modelSplits 1). */
-export function moduleStages(config: VisionEncoderConfig): number[][] {
-  checkConfig(config);
+export function moduleStages(config: VisionEncoderConfig, fn = 'moduleStages'): number[][] {
+  checkConfig(config, fn);
   const all = config.planes.map((_, s) => s);
   return config.modelSplits === 1 ? [all] : all.map((s) => [s]);
 }

@@ -62,5 +62,5 @@ export class VisionModule extends PatchGridModule {
  * modelSplits = 1 → one module with every stage and the PixelCNN (CPC). Input of the first: images [B, C, H, W].
  */
 export function buildVisionModules(config: VisionEncoderConfig): VisionModule[] {
-  return moduleStages(config).map((stages) => new VisionModule(config, stages));
+  return moduleStages(config, 'buildVisionModules').map((stages) => new VisionModule(config, stages));
 }

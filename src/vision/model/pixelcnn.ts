@@ -8,6 +8,7 @@
  */
 import { Conv2d, Module } from '../../nn/index.js';
 import { add, conv2d, mul, narrow, pad, sigmoid, tanh, type Tensor } from '../../tensor/index.js';
+import { positiveInteger } from '../../util/check.js';
 
 /** gate(x [N, 2C, H, W]) = tanh(x[:, :C]) ⊙ sigmoid(x[:, C:]). */
 function gate(x: Tensor, C: number): Tensor {
@@ -80,7 +81,10 @@ export class PixelCNN extends Module {
 
   constructor(inChannels: number, channels: number, layers: number, outChannels: number) {
     super();
-    if (!Number.isInteger(layers) || layers < 1) throw new RangeError(`PixelCNN: needs ≥ 1 layer, got ${layers}`);
+    positiveInteger('PixelCNN', 'inChannels', inChannels);
+    positiveInteger('PixelCNN', 'channels', channels);
+    positiveInteger('PixelCNN', 'layers', layers);
+    positiveInteger('PixelCNN', 'outChannels', outChannels);
     this.layers = Array.from({ length: layers }, (_, i) =>
       this.registerModule(`layer${i}`, new PixelCNNGatedLayer(i === 0 ? inChannels : channels, channels, i === 0)),
     );

@@ -5,6 +5,7 @@
  */
 import { Conv2d, Module, Sequential } from '../../nn/index.js';
 import { add, relu, type Tensor } from '../../tensor/index.js';
+import { everyEntry, listOfLength, nonNegativeInteger, positiveInteger } from '../../util/check.js';
 
 export interface VisionEncoderConfig {
   /** Image channels (1: grayscale, as the published script). */
@@ -100,18 +101,41 @@ export function stageOutputSize(config: VisionEncoderConfig, stages: readonly nu
   return stages.reduce((n, s) => Math.floor((n - 1) / config.stageStrides[s]!) + 1, size);
 }
 
-export function checkConfig(config: VisionEncoderConfig): void {
-  const S = config.planes.length;
-  if (S === 0 || config.blocks.length !== S || config.stageStrides.length !== S) {
-    throw new Error(
-      `vision encoder: planes, blocks and stageStrides need one entry per stage (got ${config.planes.length}, ` +
-        `${config.blocks.length}, ${config.stageStrides.length})`,
-    );
+/**
+ * checkConfig(config, fn): every size, count and step a positive integer (skip ≥ 0); planes, blocks and stageStrides
+ * one entry per stage; modelSplits 1 or one module per stage. `fn` names the caller in messages.
+ */
+export function checkConfig(config: VisionEncoderConfig, fn = 'vision encoder'): void {
+  for (const field of [
+    'inChannels',
+    'stemChannels',
+    'expansion',
+    'predictionSteps',
+    'negativeSamples',
+    'patch',
+    'patchStride',
+    'contextChannels',
+    'contextLayers',
+  ] as const) {
+    positiveInteger(fn, field, config[field]);
   }
-  if (config.blocks.some((b) => !Number.isInteger(b) || b < 1))
-    throw new Error('vision encoder: every stage needs ≥ 1 block');
+  nonNegativeInteger(fn, 'skip', config.skip);
+  if (!Array.isArray(config.planes) || config.planes.length === 0) {
+    throw new RangeError(`${fn}: planes must be a non-empty list (the bottleneck width of each stage)`);
+  }
+  const S = config.planes.length;
+  everyEntry(fn, 'planes', config.planes, positiveInteger);
+  everyEntry(fn, 'blocks', listOfLength(fn, 'blocks', config.blocks, S, 'stage, as planes'), positiveInteger);
+  everyEntry(
+    fn,
+    'stageStrides',
+    listOfLength(fn, 'stageStrides', config.stageStrides, S, 'stage, as planes'),
+    positiveInteger,
+  );
   if (config.modelSplits !== 1 && config.modelSplits !== S) {
-    throw new Error(`vision encoder: modelSplits must be 1 or ${S} (one module per stage), got ${config.modelSplits}`);
+    throw new RangeError(
+      `${fn}: modelSplits must be 1 or ${S} (one module per stage), got ${String(config.modelSplits)}`,
+    );
   }
 }
 

@@ -10,6 +10,7 @@
 import { Linear, Module } from '../../nn/index.js';
 import { GimModule, type ModuleStep } from '../../gim/index.js';
 import { argmax, crossEntropy, eq, mean, noGrad, to, type Tensor } from '../../tensor/index.js';
+import { positiveInteger } from '../../util/check.js';
 import { PatchGridModule, moduleStages } from './grid-module.js';
 import type { VisionEncoderConfig } from './resnet.js';
 
@@ -19,6 +20,7 @@ export class ClassifierHead extends Module {
 
   constructor(channels: number, classes: number) {
     super();
+    positiveInteger('ClassifierHead', 'classes', classes);
     this.linear = this.registerModule('linear', new Linear(channels, classes));
   }
 
@@ -39,6 +41,7 @@ export class SupervisedModule extends PatchGridModule {
 
   constructor(config: VisionEncoderConfig, stages: readonly number[], classes: number) {
     super(config, stages);
+    positiveInteger('SupervisedModule', 'classes', classes);
     this.classifier = this.registerModule('classifier', new ClassifierHead(this.outChannels, classes));
   }
 
@@ -70,7 +73,10 @@ export class SupervisedModule extends PatchGridModule {
 
 /** The supervised (modelSplits 1) or greedy supervised (one module per stage) model. */
 export function buildSupervisedVisionModules(config: VisionEncoderConfig, classes: number): SupervisedModule[] {
-  return moduleStages(config).map((stages) => new SupervisedModule(config, stages, classes));
+  positiveInteger('buildSupervisedVisionModules', 'classes', classes);
+  return moduleStages(config, 'buildSupervisedVisionModules').map(
+    (stages) => new SupervisedModule(config, stages, classes),
+  );
 }
 
 /** setSupervisedTargets(modules, labels): hand the batch's labels to every SupervisedModule of a stack. */
