@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { batchAt, disposeBatch, windowsBatch } from '../audio/batches.js';
-import { buildSpeechCorpus, HOP, LibriSpeechDataset, mulberry32 } from '../audio/data/index.js';
+import { buildSpeechCorpus, checkLibriSpeechRoot, HOP, LibriSpeechDataset, mulberry32 } from '../audio/data/index.js';
 import { mfcc } from '../audio/mfcc.js';
 import { buildAudioModules, type AudioObjective } from '../audio/model.js';
 import { GradientIsolatedStack, probeAccuracy, restoreStack, trainLinearProbe, type FeatureSet } from '../gim/index.js';
@@ -23,7 +23,7 @@ import {
   type Device,
 } from '../tensor/index.js';
 import { mixSeed } from '../audio/batches.js';
-import type { AudioConfig } from './audio-config.js';
+import { audioPresets, type AudioConfig } from './audio-config.js';
 import { latestCheckpoint, runDir } from './run-dir.js';
 import { trainLoop, type TrainResult } from './train-loop.js';
 
@@ -34,16 +34,32 @@ export interface AudioData {
   test: LibriSpeechDataset;
 }
 
-/** ensureCorpus(config): build the synthetic corpus at data.root when it is absent and the config asks for one. */
+/** The data roots the presets synthesise a corpus into (resolved): the only paths ensureCorpus may build in. */
+export function synthesisedRoots(): string[] {
+  return Object.values(audioPresets).flatMap((p) =>
+    p.data?.root !== undefined && (p.data.synthSpeakers ?? 0) > 0 ? [path.resolve(p.data.root)] : [],
+  );
+}
+
+/**
+ * ensureCorpus(config): check data.root has the LibriSpeech layout. Only a preset's default root (with
+ * data.synthSpeakers > 0) is ever written to: there the synthetic corpus is built when the folder is absent or empty.
+ * Any other root without the layout is an error (`<root>: no train_split.txt (LibriSpeech layout expected)`).
+ */
 export async function ensureCorpus(
   config: AudioConfig,
   log: (m: string) => void = (m) => void process.stderr.write(`${m}\n`),
 ): Promise<void> {
   const root = config.data.root;
-  if (fs.existsSync(path.join(root, 'train_split.txt'))) return;
-  if (config.data.synthSpeakers === 0) {
+  const synthesised = config.data.synthSpeakers > 0 && synthesisedRoots().includes(path.resolve(root));
+  if (!synthesised) return checkLibriSpeechRoot(root);
+  const stat = fs.statSync(root, { throwIfNoEntry: false });
+  if (stat !== undefined && !stat.isDirectory()) return checkLibriSpeechRoot(root); // says it is a file
+  const entries = stat === undefined ? [] : fs.readdirSync(root);
+  if (entries.includes('corpus.json')) return checkLibriSpeechRoot(root);
+  if (entries.length > 0) {
     throw new Error(
-      `${root}: no LibriSpeech corpus there (train_split.txt missing); set data.root, or data.synthSpeakers to build one`,
+      `${root}: an incomplete synthetic corpus (no corpus.json, which a build writes last); remove ${root} to rebuild it`,
     );
   }
   log(
