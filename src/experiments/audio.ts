@@ -10,7 +10,9 @@ import { mfcc } from '../audio/mfcc.js';
 import { buildAudioModules, type AudioObjective } from '../audio/model.js';
 import { GradientIsolatedStack, probeAccuracy, restoreStack, trainLinearProbe, type FeatureSet } from '../gim/index.js';
 import {
+  adaptiveAvgPool1d,
   cat,
+  contiguous,
   keep,
   loadCheckpointSync,
   manualSeed,
@@ -19,6 +21,7 @@ import {
   noGrad,
   tensor,
   tidy,
+  transpose,
   type Tensor,
   type Device,
 } from '../tensor/index.js';
@@ -187,18 +190,32 @@ export async function probeWindows(
   return { x: keep(b.x), speakers: keep(b.speakers), phones: keep(b.phones!) };
 }
 
+/** How {@link extractFeatures} reduces each layer's frames. */
+export interface FeatureReduction {
+  /** Average over time: [N, 1, D], what utterance-level probes read. */
+  timeMean?: boolean;
+  /** Average-pool layers with more frames than this down to it (early layers to the 10 ms label rate): [N, F, D]. */
+  labelFrames?: number;
+}
+
 /**
  * Frozen features of the given modules (0-based) for every window, in one pass per batch, without gradient:
- * [N, T, D] per layer, or [N, 1, D] (the time average) when `timeMean` — what utterance-level probes read, and
- * small enough to keep for the early layers' thousands of frames.
+ * [N, T, D] per layer, reduced per batch as `reduce` says (`true`: the time average) — small enough to keep for the
+ * early layers' thousands of frames.
  */
 export function extractFeatures(
   stack: GradientIsolatedStack,
   windows: Tensor,
   layers: number[],
-  timeMean: boolean,
+  reduce: boolean | FeatureReduction,
   batchSize = 32,
 ): Map<number, Tensor> {
+  const { timeMean = false, labelFrames } = typeof reduce === 'boolean' ? { timeMean: reduce } : reduce;
+  const reduced = (f: Tensor): Tensor => {
+    if (timeMean) return mean(f, 1, { keepDim: true }); // [b, 1, D]
+    if (labelFrames === undefined || f.shape[1]! <= labelFrames) return f;
+    return transpose(adaptiveAvgPool1d(transpose(f, 1, 2), labelFrames), 1, 2); // [b, D, T] → [b, F, D]
+  };
   const N = windows.shape[0]!;
   const upTo = Math.max(...layers);
   const parts = new Map<number, Tensor[]>(layers.map((l) => [l, []]));
@@ -206,7 +223,7 @@ export function extractFeatures(
     for (let s = 0; s < N; s += batchSize) {
       tidy(() => {
         const feats = stack.features(narrow(windows, 0, s, Math.min(batchSize, N - s)), upTo); // each [b, T, D]
-        for (const l of layers) parts.get(l)!.push(keep(timeMean ? mean(feats[l]!, 1, { keepDim: true }) : feats[l]!));
+        for (const l of layers) parts.get(l)!.push(keep(contiguous(reduced(feats[l]!))));
       });
     }
   });
@@ -260,6 +277,10 @@ export function probeTask(
 /** Phone labels for features with T frames: the last T label frames of the window, as the reference aligns them. */
 function alignFrames(phones: Tensor, T: number): Tensor {
   const F = phones.shape[1]!;
-  if (T > F) throw new Error(`phone probe: features have ${T} frames but the window has ${F} label frames`);
+  if (T > F) {
+    throw new Error(
+      `phone probe: features have ${T} frames but the window has ${F} label frames (extract them with labelFrames)`,
+    );
+  }
   return narrow(phones, 1, F - T, T);
 }
