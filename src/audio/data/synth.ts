@@ -18,6 +18,7 @@
 import { availableParallelism } from 'node:os';
 import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { describeFsError } from './errors.js';
 import { PHONES } from './phones.js';
 import { FRAME_SAMPLES, frameLabels, SAMPLE_RATE } from './synth-labels.js';
 import { MAX_SPEAKERS, synthSpeakers, type SynthSpeaker } from './synth-speakers.js';
@@ -90,7 +91,7 @@ function intArg(name: string, value: number, min: number, max: number): number {
 async function outState(out: string): Promise<'absent' | 'empty' | 'full' | 'not-a-directory'> {
   const info = await stat(out).catch((err: unknown) => {
     if ((err as { code?: unknown }).code === 'ENOENT') return null;
-    throw new Error(`${out}: cannot use as the corpus directory: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${out}: cannot use as the corpus directory: ${describeFsError(err)}`, { cause: err });
   });
   if (info === null) return 'absent';
   if (!info.isDirectory()) return 'not-a-directory';
