@@ -1,9 +1,11 @@
 /** buildSpeechCorpus builds beside its output and renames into place: an interrupted build leaves nothing at <out>. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildSpeechCorpus, partialDirOf } from './synth.js';
@@ -14,6 +16,18 @@ const missing: string[] = await missingTools();
 if (!existsSync(join(DEFAULT_FORTUNES_DIR, 'fortunes'))) missing.push('fortunes');
 
 const tiny = { speakers: 1, utterancesPerSpeaker: 2, maxWords: 6, seed: 3 };
+const GIM = fileURLToPath(new URL('../../../bin/gim.js', import.meta.url));
+const POLL_MS = 50;
+const KILL_DEADLINE_MS = 60_000;
+
+/** Whether any `.flac` file lies under `dir`. */
+function hasFlac(dir: string): boolean {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.flac'));
+  } catch {
+    return false;
+  }
+}
 
 describe('buildSpeechCorpus output handling', () => {
   let root = '';
@@ -78,4 +92,28 @@ describe('buildSpeechCorpus output handling', () => {
       ]);
     },
   );
+
+  it.skipIf(missing.length > 0)('gim data speech killed (SIGKILL) mid-build leaves nothing at --out', async () => {
+    const out = join(root, 'killed');
+    const child = spawn(
+      process.execPath,
+      [GIM, 'data', 'speech', '--out', out, '--speakers', '2', '--utterances', '20'],
+      {
+        detached: true,
+        stdio: 'ignore',
+      },
+    );
+    const partial = partialDirOf(out, child.pid!);
+    const started = Date.now();
+    while (!hasFlac(partial) && Date.now() - started < KILL_DEADLINE_MS && child.exitCode === null)
+      await sleep(POLL_MS);
+    expect(hasFlac(partial)).toBe(true);
+    process.kill(-child.pid!, 'SIGKILL'); // the whole group: node and its flite/sox children
+    if (child.exitCode === null && child.signalCode === null) await new Promise((done) => child.once('exit', done));
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(partial)).toBe(true);
+    await buildSpeechCorpus({ out, ...tiny });
+    expect(existsSync(partial)).toBe(false);
+    expect(readdirSync(out)).toContain('corpus.json');
+  });
 });
