@@ -116,4 +116,15 @@ describe('buildSpeechCorpus output handling', () => {
     expect(existsSync(partial)).toBe(false);
     expect(readdirSync(out)).toContain('corpus.json');
   });
+
+  it.skipIf(missing.length > 0)('overwrite (API only) replaces the corpus files and keeps the rest', async () => {
+    const out = join(root, 'replaced');
+    await buildSpeechCorpus({ out, ...tiny });
+    writeFileSync(join(out, 'notes.txt'), 'mine\n');
+    const report = await buildSpeechCorpus({ out, ...tiny, utterancesPerSpeaker: 3, overwrite: true });
+    expect(report.utterances).toBe(3);
+    expect(readdirSync(out)).toContain('notes.txt');
+    expect(readdirSync(join(out, 'train-clean-100'))).toHaveLength(1);
+    expect(readdirSync(root).filter((n) => n.includes('.partial-'))).toEqual([]);
+  });
 });
