@@ -1,6 +1,7 @@
 /** `gim eval`: linear probes on a trained run's frozen features (audio: speaker | phone; vision: class). */
 import fs from 'node:fs';
 import path from 'node:path';
+import { HOP } from '../audio/data/index.js';
 import {
   extractFeatures,
   loadAudioStack,
@@ -9,12 +10,14 @@ import {
   probeWindows,
   type ProbeTask,
 } from '../experiments/audio.js';
-import { savedAudioConfig } from '../experiments/audio-config.js';
+import type { AudioConfig } from '../experiments/audio-config.js';
+import { latestCheckpoint, runDir } from '../experiments/run-dir.js';
 import { loadVisionStack, probeLayers } from '../experiments/vision.js';
-import { savedVisionConfig } from '../experiments/vision-config.js';
+import type { VisionConfig } from '../experiments/vision-config.js';
 import { evalImages, openVisionData } from '../experiments/vision-data.js';
 import { formatPercent } from '../report/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
+import { readRunConfig } from './eval-config.js';
 
 export type EvalProbe = ProbeTask | 'class';
 
@@ -39,18 +42,56 @@ function layersOf(layer: string, modules: number): number[] {
   return layers;
 }
 
+/** What eval-<probe>.json holds: test accuracy and the checkpoint step of every module probed so far. */
+export interface EvalResults {
+  probe: EvalProbe;
+  accuracy: Record<string, number>;
+  step: Record<string, number>;
+}
+
 export async function evalCommand(a: EvalCommandArgs): Promise<number> {
-  const configFile = path.join(a.run, 'config.json');
-  if (!fs.existsSync(configFile)) throw new Error(`${a.run}: no config.json (is this a run directory?)`);
-  const raw = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { experiment?: unknown };
-  const results = raw.experiment === 'vision' ? evalVision(a, raw) : await evalAudio(a, raw);
-  writeJsonAtomic(path.join(a.run, `eval-${a.probe}.json`), { probe: a.probe, accuracy: results });
+  const run = readRunConfig(a.run);
+  const results = run.experiment === 'vision' ? evalVision(a, run.config) : await evalAudio(a, run.config);
+  const step = latestCheckpoint(runDir(a.run))?.step ?? 0;
+  mergeEvalResults(path.join(a.run, `eval-${a.probe}.json`), a.probe, results, step);
   return 0;
 }
 
-function evalVision(a: EvalCommandArgs, raw: unknown): Record<string, number> {
+/** The results already in `file` (none when it is absent); a file that is not such results is an error naming it. */
+function readEvalResults(file: string, probe: EvalProbe): EvalResults {
+  if (!fs.existsSync(file)) return { probe, accuracy: {}, step: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message}); move it away to evaluate again`, {
+      cause: err,
+    });
+  }
+  const v = value as Partial<EvalResults> | null;
+  const isNumbers = (r: unknown): r is Record<string, number> =>
+    typeof r === 'object' && r !== null && !Array.isArray(r) && Object.values(r).every((n) => typeof n === 'number');
+  if (v === null || typeof v !== 'object' || v.probe !== probe || !isNumbers(v.accuracy)) {
+    throw new Error(`${file}: not the results of a ${probe} probe; move it away to evaluate again`);
+  }
+  return { probe, accuracy: v.accuracy, step: isNumbers(v.step) ? v.step : {} };
+}
+
+/** Write `results` into `file`, keeping the modules evaluated before (modules in order). */
+export function mergeEvalResults(file: string, probe: EvalProbe, results: Record<string, number>, step: number): void {
+  const old = readEvalResults(file, probe);
+  const accuracy: Record<string, number> = { ...old.accuracy, ...results };
+  const steps: Record<string, number> = {
+    ...old.step,
+    ...Object.fromEntries(Object.keys(results).map((k) => [k, step])),
+  };
+  const order = (r: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(r).sort(([x], [y]) => x.localeCompare(y, 'en', { numeric: true })));
+  writeJsonAtomic(file, { probe, accuracy: order(accuracy), step: order(steps) });
+}
+
+function evalVision(a: EvalCommandArgs, config: VisionConfig): Record<string, number> {
   if (a.probe !== 'class') throw new Error(`--probe ${a.probe}: a vision run is probed with --probe class`);
-  const config = savedVisionConfig(raw);
   const data = openVisionData(config);
   const stack = loadVisionStack(a.run, config, data.classes);
   const layers = layersOf(a.layer, stack.length);
@@ -68,14 +109,15 @@ function evalVision(a: EvalCommandArgs, raw: unknown): Record<string, number> {
   return results;
 }
 
-async function evalAudio(a: EvalCommandArgs, raw: unknown): Promise<Record<string, number>> {
+async function evalAudio(a: EvalCommandArgs, config: AudioConfig): Promise<Record<string, number>> {
   if (a.probe === 'class') throw new Error('--probe class: an audio run is probed with --probe speaker or phone');
   const probe = a.probe;
-  const config = savedAudioConfig(raw);
   const data = await openAudioData(config);
   const stack = loadAudioStack(a.run, config, data);
   const layers = layersOf(a.layer, stack.length);
-  const timeMean = probe === 'speaker';
+  // Speaker: the time average; phone: every layer at the label rate (early layers pooled to 10 ms frames).
+  const reduce =
+    probe === 'speaker' ? { timeMean: true } : { labelFrames: Math.floor(config.data.windowSamples / HOP) };
   const trainW = await probeWindows(
     data.train,
     config.probe.trainWindowsPerUtterance,
@@ -83,10 +125,7 @@ async function evalAudio(a: EvalCommandArgs, raw: unknown): Promise<Record<strin
     config.data.windowSamples,
   );
   const testW = await probeWindows(data.test, 1, config.seed + 1, config.data.windowSamples);
-  const [tr, te] = [
-    extractFeatures(stack, trainW.x, layers, timeMean),
-    extractFeatures(stack, testW.x, layers, timeMean),
-  ];
+  const [tr, te] = [extractFeatures(stack, trainW.x, layers, reduce), extractFeatures(stack, testW.x, layers, reduce)];
   const results: Record<string, number> = {};
   for (const l of layers) {
     const acc = probeTask(

@@ -5,12 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { batchAt, disposeBatch, windowsBatch } from '../audio/batches.js';
-import { buildSpeechCorpus, HOP, LibriSpeechDataset, mulberry32 } from '../audio/data/index.js';
+import { buildSpeechCorpus, checkLibriSpeechRoot, HOP, LibriSpeechDataset, mulberry32 } from '../audio/data/index.js';
 import { mfcc } from '../audio/mfcc.js';
 import { buildAudioModules, type AudioObjective } from '../audio/model.js';
 import { GradientIsolatedStack, probeAccuracy, restoreStack, trainLinearProbe, type FeatureSet } from '../gim/index.js';
 import {
+  adaptiveAvgPool1d,
   cat,
+  contiguous,
   keep,
   loadCheckpointSync,
   manualSeed,
@@ -19,11 +21,12 @@ import {
   noGrad,
   tensor,
   tidy,
+  transpose,
   type Tensor,
   type Device,
 } from '../tensor/index.js';
 import { mixSeed } from '../audio/batches.js';
-import type { AudioConfig } from './audio-config.js';
+import { audioPresets, type AudioConfig } from './audio-config.js';
 import { latestCheckpoint, runDir } from './run-dir.js';
 import { trainLoop, type TrainResult } from './train-loop.js';
 
@@ -34,16 +37,32 @@ export interface AudioData {
   test: LibriSpeechDataset;
 }
 
-/** ensureCorpus(config): build the synthetic corpus at data.root when it is absent and the config asks for one. */
+/** The data roots the presets synthesise a corpus into (resolved): the only paths ensureCorpus may build in. */
+export function synthesisedRoots(): string[] {
+  return Object.values(audioPresets).flatMap((p) =>
+    p.data?.root !== undefined && (p.data.synthSpeakers ?? 0) > 0 ? [path.resolve(p.data.root)] : [],
+  );
+}
+
+/**
+ * ensureCorpus(config): check data.root has the LibriSpeech layout. Only a preset's default root (with
+ * data.synthSpeakers > 0) is ever written to: there the synthetic corpus is built when the folder is absent or empty.
+ * Any other root without the layout is an error (`<root>: no train_split.txt (LibriSpeech layout expected)`).
+ */
 export async function ensureCorpus(
   config: AudioConfig,
   log: (m: string) => void = (m) => void process.stderr.write(`${m}\n`),
 ): Promise<void> {
   const root = config.data.root;
-  if (fs.existsSync(path.join(root, 'train_split.txt'))) return;
-  if (config.data.synthSpeakers === 0) {
+  const synthesised = config.data.synthSpeakers > 0 && synthesisedRoots().includes(path.resolve(root));
+  if (!synthesised) return checkLibriSpeechRoot(root);
+  const stat = fs.statSync(root, { throwIfNoEntry: false });
+  if (stat !== undefined && !stat.isDirectory()) return checkLibriSpeechRoot(root); // says it is a file
+  const entries = stat === undefined ? [] : fs.readdirSync(root);
+  if (entries.includes('corpus.json')) return checkLibriSpeechRoot(root);
+  if (entries.length > 0) {
     throw new Error(
-      `${root}: no LibriSpeech corpus there (train_split.txt missing); set data.root, or data.synthSpeakers to build one`,
+      `${root}: an incomplete synthetic corpus (no corpus.json, which a build writes last); remove ${root} to rebuild it`,
     );
   }
   log(
@@ -174,18 +193,32 @@ export async function probeWindows(
   return { x: keep(b.x), speakers: keep(b.speakers), phones: keep(b.phones!) };
 }
 
+/** How {@link extractFeatures} reduces each layer's frames. */
+export interface FeatureReduction {
+  /** Average over time: [N, 1, D], what utterance-level probes read. */
+  timeMean?: boolean;
+  /** Average-pool layers with more frames than this down to it (early layers to the 10 ms label rate): [N, F, D]. */
+  labelFrames?: number;
+}
+
 /**
  * Frozen features of the given modules (0-based) for every window, in one pass per batch, without gradient:
- * [N, T, D] per layer, or [N, 1, D] (the time average) when `timeMean` — what utterance-level probes read, and
- * small enough to keep for the early layers' thousands of frames.
+ * [N, T, D] per layer, reduced per batch as `reduce` says (`true`: the time average) — small enough to keep for the
+ * early layers' thousands of frames.
  */
 export function extractFeatures(
   stack: GradientIsolatedStack,
   windows: Tensor,
   layers: number[],
-  timeMean: boolean,
+  reduce: boolean | FeatureReduction,
   batchSize = 32,
 ): Map<number, Tensor> {
+  const { timeMean = false, labelFrames } = typeof reduce === 'boolean' ? { timeMean: reduce } : reduce;
+  const reduced = (f: Tensor): Tensor => {
+    if (timeMean) return mean(f, 1, { keepDim: true }); // [b, 1, D]
+    if (labelFrames === undefined || f.shape[1]! <= labelFrames) return f;
+    return transpose(adaptiveAvgPool1d(transpose(f, 1, 2), labelFrames), 1, 2); // [b, D, T] → [b, F, D]
+  };
   const N = windows.shape[0]!;
   const upTo = Math.max(...layers);
   const parts = new Map<number, Tensor[]>(layers.map((l) => [l, []]));
@@ -193,7 +226,7 @@ export function extractFeatures(
     for (let s = 0; s < N; s += batchSize) {
       tidy(() => {
         const feats = stack.features(narrow(windows, 0, s, Math.min(batchSize, N - s)), upTo); // each [b, T, D]
-        for (const l of layers) parts.get(l)!.push(keep(timeMean ? mean(feats[l]!, 1, { keepDim: true }) : feats[l]!));
+        for (const l of layers) parts.get(l)!.push(keep(contiguous(reduced(feats[l]!))));
       });
     }
   });
@@ -247,6 +280,10 @@ export function probeTask(
 /** Phone labels for features with T frames: the last T label frames of the window, as the reference aligns them. */
 function alignFrames(phones: Tensor, T: number): Tensor {
   const F = phones.shape[1]!;
-  if (T > F) throw new Error(`phone probe: features have ${T} frames but the window has ${F} label frames`);
+  if (T > F) {
+    throw new Error(
+      `phone probe: features have ${T} frames but the window has ${F} label frames (extract them with labelFrames)`,
+    );
+  }
   return narrow(phones, 1, F - T, T);
 }

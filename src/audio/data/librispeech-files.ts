@@ -86,10 +86,16 @@ export function checkPhoneFrames(alignmentFile: string, id: string, labels: numb
 export async function checkLibriSpeechRoot(root: string, splitFile = join(root, 'train_split.txt')): Promise<void> {
   const kind = await stat(root).then(
     (s) => (s.isDirectory() ? 'directory' : 'file'),
-    (err: unknown) => ((err as { code?: unknown }).code === 'ENOTDIR' ? 'under-file' : 'missing'),
+    (err: unknown) => {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'ENOTDIR') return 'under-file';
+      if (code === 'ENOENT') return 'missing';
+      throw new DataFileError(root, `cannot read the data root: ${describeFsError(err)}`, { cause: err });
+    },
   );
   if (kind === 'file' || kind === 'under-file') {
-    throw new DataFileError(root, 'is a file, not a directory (data.root must be a LibriSpeech-layout directory)');
+    const what = kind === 'file' ? 'is a file' : 'a folder in the path is a file';
+    throw new DataFileError(root, `${what}, not a directory (data.root must be a LibriSpeech-layout directory)`);
   }
   const hasSplit = await stat(splitFile).then(
     (s) => s.isFile(),

@@ -243,7 +243,7 @@ export class LibriSpeechDataset {
     }
   }
 
-  /** Kept utterance ids, in split-file order. */
+  /** Utterance ids kept by `open()`, in split-file order (one found bad when loaded stays listed: see `isBad`). */
   get ids(): readonly string[] {
     this.need();
     return this.idList;

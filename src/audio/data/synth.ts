@@ -7,13 +7,18 @@
  *   <out>/converted_aligned_phones.txt                                  `<utt-id> p1 p2 ...`, one class (0..40) per 10 ms
  *   <out>/corpus.json                                                   args, speakers, counts (written last)
  *
+ * The corpus is built in a hidden folder beside `<out>` (`.<name>.partial-<pid>`) and renamed to `<out>` only when every
+ * file is written, so an interrupted build never leaves a half-built corpus at `<out>`; partial folders of builds that
+ * died are removed by the next build. `<out>` must be absent or an empty directory (unless `overwrite`).
+ *
  * Speech comes from flite (phone timings from the synthesiser itself), sentences from Debian's fortunes. Sentence
  * choice, their assignment to speakers and the train/test split come from a seeded PRNG, and flite, sox (-R) and flac
  * are deterministic, so a seed fixes every output byte.
  */
 import { availableParallelism } from 'node:os';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { describeFsError } from './errors.js';
 import { PHONES } from './phones.js';
 import { FRAME_SAMPLES, frameLabels, SAMPLE_RATE } from './synth-labels.js';
 import { MAX_SPEAKERS, synthSpeakers, type SynthSpeaker } from './synth-speakers.js';
@@ -28,7 +33,7 @@ export interface SpeechCorpusProgress {
 }
 
 export interface SpeechCorpusArgs {
-  /** Output directory; must be empty or absent unless `overwrite`. */
+  /** Output directory; must be empty or absent unless `overwrite`. Built beside it, then renamed into place. */
   out: string;
   /** Number of speakers, 1..48 (default 24). */
   speakers?: number;
@@ -43,7 +48,7 @@ export interface SpeechCorpusArgs {
   testFraction?: number;
   /** Synthesis processes run at once (default min(2, cores)). */
   jobs?: number;
-  /** Replace an existing corpus or non-empty directory at `out`. */
+  /** Replace an existing corpus at `out` (its corpus files; other files there are kept). */
   overwrite?: boolean;
   /** Where the fortune files are (default /usr/share/games/fortunes). */
   fortunesDir?: string;
@@ -82,19 +87,72 @@ function intArg(name: string, value: number, min: number, max: number): number {
   return value;
 }
 
-async function prepareOut(out: string, overwrite: boolean): Promise<void> {
-  let entries: string[] = [];
+/** What is at `out`: nothing, an empty directory, a non-empty one, or something that is not a directory. */
+async function outState(out: string): Promise<'absent' | 'empty' | 'full' | 'not-a-directory'> {
+  const info = await stat(out).catch((err: unknown) => {
+    if ((err as { code?: unknown }).code === 'ENOENT') return null;
+    throw new Error(`${out}: cannot use as the corpus directory: ${describeFsError(err)}`, { cause: err });
+  });
+  if (info === null) return 'absent';
+  if (!info.isDirectory()) return 'not-a-directory';
+  return (await readdir(out)).length === 0 ? 'empty' : 'full';
+}
+
+async function checkOut(out: string, overwrite: boolean): Promise<void> {
+  const state = await outState(out);
+  if (state === 'not-a-directory') throw new Error(`${out}: is a file, not a directory; choose another output`);
+  if (state === 'full' && !overwrite) {
+    throw new Error(
+      `${out}: not empty; the corpus is built only into an empty or absent directory (nothing was written)`,
+    );
+  }
+}
+
+/** The hidden folder beside `out` that a build of this process writes into. */
+export function partialDirOf(out: string, pid: number = process.pid): string {
+  const abs = resolve(out);
+  return join(dirname(abs), `.${basename(abs)}.partial-${pid}`);
+}
+
+/** Remove partial folders beside `out` left by builds whose process no longer runs. */
+async function removeStalePartials(out: string): Promise<void> {
+  const abs = resolve(out);
+  const prefix = `.${basename(abs)}.partial-`;
+  const names = await readdir(dirname(abs)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processRuns(pid)) continue;
+    await rm(join(dirname(abs), name), { recursive: true, force: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
   try {
-    entries = await readdir(out);
-  } catch (_e) {
-    // absent: created below
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: unknown }).code === 'EPERM';
   }
-  if (entries.length > 0) {
-    if (!overwrite) throw new Error(`${out} is not empty; choose another directory or pass overwrite`);
-    for (const name of [SUBSET, '.synth-tmp', ...CORPUS_FILES])
-      await rm(join(out, name), { recursive: true, force: true });
+}
+
+/** Move the finished build at `partial` to `out` (replacing its corpus files when `overwrite`). */
+async function publish(partial: string, out: string, overwrite: boolean): Promise<void> {
+  const state = await outState(out);
+  if (state === 'empty') await rmdir(out);
+  if (state === 'absent' || state === 'empty') {
+    await rename(partial, out);
+    return;
   }
-  await mkdir(join(out, SUBSET), { recursive: true });
+  if (state !== 'full' || !overwrite) {
+    throw new Error(
+      `${out}: changed during the build and is no longer empty; the finished corpus is kept at ${partial}`,
+    );
+  }
+  for (const name of [SUBSET, '.synth-tmp', ...CORPUS_FILES])
+    await rm(join(out, name), { recursive: true, force: true });
+  for (const name of await readdir(partial)) await rename(join(partial, name), join(out, name));
+  await rm(partial, { recursive: true, force: true });
 }
 
 /** Runs `work(i)` for i in 0..n-1 with at most `jobs` running at once; the first error stops new work and is thrown. */
@@ -138,7 +196,43 @@ export async function buildSpeechCorpus(args: SpeechCorpusArgs): Promise<SpeechC
       `only ${pool.length} sentences of ${minWords}..${maxWords} words in ${fortunesDir}; need ${needed}`,
     );
   }
-  await prepareOut(args.out, args.overwrite ?? false);
+  const overwrite = args.overwrite ?? false;
+  await checkOut(args.out, overwrite);
+  await removeStalePartials(args.out);
+  const build = partialDirOf(args.out);
+  await rm(build, { recursive: true, force: true });
+  await mkdir(join(build, SUBSET), { recursive: true });
+  let counts;
+  try {
+    const size = { nSpeakers, perSpeaker, seed, minWords, maxWords, testFraction, jobs };
+    counts = await buildInto(build, size, pool, args);
+  } catch (err) {
+    await rm(build, { recursive: true, force: true });
+    throw err;
+  }
+  await publish(build, args.out, overwrite);
+  return { out: args.out, ...counts, seconds: (performance.now() - t0) / 1000 };
+}
+
+interface CorpusSize {
+  nSpeakers: number;
+  perSpeaker: number;
+  seed: number;
+  minWords: number;
+  maxWords: number;
+  testFraction: number;
+  jobs: number;
+}
+
+/** Synthesise the whole corpus into `out` (the build folder); see the file comment. */
+async function buildInto(
+  out: string,
+  size: CorpusSize,
+  pool: readonly string[],
+  args: SpeechCorpusArgs,
+): Promise<Omit<SpeechCorpusReport, 'out' | 'seconds'>> {
+  const { nSpeakers, perSpeaker, seed, minWords, maxWords, testFraction, jobs } = size;
+  const needed = nSpeakers * perSpeaker;
 
   // One PRNG stream: first the sentences (and so their speakers), then each speaker's split.
   const rand = mulberry32(seed);
@@ -146,7 +240,7 @@ export async function buildSpeechCorpus(args: SpeechCorpusArgs): Promise<SpeechC
   const speakers = synthSpeakers(nSpeakers);
   const utterances: Utterance[] = [];
   for (const [k, speaker] of speakers.entries()) {
-    const dir = join(args.out, SUBSET, String(speaker.id), String(speaker.chapter));
+    const dir = join(out, SUBSET, String(speaker.id), String(speaker.chapter));
     await mkdir(dir, { recursive: true });
     for (let j = 0; j < perSpeaker; j++) {
       const id = `${speaker.id}-${speaker.chapter}-${String(j).padStart(4, '0')}`;
@@ -155,7 +249,7 @@ export async function buildSpeechCorpus(args: SpeechCorpusArgs): Promise<SpeechC
     }
   }
 
-  const tmp = join(args.out, '.synth-tmp');
+  const tmp = join(out, '.synth-tmp');
   await mkdir(tmp, { recursive: true });
   let done = 0;
   try {
@@ -181,7 +275,7 @@ export async function buildSpeechCorpus(args: SpeechCorpusArgs): Promise<SpeechC
     train.push(...order.slice(nTest).map((u) => u.id));
     const trans = own.map((u) => `${u.id} ${u.text.toUpperCase()}`);
     await writeFile(
-      join(args.out, SUBSET, String(speaker.id), String(speaker.chapter), `${speaker.id}-${speaker.chapter}.trans.txt`),
+      join(out, SUBSET, String(speaker.id), String(speaker.chapter), `${speaker.id}-${speaker.chapter}.trans.txt`),
       lines(trans),
     );
     const samples = own.reduce((a, u) => a + (u.samples ?? 0), 0);
@@ -198,9 +292,9 @@ export async function buildSpeechCorpus(args: SpeechCorpusArgs): Promise<SpeechC
   const alignment = utterances.map((u) => `${u.id} ${(u.labels ?? []).join(' ')}`).sort();
   const totalSamples = utterances.reduce((a, u) => a + (u.samples ?? 0), 0);
   const minutes = totalSamples / SAMPLE_RATE / 60;
-  await writeFile(join(args.out, 'train_split.txt'), lines(train));
-  await writeFile(join(args.out, 'test_split.txt'), lines(test));
-  await writeFile(join(args.out, 'converted_aligned_phones.txt'), lines(alignment));
+  await writeFile(join(out, 'train_split.txt'), lines(train));
+  await writeFile(join(out, 'test_split.txt'), lines(test));
+  await writeFile(join(out, 'converted_aligned_phones.txt'), lines(alignment));
 
   const corpus = {
     format: 'gim-synthetic-speech/1',
@@ -221,15 +315,13 @@ export async function buildSpeechCorpus(args: SpeechCorpusArgs): Promise<SpeechC
     },
     minutes,
   };
-  await writeFile(join(args.out, 'corpus.json'), `${JSON.stringify(corpus, null, 2)}\n`);
+  await writeFile(join(out, 'corpus.json'), `${JSON.stringify(corpus, null, 2)}\n`);
 
   return {
-    out: args.out,
     speakers: nSpeakers,
     utterances: utterances.length,
     minutes,
     trainUtterances: train.length,
     testUtterances: test.length,
-    seconds: (performance.now() - t0) / 1000,
   };
 }

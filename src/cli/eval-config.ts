@@ -1,0 +1,87 @@
+/**
+ * The config `gim eval` evaluates a run with: the one stored in the run's newest checkpoint (what its weights were
+ * trained with), else the run's config.json. Validated as a run config object; every error names the file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { savedAudioConfig, type AudioConfig } from '../experiments/audio-config.js';
+import { latestCheckpoint, runDir } from '../experiments/run-dir.js';
+import { savedVisionConfig, type VisionConfig } from '../experiments/vision-config.js';
+import { MAX_HEADER_BYTES } from '../tensor/safetensors.js';
+
+/** A run's validated config and the file it came from. */
+export type RunConfig =
+  | { experiment: 'audio'; config: AudioConfig; file: string }
+  | { experiment: 'vision'; config: VisionConfig; file: string };
+
+const HEADER_LENGTH_BYTES = 8;
+
+/** What a JSON value is, for messages: `an array`, `the number 1`, `null`. */
+function describeJson(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return `the ${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** The JSON text of the config stored in a checkpoint's safetensors header (nothing else of the file is read). */
+function checkpointConfigText(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(HEADER_LENGTH_BYTES);
+    if (fs.readSync(fd, head, 0, HEADER_LENGTH_BYTES, 0) < HEADER_LENGTH_BYTES) throw new Error('file too short');
+    const length = Number(head.readBigUInt64LE(0));
+    if (length > MAX_HEADER_BYTES) throw new Error(`header length ${length} is implausible`);
+    const header = Buffer.alloc(length);
+    if (fs.readSync(fd, header, 0, length, HEADER_LENGTH_BYTES) < length) throw new Error('header is cut off');
+    const meta = (JSON.parse(header.toString('utf8')) as { __metadata__?: Record<string, unknown> }).__metadata__;
+    const config = meta?.config;
+    if (typeof config !== 'string') throw new Error("no 'config' in the checkpoint metadata");
+    return config;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Parse `text` (from `file`) and validate it as an audio or vision run config; errors name the file. */
+export function parseRunConfig(text: string, file: string): RunConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: the run config is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`${file}: the run config must be a JSON object, got ${describeJson(value)}`);
+  }
+  const experiment = (value as { experiment?: unknown }).experiment;
+  try {
+    if (experiment === 'audio') return { experiment, config: savedAudioConfig(value), file };
+    if (experiment === 'vision') return { experiment, config: savedVisionConfig(value), file };
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
+  }
+  throw new Error(
+    `${file}: the run config's 'experiment' must be "audio" or "vision", got ${describeJson(experiment)}`,
+  );
+}
+
+/** The config to evaluate `run` with: from its newest checkpoint, else config.json (see the module comment). */
+export function readRunConfig(run: string): RunConfig {
+  if (!fs.statSync(run, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${run}: no such run directory`);
+  const last = latestCheckpoint(runDir(run));
+  if (last !== null) {
+    let text: string;
+    try {
+      text = checkpointConfigText(last.file);
+    } catch (err) {
+      throw new Error(`${last.file}: cannot read the config stored in the checkpoint: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return parseRunConfig(text, last.file);
+  }
+  const file = path.join(run, 'config.json');
+  if (!fs.existsSync(file)) throw new Error(`${run}: no checkpoint and no config.json (is this a run directory?)`);
+  return parseRunConfig(fs.readFileSync(file, 'utf8'), file);
+}

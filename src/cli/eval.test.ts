@@ -1,0 +1,99 @@
+/** gim eval on audio-tiny: every layer probed for phones, results merged per module, the run's config validated. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { parseRunConfig, readRunConfig } from './eval-config.js';
+import { buildProgram } from './program.js';
+
+const FIXTURES = new URL('../audio/data/fixtures/librispeech', import.meta.url).pathname;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-eval-'));
+const run = path.join(tmp, 'audio-tiny');
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const gim = async (...argv: string[]): Promise<void> => {
+  await buildProgram().exitOverride().parseAsync(argv, { from: 'user' });
+};
+const readEval = (probe: string): { accuracy: Record<string, number>; step: Record<string, number> } =>
+  JSON.parse(fs.readFileSync(path.join(run, `eval-${probe}.json`), 'utf8')) as {
+    accuracy: Record<string, number>;
+    step: Record<string, number>;
+  };
+
+describe('gim eval on an audio-tiny run', () => {
+  beforeAll(async () => {
+    await gim(
+      'train',
+      '--preset',
+      'audio-tiny',
+      '--run',
+      run,
+      '--set',
+      `data.root=${FIXTURES}`,
+      '--set',
+      'train.steps=2',
+      '--set',
+      'train.checkpointEvery=2',
+    );
+    expect(process.exitCode).toBe(0);
+  });
+
+  it('--probe phone --layer all probes every module, early ones at the label rate', async () => {
+    await gim('eval', '--run', run, '--probe', 'phone', '--layer', 'all');
+    const { accuracy, step } = readEval('phone');
+    const modules = ['module1', 'module2', 'module3', 'module4', 'module5', 'module6'];
+    expect(Object.keys(accuracy)).toEqual(modules);
+    for (const m of modules) expect(accuracy[m]).toBeGreaterThanOrEqual(0);
+    for (const m of modules) expect(accuracy[m]).toBeLessThanOrEqual(1);
+    expect(step).toEqual(Object.fromEntries(modules.map((m) => [m, 2])));
+  });
+
+  it('eval-<probe>.json is merged per module, not overwritten', async () => {
+    await gim('eval', '--run', run, '--probe', 'speaker', '--layer', '2');
+    await gim('eval', '--run', run, '--probe', 'speaker', '--layer', 'last');
+    expect(Object.keys(readEval('speaker').accuracy)).toEqual(['module2', 'module6']);
+    fs.writeFileSync(path.join(run, 'eval-speaker.json'), '{"probe": "phone"');
+    await expect(gim('eval', '--run', run, '--probe', 'speaker', '--layer', '1')).rejects.toThrow(
+      `${path.join(run, 'eval-speaker.json')}: not valid JSON`,
+    );
+  });
+
+  it('reads the config stored in the newest checkpoint, not config.json', async () => {
+    fs.writeFileSync(path.join(run, 'config.json'), '[]');
+    const config = readRunConfig(run);
+    expect(config.file).toMatch(/checkpoints\/step-0*2\.safetensors$/);
+    expect(config.experiment).toBe('audio');
+  });
+});
+
+describe('run config validation', () => {
+  it('rejects non-objects, bad JSON and unknown experiments, naming the file', () => {
+    const file = '/runs/x/config.json';
+    for (const [text, what] of [
+      ['[]', 'an array'],
+      ['1', 'the number 1'],
+      ['"x"', 'the string "x"'],
+      ['true', 'the boolean true'],
+      ['null', 'null'],
+    ] as const) {
+      expect(() => parseRunConfig(text, file)).toThrow(`${file}: the run config must be a JSON object, got ${what}`);
+    }
+    expect(() => parseRunConfig('{"experiment": ', file)).toThrow(`${file}: the run config is not valid JSON`);
+    expect(() => parseRunConfig('{}', file)).toThrow(
+      `${file}: the run config's 'experiment' must be "audio" or "vision"`,
+    );
+    expect(() => parseRunConfig('{"experiment": "audio", "seed": "x"}', file)).toThrow(
+      new RegExp(`^${file}: [^]*seed`),
+    );
+    expect(parseRunConfig('{"experiment": "audio"}', file).experiment).toBe('audio');
+  });
+
+  it('a run without checkpoints falls back to config.json, whose errors name it', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'no-ckpt-'));
+    expect(() => readRunConfig(dir)).toThrow(`${dir}: no checkpoint and no config.json`);
+    fs.writeFileSync(path.join(dir, 'config.json'), 'true');
+    expect(() => readRunConfig(dir)).toThrow(`${path.join(dir, 'config.json')}: the run config must be a JSON object`);
+    expect(() => readRunConfig(path.join(tmp, 'absent'))).toThrow(/no such run directory/);
+  });
+});
