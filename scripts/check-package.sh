@@ -44,6 +44,7 @@ addon="$app/node_modules/greedy-infomax/build/Release/gim_native.node"
 [ -f "$addon" ] || fail "npm install did not build $addon"
 # npm 11 warns that the install script is not yet covered by allowScripts (it still runs it); this acknowledges it.
 npm install-scripts approve greedy-infomax
+echo "the app's package.json after the approval: $(tr -d '\n ' <package.json)"
 
 step "import from ESM JavaScript"
 cat >check.mjs <<'JS'
@@ -107,5 +108,10 @@ grep -q 'npm rebuild greedy-infomax' "$work/no-addon.err" || fail "the missing-a
 grep -q 'libtorch-dev' "$work/no-addon.err" || fail "the missing-addon message does not name libtorch-dev"
 if grep -q 'scripts/setup.sh' "$work/no-addon.err"; then fail "an installed package was told to run scripts/setup.sh"; fi
 if grep -qE '^\s+at ' "$work/no-addon.err"; then fail "the missing-addon error printed a stack trace"; fi
+
+step "npm rebuild greedy-infomax (what the message says)"
+npm rebuild greedy-infomax
+[ -f "$addon" ] || fail "npm rebuild greedy-infomax did not build $addon"
+npx gim config --preset vision-tiny --keys >/dev/null
 
 step "passed in $((SECONDS - started)) s"
