@@ -95,6 +95,8 @@ npx gim eval --run runs/audio --probe speaker
 step "gim train --preset vision-tiny (3 steps), gim eval"
 npx gim train --preset vision-tiny --set train.steps=3 --run runs/vision
 npx gim eval --run runs/vision --probe class
+step "gim train --preset vision-tiny --mode async (worker threads from dist/)"
+npx gim train --preset vision-tiny --mode async --set train.steps=3 --run runs/vision-async
 
 step "without the addon"
 mv "$addon" "$work/addon.node"
