@@ -55,6 +55,9 @@ describe('gim config', () => {
     await expect(
       program().parseAsync(['train', '--preset', 'audio-tiny', '--set', 'model.chanels=8'], { from: 'user' }),
     ).rejects.toThrow(/did you mean 'model\.channels'\?/);
+    await expect(program().parseAsync(['config', '--preset', 'audio-tinny'], { from: 'user' })).rejects.toThrow(
+      /unknown preset 'audio-tinny' \(did you mean 'audio-tiny'\?/,
+    );
   });
 
   it('--set __proto__ is refused before any work, and Object.prototype is unchanged', async () => {

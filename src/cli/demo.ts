@@ -1,8 +1,9 @@
 /** `gim demo`: Greedy InfoMax on Fashion-MNIST in about a minute (src/experiments/demo.ts), into a new run folder. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { runDemo } from '../experiments/demo.js';
-import { patchOf } from './reproduce.js';
+import { demoPatch, runDemo } from '../experiments/demo.js';
+import { resolveVisionConfig } from '../experiments/vision-config.js';
+import { checkedPatchOf } from './reproduce.js';
 
 export interface DemoCommandArgs {
   /** Run folder; default runs/demo-<UTC timestamp>. It must not exist or be empty. */
@@ -24,7 +25,8 @@ export async function demoCommand(a: DemoCommandArgs): Promise<number> {
   const run = a.run ?? defaultDemoRun();
   if (fs.existsSync(run) && (!fs.statSync(run).isDirectory() || fs.readdirSync(run).length > 0))
     throw new Error(`demo: ${run} already exists and is not an empty folder; pass another --run`);
-  const result = await runDemo({ run, patch: patchOf(a.sets), log: (line) => console.log(line) });
+  const patch = checkedPatchOf<object>(resolveVisionConfig('small', demoPatch), a.sets);
+  const result = await runDemo({ run, patch, log: (line) => console.log(line) });
   console.log(`the trained run is in ${run} (gim eval --run ${run} --probe class)`);
   return result.outcome === 'finished' ? 0 : 1;
 }

@@ -43,7 +43,7 @@ describe('gim without the libtorch addon', () => {
   it('train --help marks --preset required and says where runs and each preset’s data go', () => {
     const r = gimWithoutAddon(['train', '--help']);
     expect(r.stdout).toMatch(/--preset <name>[\s\S]*?\(required\)/);
-    expect(r.stdout).toContain('runs/<preset>/');
+    expect(r.stdout).toContain('runs/<config name>/');
     for (const name of PRESETS) expect(r.stdout, name).toContain(parsePreset(name).config().data.root);
   });
 

@@ -1,6 +1,7 @@
 /** The CLI's presets, <experiment>-<scale>, resolved to configs (this loads the addon; names.ts does not). */
 import { resolveAudioConfig, type AudioConfig, type AudioScale } from '../experiments/audio-config.js';
 import { resolveVisionConfig, type VisionConfig, type VisionScale } from '../experiments/vision-config.js';
+import { nearestName } from '../util/nearest.js';
 import { PRESETS, type Experiment, type PresetName } from './names.js';
 
 export { PRESETS, type Experiment, type PresetName };
@@ -15,8 +16,11 @@ export interface Preset {
 
 /** parsePreset('vision-small') → its experiment, scale and resolved config. */
 export function parsePreset(name: string): Preset {
-  if (!(PRESETS as readonly string[]).includes(name))
-    throw new Error(`unknown preset '${name}' (known: ${PRESETS.join(', ')})`);
+  if (!(PRESETS as readonly string[]).includes(name)) {
+    const suggestion = nearestName(name, PRESETS);
+    const hint = suggestion === undefined ? '' : `did you mean '${suggestion}'? `;
+    throw new Error(`unknown preset '${name}' (${hint}known: ${PRESETS.join(', ')})`);
+  }
   const [experiment, scale] = name.split('-') as [Experiment, AudioScale & VisionScale];
   return {
     name: name as PresetName,

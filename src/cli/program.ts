@@ -1,4 +1,4 @@
-/** The `gim` command tree: train, eval, reproduce, report, data (main.ts parses argv with it; bench.ts adds bench). */
+/** The `gim` command tree: train, eval, reproduce, demo, config, report, data (bench.ts adds bench). */
 import { Command, Help, Option } from '@commander-js/extra-typings';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--set <key=value>',
-      'override a config key (repeatable), e.g. --set train.steps=200',
+      'override a config key (repeatable), e.g. --set train.steps=200; every key: gim config --preset <name> --keys',
       collect,
       [] as string[],
     )
@@ -168,8 +168,8 @@ export function buildProgram(): Command {
 
 /** Where `gim train` reads data and writes runs (shown after its options). */
 const TRAIN_HELP_AFTER = `
-Runs go to --run (default runs/<preset>/, under the current folder):
-  config.json, metrics.jsonl, checkpoints/.
+Runs go to --run, default runs/<config name>/ (the preset's name) under the
+current folder: config.json, metrics.jsonl, checkpoints/.
 Data come from the preset's data.root (shown by gim config --preset <name>;
 change it with --set data.root=<dir>):
   audio-tiny, audio-small: a synthetic speech corpus, built on first use into

@@ -55,10 +55,14 @@ describe('gim demo', () => {
     expect(demo.options.map((o) => o.long)).toEqual(['--run', '--set']);
   });
 
-  it('refuses a run folder that is not empty, leaving it as it was', async () => {
+  it('refuses a run folder that is not empty, and unknown --set keys, before training', async () => {
     const run = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-demo-cli-'));
     fs.writeFileSync(path.join(run, 'notes.txt'), 'mine');
     await expect(demoCommand({ run, sets: [] })).rejects.toThrow(/already exists and is not an empty folder/);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-demo-cli-'));
+    await expect(demoCommand({ run: empty, sets: ['train.stesp=3'] })).rejects.toThrow(/did you mean 'train\.steps'\?/);
+    expect(fs.readdirSync(empty)).toEqual([]);
+    fs.rmSync(empty, { recursive: true });
     expect(fs.readdirSync(run)).toEqual(['notes.txt']);
     fs.rmSync(run, { recursive: true });
   });

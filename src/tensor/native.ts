@@ -67,8 +67,7 @@ function packageRoot(): string {
 }
 
 /** What to do about a missing or unloadable addon, for an installed package and, in a checkout, for the repository. */
-export function addonMissingMessage(file: string, reason: string): string {
-  const root = packageRoot();
+export function addonMissingMessage(file: string, reason: string, root = packageRoot()): string {
   const checkout = fs.existsSync(path.join(root, 'scripts', 'setup.sh')) && fs.existsSync(path.join(root, 'src'));
   const fix = checkout
     ? 'In this checkout run `bash scripts/setup.sh` (installs libtorch-dev and builds the addon).'
