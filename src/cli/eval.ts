@@ -13,6 +13,8 @@ import { savedAudioConfig } from '../experiments/audio-config.js';
 import { loadVisionStack, probeLayers } from '../experiments/vision.js';
 import { savedVisionConfig } from '../experiments/vision-config.js';
 import { evalImages, openVisionData } from '../experiments/vision-data.js';
+import { runDir } from '../experiments/run-dir.js';
+import { disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js';
 import { formatPercent } from '../report/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
 
@@ -40,9 +42,13 @@ function layersOf(layer: string, modules: number): number[] {
 }
 
 export async function evalCommand(a: EvalCommandArgs): Promise<number> {
+  // The config the weights were trained with is the one stored in the checkpoint (config.json is its copy).
+  const point = newestIntactCheckpoint(runDir(a.run).checkpoints);
+  if (point !== null) disposeCheckpoint(point.checkpoint);
   const configFile = path.join(a.run, 'config.json');
-  if (!fs.existsSync(configFile)) throw new Error(`${a.run}: no config.json (is this a run directory?)`);
-  const raw = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { experiment?: unknown };
+  if (point === null && !fs.existsSync(configFile))
+    throw new Error(`${a.run}: no config.json (is this a run directory?)`);
+  const raw = (point?.checkpoint.config ?? JSON.parse(fs.readFileSync(configFile, 'utf8'))) as { experiment?: unknown };
   const results = raw.experiment === 'vision' ? evalVision(a, raw) : await evalAudio(a, raw);
   writeJsonAtomic(path.join(a.run, `eval-${a.probe}.json`), { probe: a.probe, accuracy: results });
   return 0;
