@@ -108,10 +108,20 @@ export function newestIntactCheckpoint(dir: string, log: (line: string) => void 
     try {
       return { file, checkpoint: loadCheckpointSync(file) };
     } catch (e) {
+      if (systemErrorCode(e) !== null) throw e; // could not read it (permissions, descriptors): not a bad checkpoint
       const unusable = `${file}.unusable`;
       fs.renameSync(file, unusable);
       log(`${(e as Error).message}\n  → renamed to ${path.basename(unusable)}; falling back to an older checkpoint`);
     }
+  }
+  return null;
+}
+
+/** The errno code (EACCES, EMFILE, …) of an error or of an error it was caused by, or null. */
+function systemErrorCode(e: unknown): string | null {
+  for (let cur: unknown = e; cur instanceof Error; cur = cur.cause) {
+    const code = (cur as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('E')) return code;
   }
   return null;
 }
