@@ -53,6 +53,8 @@ describe('resume config and metrics', () => {
     expect(() => checkResumeConfig(args)).toThrow(/ckpt\.safetensors in model\.kernels \(\[10,8\] → \[10,4\]\)/);
     const fine = { ...requested, model: stored.model };
     expect(checkResumeConfig({ ...args, requested: fine })).toEqual(['probe.epochs', 'train.lr']);
+    const added = { ...fine, train: { ...fine.train, cacheBatches: 0 } }; // a key added since the run was written
+    expect(checkResumeConfig({ ...args, requested: added })).toEqual(['probe.epochs', 'train.lr']);
   });
 
   it('truncateMetrics keeps the records asked for and drops a line cut short', () => {

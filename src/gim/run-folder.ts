@@ -154,7 +154,8 @@ export interface ResumeConfigArgs {
  * stored one in a key that is not resumable; returns the resumable keys that differ (to report).
  */
 export function checkResumeConfig(a: ResumeConfigArgs): string[] {
-  const differing = configDifferences(a.stored, a.requested);
+  // A key absent from the stored config was added since the run was written: it takes its (requested) value.
+  const differing = configDifferences(a.stored, a.requested).filter((k) => valueAt(a.stored, k) !== 'absent');
   const allowed = (k: string): boolean => a.resumable.some((r) => k === r || k.startsWith(`${r}.`));
   const refused = differing.filter((k) => !allowed(k));
   if (refused.length > 0) {
