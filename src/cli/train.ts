@@ -1,7 +1,7 @@
 /** `gim train`: one training run, audio or vision as the config's `experiment` says. */
 import fs from 'node:fs';
 import { ensureCorpus, openAudioData, trainAudio } from '../experiments/audio.js';
-import { parseAudioConfig } from '../experiments/audio-config.js';
+import { parseAudioConfig, savedAudioConfig } from '../experiments/audio-config.js';
 import { trainAudioAsync } from '../experiments/async-audio.js';
 import { trainVisionAsync } from '../experiments/async-vision.js';
 import { applySet } from '../experiments/overrides.js';
@@ -11,7 +11,7 @@ import { disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js'
 import { moduleCheckpointDir } from '../gim/async/index.js';
 import { exitCodeOf } from '../util/interrupt.js';
 import { trainVision } from '../experiments/vision.js';
-import { parseVisionConfig } from '../experiments/vision-config.js';
+import { parseVisionConfig, savedVisionConfig } from '../experiments/vision-config.js';
 import { openVisionData, totalSteps } from '../experiments/vision-data.js';
 import type { ExperimentConfig, PresetName } from './presets.js';
 
@@ -67,7 +67,9 @@ function resumedConfig(presetConfig: ExperimentConfig, a: TrainCommandArgs): Exp
       `--resume: ${point.file} holds a ${String((stored as { experiment?: unknown } | null)?.experiment)} run, not a ${presetConfig.experiment} one`,
     );
   }
-  return (a.sets ?? []).reduce<ExperimentConfig>((c, s) => applySet(c, s), stored);
+  // Keys added to the config since the run was written take their defaults.
+  const base = stored.experiment === 'vision' ? savedVisionConfig(stored) : savedAudioConfig(stored);
+  return (a.sets ?? []).reduce<ExperimentConfig>((c, s) => applySet(c, s), base);
 }
 
 async function trainAudioRun(preset: PresetName, config: unknown, a: TrainCommandArgs): Promise<TrainResult> {

@@ -24,7 +24,7 @@ import {
 } from './audio.js';
 import { mergePatches, type DeepPartial } from './overrides.js';
 import { checkResultsScale, reproduceDirs } from './results-dir.js';
-import { latestCheckpoint, runDir } from './run-dir.js';
+import { continueOrReplace, latestCheckpoint, runDir } from './run-dir.js';
 
 /** The paper's numbers (seed slides, Tables 3 and 4): phone and speaker accuracy in %. */
 export const PAPER = {
@@ -100,7 +100,10 @@ export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResult
     log(
       `[${name}] training ${config.train.steps} steps (${config.model.modelSplits} module(s), objective ${config.train.objective})`,
     );
-    const r = await trainAudio(config, data, { run: dir, resume: true });
+    const r = await trainAudio(config, data, {
+      run: dir,
+      ...continueOrReplace(dir), // this command's own run folder: continue a partial run, replace one without checkpoints
+    });
     runSeconds[name] = r.seconds;
     r.stack.dispose();
     if (r.outcome !== 'finished') throw new Error(`[${name}] training ended: ${r.outcome}`);

@@ -11,7 +11,7 @@ import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../re
 import { reshape, type Tensor } from '../tensor/index.js';
 import { mergePatches, type DeepPartial } from './overrides.js';
 import { checkResultsScale, reproduceDirs } from './results-dir.js';
-import { latestCheckpoint, runDir } from './run-dir.js';
+import { continueOrReplace, latestCheckpoint, runDir } from './run-dir.js';
 import {
   buildVisionStack,
   linearEval,
@@ -97,7 +97,10 @@ export async function reproduceVision(a: ReproduceVisionArgs): Promise<VisionRes
         continue;
       }
       log(`[${name}] training ${steps[name]} steps (${config.model.modelSplits} module(s), ${config.train.objective})`);
-      const r = await trainVision(config, data, { run: dir, resume: true });
+      const r = await trainVision(config, data, {
+        run: dir,
+        ...continueOrReplace(dir), // this command's own run folder: continue a partial run, replace one without checkpoints
+      });
       runSeconds[name] = r.seconds;
       r.stack.dispose();
       if (r.outcome !== 'finished') throw new Error(`[${name}] training ended: ${r.outcome}`);

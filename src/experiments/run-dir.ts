@@ -48,3 +48,12 @@ export function pruneCheckpoints(run: RunDir, keep: number): void {
   const all = listCheckpoints(run);
   for (const c of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(c.file, { force: true });
 }
+
+/**
+ * continueOrReplace(root): how a command that owns its run folders (reproduce) opens one: resume when it holds a
+ * checkpoint, else overwrite what a run killed before its first checkpoint left there.
+ */
+export function continueOrReplace(root: string): { resume: boolean; overwrite: boolean } {
+  const resume = latestCheckpoint(runDir(root)) !== null;
+  return { resume, overwrite: !resume };
+}

@@ -31,7 +31,9 @@ describe('the run folder', () => {
     expect(steps(run)).toEqual([6, 9, 12]); // untouched
     expect(config(run)).toMatchObject({ train: { steps: 12 } });
 
+    fs.writeFileSync(path.join(run, 'notes.txt'), 'mine'); // not the run's: --overwrite leaves it
     const r = await trainLoop(toyTask(), toyArgs(run, { steps: 2, overwrite: true }));
+    expect(fs.readFileSync(path.join(run, 'notes.txt'), 'utf8')).toBe('mine');
     expect(r.step).toBe(2);
     expect(steps(run)).toEqual([2]);
     expect(config(run)).toMatchObject({ train: { steps: 2 } });

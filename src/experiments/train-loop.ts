@@ -263,6 +263,7 @@ export async function trainLoop(cpuTask: TrainTask, a: TrainLoopArgs): Promise<T
   const progress = new TrainingProgress(task.moduleNames, a.steps, a.logEvery, a.interactive);
   const started = performance.now();
   let outcome: TrainOutcome = 'finished';
+  let divergence: Divergence | null = null;
   try {
     if (a.mode === 'iterative' && (a.cacheBatches ?? 0) > 0) {
       // Iterative on cached activations: a finite dataset, each frozen module run once per module (src/gim/cache.ts).
@@ -334,13 +335,13 @@ export async function trainLoop(cpuTask: TrainTask, a: TrainLoopArgs): Promise<T
           : null;
     if (d === null) throw e;
     outcome = 'diverged';
-    progress.stop();
-    discardDiverged(run, d, log);
+    divergence = d;
   } finally {
     progress.stop();
     metrics.close();
     interrupts.dispose();
   }
+  if (divergence !== null) discardDiverged(run, divergence, log);
   return {
     stack,
     step,

@@ -108,10 +108,20 @@ export function newestIntactCheckpoint(dir: string, log: (line: string) => void 
     try {
       return { file, checkpoint: loadCheckpointSync(file) };
     } catch (e) {
+      if (systemErrorCode(e) !== null) throw e; // could not read it (permissions, descriptors): not a bad checkpoint
       const unusable = `${file}.unusable`;
       fs.renameSync(file, unusable);
       log(`${(e as Error).message}\n  → renamed to ${path.basename(unusable)}; falling back to an older checkpoint`);
     }
+  }
+  return null;
+}
+
+/** The errno code (EACCES, EMFILE, …) of an error or of an error it was caused by, or null. */
+function systemErrorCode(e: unknown): string | null {
+  for (let cur: unknown = e; cur instanceof Error; cur = cur.cause) {
+    const code = (cur as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('E')) return code;
   }
   return null;
 }
@@ -144,7 +154,8 @@ export interface ResumeConfigArgs {
  * stored one in a key that is not resumable; returns the resumable keys that differ (to report).
  */
 export function checkResumeConfig(a: ResumeConfigArgs): string[] {
-  const differing = configDifferences(a.stored, a.requested);
+  // A key absent from the stored config was added since the run was written: it takes its (requested) value.
+  const differing = configDifferences(a.stored, a.requested).filter((k) => valueAt(a.stored, k) !== 'absent');
   const allowed = (k: string): boolean => a.resumable.some((r) => k === r || k.startsWith(`${r}.`));
   const refused = differing.filter((k) => !allowed(k));
   if (refused.length > 0) {

@@ -1,0 +1,115 @@
+/** Async runs never keep exploded weights, resume past bad module checkpoints and honour a new lr (issue 10 §3). */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../audio/data/index.js';
+import type { AudioEncoderConfig } from '../audio/model.js';
+import {
+  listModuleCheckpoints,
+  moduleCheckpointDir,
+  trainAsync,
+  type AsyncBatch,
+  type AsyncTrainArgs,
+} from '../gim/async/index.js';
+import { readMetrics } from '../report/index.js';
+import { loadCheckpointSync, setNumThreads } from '../tensor/index.js';
+import { audioModuleSpec } from './async-factories.js';
+import { openAsyncRun } from './async-run.js';
+import { runDir } from './run-dir.js';
+
+setNumThreads(1);
+const model: AudioEncoderConfig = {
+  channels: 8,
+  kernels: [10, 8],
+  strides: [5, 4],
+  paddings: [2, 2],
+  hidden: 8,
+  modelSplits: 2,
+  predictionSteps: 3,
+  negativeSamples: 4,
+  window: null,
+  noBPTT: false,
+};
+const BATCH = 4;
+const SAMPLES = 1024;
+const MODULES = 2;
+function sinusoids(step: number): Promise<AsyncBatch> {
+  const rng = mulberry32(7 + step);
+  const x = new Float32Array(BATCH * SAMPLES);
+  for (let b = 0; b < BATCH; b++) {
+    const f = 0.01 + 0.1 * rng();
+    for (let t = 0; t < SAMPLES; t++) x[b * SAMPLES + t] = Math.sin(f * t);
+  }
+  return Promise.resolve({ x, shape: [BATCH, 1, SAMPLES] });
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-async-runs-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const config = { model, train: { steps: 10, lr: 1e-2 } };
+const args = (run: string, over: Partial<AsyncTrainArgs> = {}): AsyncTrainArgs => ({
+  run,
+  factory: audioModuleSpec(model),
+  batch: sinusoids,
+  steps: 10,
+  seed: 3,
+  adam: { lr: 1e-2 },
+  threads: 1,
+  checkpointEvery: 5,
+  logEvery: 1,
+  resume: false,
+  handleSigint: false,
+  config,
+  log: () => undefined,
+  ...over,
+});
+/** Largest |weight| and the optimizer's lr in a module checkpoint. */
+function inspect(file: string): { largest: number; lr: number } {
+  const ckpt = loadCheckpointSync(file);
+  let largest = 0;
+  for (const [k, t] of ckpt.tensors)
+    if (k.startsWith('model.')) for (const v of t.data() as Float32Array) largest = Math.max(largest, Math.abs(v));
+  const lr = ckpt.tensors.get('optim.lr')!.item();
+  for (const t of ckpt.tensors.values()) t.dispose();
+  return { largest, lr };
+}
+
+describe('async runs', () => {
+  it('lr 1e8: the run diverges and no module keeps a checkpoint with exploded weights', async () => {
+    const run = path.join(tmp, 'explode');
+    const r = await trainAsync(args(run, { adam: { lr: 1e8 }, steps: 30, checkpointEvery: 1 }));
+    expect(r.outcome).toBe('diverged');
+    for (let m = 0; m < MODULES; m++)
+      for (const c of listModuleCheckpoints(moduleCheckpointDir(run, m)))
+        expect(inspect(c.file).largest, c.file).toBeLessThan(1e5);
+  });
+
+  it('opening for resume: a truncated module checkpoint is set aside, metrics are cut back, a new lr wins', async () => {
+    const run = path.join(tmp, 'resume');
+    openAsyncRun({ run, resume: false, config, modules: MODULES, log: () => undefined });
+    await trainAsync(args(run));
+    const log: string[] = [];
+    const open = (over: Partial<Parameters<typeof openAsyncRun>[0]> = {}): void =>
+      openAsyncRun({ run, resume: true, config, modules: MODULES, log: (l) => log.push(l), ...over });
+    expect(() => openAsyncRun({ run, resume: false, config, modules: MODULES, log: () => undefined })).toThrow(
+      /not empty/,
+    );
+    expect(() => open({ config: { ...config, model: { ...model, channels: 16 } } })).toThrow(
+      /module0[/\\]step-0000010\.safetensors in model\.channels \(8 → 16\)/,
+    );
+    const newest = listModuleCheckpoints(moduleCheckpointDir(run, 1)).at(-1)!;
+    expect(newest.step).toBe(10);
+    fs.truncateSync(newest.file, 64);
+    open();
+    expect(log.join('\n')).toMatch(/renamed to step-0000010\.safetensors\.unusable/);
+    const module2 = readMetrics(runDir(run).metrics).filter((r) => r.module === 1 && r.name === 'async');
+    expect(Math.max(...module2.map((r) => r.step))).toBe(5);
+
+    const r = await trainAsync(args(run, { steps: 12, resume: true, adam: { lr: 1e-3 } }));
+    expect(r.startSteps).toEqual([10, 5]);
+    for (let m = 0; m < MODULES; m++) {
+      const last = listModuleCheckpoints(moduleCheckpointDir(run, m)).at(-1)!;
+      expect([last.step, inspect(last.file).lr]).toEqual([12, 1e-3]);
+    }
+  });
+});
