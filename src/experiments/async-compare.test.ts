@@ -6,10 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildSpeechCorpus } from '../audio/data/synth.js';
 import { DEFAULT_FORTUNES_DIR } from '../audio/data/synth-text.js';
 import { missingTools } from '../audio/data/synth-tools.js';
-import { setNumThreads } from '../tensor/index.js';
+import { readTestEnv } from '../testing/env.js';
 import { openAudioData } from './audio.js';
 import { resolveAudioConfig } from './audio-config.js';
 import { compareAsync } from './async-compare.js';
+import { isCountOf, noteMeasurement } from '../testing/learning.js';
 
 const missing: string[] = await missingTools();
 if (!existsSync(join(DEFAULT_FORTUNES_DIR, 'fortunes'))) missing.push('fortunes');
@@ -18,11 +19,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(missing.length > 0)('compareAsync', () => {
   it('trains simultaneous and async (equal steps, equal wall time), probes the last module, writes the report', async () => {
-    setNumThreads(1);
     const root = join(dir, 'corpus');
     await buildSpeechCorpus({ out: root, seed: 5, speakers: 3, utterancesPerSpeaker: 2, maxWords: 8 });
     const config = resolveAudioConfig('tiny', {
-      threads: 1,
+      threads: readTestEnv().threads,
       data: { root },
       train: { steps: 4, logEvery: 2, checkpointEvery: 2 },
     });
@@ -34,7 +34,11 @@ describe.skipIf(missing.length > 0)('compareAsync', () => {
     expect(probes).toEqual(['speaker', 'phone']);
     for (const r of rows) {
       expect(r.samplesPerSec).toHaveLength(6);
-      for (const acc of [r.accuracy.speaker!, r.accuracy.phone!]) expect(acc).toBeGreaterThanOrEqual(0);
+      const { speaker, phone } = r.accuracy;
+      noteMeasurement(`async compare ${r.label}`, { speaker: speaker!, phone: phone! });
+      // one test window per test utterance: the speaker accuracy is a count of them
+      expect(isCountOf(speaker!, data.test.size), `${r.label}: speaker ${speaker}`).toBe(true);
+      expect(phone! >= 0 && phone! <= 1, `${r.label}: phone ${phone}`).toBe(true);
       expect(r.staleness?.[0]?.max ?? 0).toBe(0); // module 1 reads fresh batches
     }
     const md = readFileSync(out, 'utf8');

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readMetrics } from '../report/index.js';
 import { runDemo } from './demo.js';
+import { isCountOf } from '../testing/learning.js';
+
+const PROBE_TEST_IMAGES = 32;
 
 describe('runDemo', () => {
   it('trains, probes trained vs random init per module, and reports what metrics.jsonl holds', async () => {
@@ -14,7 +17,7 @@ describe('runDemo', () => {
       patch: {
         data: { maxTrain: 256, maxTest: 128 },
         train: { steps: 3, logEvery: 1, batchSize: 4 },
-        probe: { epochs: 2, maxTrain: 64, maxTest: 32 },
+        probe: { epochs: 2, maxTrain: 64, maxTest: PROBE_TEST_IMAGES },
       },
       log: (line) => lines.push(line),
     });
@@ -28,8 +31,8 @@ describe('runDemo', () => {
       expect(m.lastLoss).toBe(losses[2]);
       expect(m.chanceLoss).toBeCloseTo(Math.log(17), 12);
       // accuracies are counts out of the 32 test images
-      expect(Number.isInteger(Math.round(m.trained * 32 * 1e6) / 1e6)).toBe(true);
-      expect(Number.isInteger(Math.round(m.random * 32 * 1e6) / 1e6)).toBe(true);
+      expect(isCountOf(m.trained, PROBE_TEST_IMAGES), `trained ${m.trained}`).toBe(true);
+      expect(isCountOf(m.random, PROBE_TEST_IMAGES), `random ${m.random}`).toBe(true);
     });
     expect(fs.readdirSync(path.join(run, 'checkpoints'))).toContain('step-0000003.safetensors');
     expect(lines.join('\n')).toContain('probe: random init');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readMetrics } from '../report/index.js';
 import { reproduceAudio } from './reproduce-audio.js';
+import { isCountOf, noteMeasurement } from '../testing/learning.js';
 
 const fixtureRoot = new URL('../audio/data/fixtures/librispeech', import.meta.url).pathname;
 
@@ -30,10 +31,17 @@ describe('reproduce audio (tiny scale, fixture corpus)', () => {
         'GIM without g_ar',
       ]),
     );
-    for (const v of Object.values(r.rows)) {
-      for (const acc of [v.phone, v.speaker]) expect(acc).toBeGreaterThanOrEqual(0);
+    noteMeasurement('reproduce audio data', { ...r.data });
+    for (const [row, v] of Object.entries(r.rows)) {
+      noteMeasurement(`reproduce audio ${row}`, { phone: v.phone ?? Number.NaN, speaker: v.speaker ?? Number.NaN });
+      // one test window per test utterance: the speaker accuracy is a count of them
+      expect(isCountOf(v.speaker!, r.data.testUtterances), `${row}: speaker ${v.speaker}`).toBe(true);
+      // the phone accuracy counts labelled frames, whose number depends on each model's frame rate
+      expect(v.phone, row).not.toBeNull();
+      expect(v.phone! >= 0 && v.phone! <= 1, `${row}: phone ${v.phone}`).toBe(true);
     }
     expect(r.perLayerSpeaker.gim).toHaveLength(6);
+    for (const acc of r.perLayerSpeaker.gim) expect(isCountOf(acc, r.data.testUtterances), `${acc}`).toBe(true);
     for (const f of ['table3.md', 'table4.md', 'figure4.png', 'figure4.svg', 'results.json']) {
       expect(fs.existsSync(path.join(dir, 'results', f)), f).toBe(true);
     }

@@ -18,7 +18,17 @@ import {
 } from './vision-config.js';
 import { openVisionData, TrainBatches, type VisionData } from './vision-data.js';
 import { deepMerge, type DeepPartial } from './overrides.js';
+import { testSeed } from '../testing/env.js';
+import { isCountOf, noteMeasurement } from '../testing/learning.js';
 
+/** Test images of the synthetic linear-evaluation task: an accuracy is a count out of them. */
+const TEST_IMAGES = 32;
+/** Horizontal vs vertical gratings (chance 0.5): a probe on random features separates them well. */
+const EASY_TASK_ACCURACY = 0.75;
+/** Linearly separable features with a wide margin. */
+const SEPARABLE_ACCURACY = 0.9;
+/** Fashion-MNIST has 10 balanced classes. */
+const FASHION_MNIST_CHANCE = 0.1;
 const HAS_FASHION_MNIST = fs.existsSync(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'));
 const tiny = (patch: DeepPartial<VisionConfig> = {}): VisionConfig => resolveVisionConfig('tiny', patch);
 const params = (r: { stack: { modules: readonly { parameters(): { toArray(): number[] }[] }[] } }): number[] =>
@@ -61,22 +71,20 @@ describe('vision config', () => {
 });
 
 describe('linear evaluation', () => {
-  it('returns an accuracy in [0, 1] that beats chance on an easy synthetic task', () => {
-    manualSeed(0);
+  it('returns a count of the test images that beats chance on an easy synthetic task', () => {
+    manualSeed(testSeed(0));
     const labels = (n: number, off: number) => Array.from({ length: n }, (_, i) => (i + off) % 2);
-    const [ytr, yte] = [labels(64, 0), labels(32, 1)];
-    const train = { x: gratings(64, 32, 1, ytr), y: tensor(ytr, [64], { dtype: 'int64' }) };
-    const test = { x: gratings(32, 32, 2, yte), y: tensor(yte, [32], { dtype: 'int64' }) };
-    const config = tiny();
+    const [ytr, yte] = [labels(64, 0), labels(TEST_IMAGES, 1)];
+    const train = { x: gratings(64, 32, testSeed(1), ytr), y: tensor(ytr, [64], { dtype: 'int64' }) };
+    const test = { x: gratings(TEST_IMAGES, 32, testSeed(2), yte), y: tensor(yte, [TEST_IMAGES], { dtype: 'int64' }) };
+    const config = { ...tiny(), seed: testSeed(tiny().seed) };
     const stack = buildVisionStack(config, 2); // horizontal vs vertical gratings: random features suffice
     const probe = { epochs: 30, lr: 1e-2, batchSize: 16, featureBatch: 32 };
     const accs = probeLayers(stack, [0, 2], train, test, 2, probe);
     stack.dispose();
-    for (const a of accs) {
-      expect(a).toBeGreaterThanOrEqual(0);
-      expect(a).toBeLessThanOrEqual(1);
-    }
-    expect(Math.max(...accs)).toBeGreaterThan(0.75);
+    noteMeasurement('linear eval gratings', { layer1: accs[0]!, layer3: accs[1]! });
+    for (const a of accs) expect(isCountOf(a, TEST_IMAGES), `accuracy ${a}`).toBe(true);
+    expect(Math.max(...accs)).toBeGreaterThan(EASY_TASK_ACCURACY);
     // and on separable features directly
     const f = (y: number[]) =>
       tensor(
@@ -84,7 +92,9 @@ describe('linear evaluation', () => {
         [y.length, 3],
       );
     const acc = linearEval({ features: f(ytr), labels: train.y }, { features: f(yte), labels: test.y }, 2, probe);
-    expect(acc).toBe(1);
+    noteMeasurement('linear eval separable', { accuracy: acc });
+    expect(isCountOf(acc, TEST_IMAGES), `accuracy ${acc}`).toBe(true);
+    expect(acc).toBeGreaterThan(SEPARABLE_ACCURACY);
   });
 });
 
@@ -166,7 +176,11 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
     for (const row of ['Random initialization', 'Supervised', 'Greedy Supervised', 'CPC', 'Greedy InfoMax', 'pixels'])
       expect(table).toContain(row);
     expect(table).toContain('81.9');
-    expect(Object.values(r.rows).every((a) => a >= 0 && a <= 1)).toBe(true);
+    for (const [row, accuracy] of Object.entries(r.rows)) {
+      noteMeasurement(`reproduce vision ${row}`, { accuracy });
+      expect(isCountOf(accuracy, data.test.n), `${row}: accuracy ${accuracy}`).toBe(true);
+      expect(accuracy, row).toBeGreaterThan(FASHION_MNIST_CHANCE); // a linear probe on any encoder beats it
+    }
     expect(r.perModule.gim).toHaveLength(3);
     expect(r.figure).toHaveLength(3 * 2); // 3 modules × 2 neurons
     for (const n of r.figure) expect(n.patches).toHaveLength(4);

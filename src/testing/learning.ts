@@ -5,7 +5,7 @@
  * that holds on any machine (finite, above chance, a count out of N).
  */
 import fs from 'node:fs';
-import type { GradientIsolatedStack } from '../gim/stack.js';
+import type { GimModule } from '../gim/module.js';
 import { readTestEnv, type TestEnv } from './env.js';
 import { getRngState, manualSeed, noGrad, setRngState, tidy, type Tensor } from '../tensor/index.js';
 
@@ -32,8 +32,13 @@ export interface ModuleLossesArgs {
   targets?: Tensor;
 }
 
+/** Modules chained as in a GradientIsolatedStack: module m reads module m − 1's output. */
+export interface ModuleChain {
+  readonly modules: readonly GimModule[];
+}
+
 /** moduleLosses(stack, x): each module's own loss on x (module m on module m − 1's output), measured. */
-export function moduleLosses(stack: GradientIsolatedStack, x: Tensor, args: ModuleLossesArgs = {}): number[] {
+export function moduleLosses(stack: ModuleChain, x: Tensor, args: ModuleLossesArgs = {}): number[] {
   return measured(() => {
     const losses: number[] = [];
     let input = x;
@@ -47,11 +52,7 @@ export function moduleLosses(stack: GradientIsolatedStack, x: Tensor, args: Modu
 }
 
 /** moduleAccuracies(stack, x): each module's own accuracy on x (undefined where a module reports none), measured. */
-export function moduleAccuracies(
-  stack: GradientIsolatedStack,
-  x: Tensor,
-  args: ModuleLossesArgs = {},
-): (number | undefined)[] {
+export function moduleAccuracies(stack: ModuleChain, x: Tensor, args: ModuleLossesArgs = {}): (number | undefined)[] {
   return measured(() => {
     const accuracies: (number | undefined)[] = [];
     let input = x;
