@@ -8,8 +8,11 @@ import { addBenchCommand } from './bench.js';
 import { buildProgram } from './program.js';
 import { parsePreset, PRESETS } from './presets.js';
 import { reproduceCommand } from './reproduce.js';
+import { isCountOf } from '../testing/learning.js';
 
 const HAS_FASHION_MNIST = fs.existsSync(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'));
+/** Test images of the vision-tiny preset (data.maxTest): an eval accuracy is a count out of them. */
+const TINY_TEST_IMAGES = 128;
 
 describe('presets', () => {
   it('every preset resolves to a valid config of its experiment', () => {
@@ -62,6 +65,7 @@ describe('gim command line', () => {
       accuracy: Record<string, number>;
     };
     expect(Object.keys(out.accuracy)).toEqual(['module1', 'module2', 'module3']);
+    for (const acc of Object.values(out.accuracy)) expect(isCountOf(acc, TINY_TEST_IMAGES), `${acc}`).toBe(true);
     await expect(program().parseAsync(['eval', '--run', run, '--probe', 'speaker'], { from: 'user' })).rejects.toThrow(
       /--probe class/,
     );
@@ -80,6 +84,7 @@ describe('gim command line', () => {
       accuracy: Record<string, number>;
     };
     expect(Object.keys(out.accuracy)).toEqual(['module3']);
+    expect(isCountOf(out.accuracy.module3!, TINY_TEST_IMAGES), `${out.accuracy.module3}`).toBe(true);
     await expect(
       program().parseAsync(
         ['train', '--preset', 'vision-tiny', '--mode', 'async', '--run', run, '--set', 'train.objective=supervised'],

@@ -21,13 +21,15 @@ import { Adam } from '../nn/index.js';
 import { readMetrics } from '../report/index.js';
 import { manualSeed, tensor } from '../tensor/index.js';
 import { readTestEnv, testSeed } from '../testing/env.js';
-import { moduleLosses, noteMeasurement, relativeFall } from '../testing/learning.js';
+import { loggedFall, moduleLosses, noteMeasurement, relativeFall } from '../testing/learning.js';
 import { audioModuleSpec } from './async-factories.js';
 
 const { threads } = readTestEnv();
 /** The least relative fall of a loss measured before and after training (observed falls are far larger). */
 const MIN_FALL = 0.03;
 const SEED = testSeed(3);
+/** Logged losses averaged at the start and the end of the run. */
+const LOGGED_WINDOW = 8;
 const model: AudioEncoderConfig = {
   channels: 8,
   kernels: [10, 8, 4],
@@ -98,6 +100,9 @@ function restoredModules(run: string, which: 'first' | 'latest') {
 describe('trainAsync (3 audio modules, one worker each)', () => {
   it('finishes with every module’s loss falling, staleness ≥ 0 (0 for module 1), and no worker left behind', async () => {
     const r = await trainAsync(args('finish'));
+    // Module 1 reads the signal: its loss is measured on one fixed batch with fixed negatives at init and after
+    // training. Module m > 1 trains on module m − 1's output as that module moves, read up to a queue's depth late, so
+    // the final module m − 1 need not produce what module m last trained on: its own logged losses are compared.
     const x = await sinusoidTensor(0);
     const [first, latest] = [
       restoredModules(path.join(tmp, 'finish'), 'first'),
@@ -112,9 +117,10 @@ describe('trainAsync (3 audio modules, one worker each)', () => {
     for (let m = 0; m < 3; m++) {
       const losses = records.filter((x) => x.name === 'async' && x.module === m).map((x) => x.loss!);
       expect(losses).toHaveLength(60);
-      const fall = relativeFall(before[m]!, after[m]!);
-      noteMeasurement(`async audio module ${m + 1}`, { before: before[m]!, after: after[m]!, fall });
-      expect(fall, `module ${m}: ${before[m]} → ${after[m]} on a fixed batch`).toBeGreaterThan(MIN_FALL);
+      const [fall, logged] = [relativeFall(before[m]!, after[m]!), loggedFall(losses, LOGGED_WINDOW)];
+      noteMeasurement(`async audio module ${m + 1}`, { before: before[m]!, after: after[m]!, fall, logged });
+      if (m === 0) expect(fall, `module 1: ${before[m]} → ${after[m]} on a fixed batch`).toBeGreaterThan(MIN_FALL);
+      else expect(logged, `module ${m + 1}: logged losses`).toBeGreaterThan(MIN_FALL);
       const s = r.modules[m]!;
       expect(s.staleness.count).toBe(60);
       expect(s.staleness.mean).toBeGreaterThanOrEqual(0);

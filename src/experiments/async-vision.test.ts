@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { liveModuleWorkers } from '../gim/async/index.js';
 import { readMetrics } from '../report/index.js';
 import { readTestEnv, testSeed } from '../testing/env.js';
-import { isCountOf, meanOf, moduleLosses, noteMeasurement, relativeFall } from '../testing/learning.js';
+import { isCountOf, loggedFall, moduleLosses, noteMeasurement, relativeFall } from '../testing/learning.js';
 import { FASHION_MNIST_DIR, FASHION_MNIST_NORM, type ImageDataset } from '../vision/data/index.js';
 import { trainVisionAsync } from './async-vision.js';
 import { benchAsync } from './async-bench.js';
@@ -27,7 +27,7 @@ const { threads } = readTestEnv();
 const MIN_FALL = 0.03;
 /** Test images of the tiny preset (data.maxTest): a probe accuracy is a count out of them. */
 const TINY_TEST_IMAGES = 128;
-/** Logged losses averaged at the start and the end of the run, for the report. */
+/** Logged losses averaged at the start and the end of the run. */
 const LOGGED_WINDOW = 8;
 /** Fashion-MNIST has 10 balanced classes. */
 const FASHION_MNIST_CHANCE = 0.1;
@@ -85,23 +85,21 @@ describe('vision in async mode', () => {
     expect([r.outcome, r.step]).toEqual(['finished', steps]);
     expect(r.async.modules.map((m) => m.step)).toEqual([steps, steps, steps]);
     const records = readMetrics(runDir(run).metrics);
-    const x = new TrainBatches(config, images).at(0).x; // one fixed batch, measured at init and after training
+    // Module 1 reads the images: its loss is measured on one fixed batch with fixed negatives at init and after training.
+    // Module m > 1 trains on module m − 1's output as that module moves, read up to a queue's depth late, so the final
+    // module m − 1 need not produce what module m last trained on: its own logged losses (first vs last steps) are
+    // compared instead.
+    const x = new TrainBatches(config, images).at(0).x;
     const init = buildVisionStack(config, 2); // the workers start from these parameters (same seed)
     const [before, after] = [moduleLosses(init, x), moduleLosses(r.stack, x)];
     init.dispose();
     for (let m = 0; m < 3; m++) {
       const losses = records.filter((x) => x.name === 'async' && x.module === m).map((x) => x.loss!);
       expect(losses).toHaveLength(steps);
-      const fall = relativeFall(before[m]!, after[m]!);
-      const [loggedFirst, loggedLast] = [meanOf(losses.slice(0, LOGGED_WINDOW)), meanOf(losses.slice(-LOGGED_WINDOW))];
-      noteMeasurement(`async vision module ${m + 1}`, {
-        before: before[m]!,
-        after: after[m]!,
-        fall,
-        loggedFirst,
-        loggedLast,
-      });
-      expect(fall, `module ${m + 1}: ${before[m]} → ${after[m]} on a fixed batch`).toBeGreaterThan(MIN_FALL);
+      const [fall, logged] = [relativeFall(before[m]!, after[m]!), loggedFall(losses, LOGGED_WINDOW)];
+      noteMeasurement(`async vision module ${m + 1}`, { before: before[m]!, after: after[m]!, fall, logged });
+      if (m === 0) expect(fall, `module 1: ${before[m]} → ${after[m]} on a fixed batch`).toBeGreaterThan(MIN_FALL);
+      else expect(logged, `module ${m + 1}: logged losses`).toBeGreaterThan(MIN_FALL);
     }
     const last = latestCheckpoint(runDir(run))!;
     expect(last.step).toBe(steps);

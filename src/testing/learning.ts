@@ -80,6 +80,17 @@ export function meanOf(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
+/**
+ * loggedFall(losses, window): relativeFall from the mean of the first `window` logged losses to the mean of the last
+ * `window` — for losses logged during training on changing batches, where no fixed-batch measurement applies.
+ */
+export function loggedFall(losses: readonly number[], window: number): number {
+  if (!Number.isInteger(window) || window < 1 || losses.length < 2 * window) {
+    throw new RangeError(`loggedFall: needs two windows of ${window} losses, got ${losses.length}`);
+  }
+  return relativeFall(meanOf(losses.slice(0, window)), meanOf(losses.slice(-window)));
+}
+
 /** Slack for float rounding when checking that an accuracy is a count out of N. */
 const COUNT_TOLERANCE = 1e-6;
 

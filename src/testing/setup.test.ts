@@ -6,7 +6,7 @@ import { ConvModule } from '../gim/testing.js';
 import { GradientIsolatedStack } from '../gim/stack.js';
 import { getNumThreads, isGradEnabled, liveTensors, manualSeed, rand, randn } from '../tensor/index.js';
 import { DEFAULT_TEST_SEED, DEFAULT_TEST_THREADS, readTestEnv, SEED_STRIDE, testSeed } from './env.js';
-import { isCountOf, meanOf, measured, moduleLosses, noteMeasurement, relativeFall } from './learning.js';
+import { isCountOf, loggedFall, meanOf, measured, moduleLosses, noteMeasurement, relativeFall } from './learning.js';
 
 describe('test environment', () => {
   it('the setup file pinned libtorch and OpenMP to GIM_TEST_THREADS', () => {
@@ -83,13 +83,15 @@ describe('learning-test helpers', () => {
     fs.rmSync(path.dirname(file), { recursive: true });
   });
 
-  it('relativeFall, meanOf and isCountOf', () => {
+  it('relativeFall, meanOf, loggedFall and isCountOf', () => {
     expect(relativeFall(2, 1.5)).toBeCloseTo(0.25, 12);
     expect(relativeFall(-2, -3)).toBeCloseTo(0.5, 12);
     expect(relativeFall(1, 1.2)).toBeLessThan(0);
     expect(() => relativeFall(Number.NaN, 1)).toThrow(/finite/);
     expect(() => relativeFall(0, 1)).toThrow(/is 0/);
     expect(meanOf([1, 2, 6])).toBe(3);
+    expect(loggedFall([2, 2, 9, 1, 1], 2)).toBeCloseTo(0.5, 12);
+    expect(() => loggedFall([2, 2, 1], 2)).toThrow(/two windows of 2 losses, got 3/);
     expect(() => meanOf([])).toThrow(/empty/);
     expect(isCountOf(5 / 32, 32)).toBe(true);
     expect(isCountOf(0, 32)).toBe(true);
