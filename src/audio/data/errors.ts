@@ -1,4 +1,5 @@
 /** Errors of the audio data readers: every message starts with the file it concerns. */
+import { open, type FileHandle } from 'node:fs/promises';
 
 /** An error about one data file; `file` is the path, and the message reads `<file>: <detail>`. */
 export class DataFileError extends Error {
@@ -22,4 +23,19 @@ export function describeFsError(err: unknown): string {
   if (e.code === 'EISDIR') return 'is a directory, not a file';
   if (e.code === 'ENOTDIR') return 'a folder in the path is a file, not a directory';
   return typeof e.message === 'string' ? e.message : String(err);
+}
+
+/** withFlacFile(path, read): open `path`, run `read` on its handle, close it; a failed open names the file. */
+export async function withFlacFile<T>(path: string, read: (handle: FileHandle) => Promise<T>): Promise<T> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw new DataFileError(path, `cannot read FLAC file: ${describeFsError(err)}`, { cause: err });
+  }
+  try {
+    return await read(handle);
+  } finally {
+    await handle.close();
+  }
 }

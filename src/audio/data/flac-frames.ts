@@ -7,9 +7,8 @@
  * last frame STREAMINFO promises (its samples end at `totalSamples`) and that its bits per sample, channels and sample
  * rate agree with STREAMINFO. A file cut inside the audio has no such frame, or one that ends too early.
  */
-import { open } from 'node:fs/promises';
 
-import { DataFileError, describeFsError } from './errors.js';
+import { DataFileError, withFlacFile } from './errors.js';
 import type { FlacStreamInfo } from './flac.js';
 
 /** What a frame header declares; `null` where the header defers to STREAMINFO. */
@@ -191,19 +190,11 @@ export function lastFrameBound(info: FlacStreamInfo): number {
 
 /** Read the tail of the FLAC file at `path` and {@link checkFlacTail} it; errors name the file. */
 export async function checkFlacEnd(path: string, info: FlacStreamInfo): Promise<void> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw new DataFileError(path, `cannot read FLAC file: ${describeFsError(err)}`, { cause: err });
-  }
-  try {
+  await withFlacFile(path, async (handle) => {
     const { size } = await handle.stat();
     const start = Math.max(0, size - lastFrameBound(info));
     const tail = new Uint8Array(size - start);
     const { bytesRead } = await handle.read(tail, 0, tail.length, start);
     checkFlacTail(tail.subarray(0, bytesRead), info, path);
-  } finally {
-    await handle.close();
-  }
+  });
 }

@@ -9,12 +9,12 @@
  * `multiChannel: 'error'` to refuse them instead.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
 
-import { DataFileError, describeFsError } from './errors.js';
+import { DataFileError, describeFsError, withFlacFile } from './errors.js';
 import { checkFlacEnd, checkFrameAgainstInfo, firstFrameOffset, parseFrameHeader } from './flac-frames.js';
 
 /** What the STREAMINFO block of a FLAC file declares. */
@@ -114,13 +114,7 @@ export function parseFlacStreamInfo(bytes: Uint8Array, file: string): FlacStream
 
 /** Read and validate only the STREAMINFO header of a FLAC file (cheap: no decoding); errors name the file. */
 export async function readFlacStreamInfo(path: string): Promise<FlacStreamInfo> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw new DataFileError(path, `cannot read FLAC file: ${describeFsError(err)}`, { cause: err });
-  }
-  try {
+  return withFlacFile(path, async (handle) => {
     const head = new Uint8Array(4096);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     const bytes = head.subarray(0, bytesRead);
@@ -130,9 +124,7 @@ export async function readFlacStreamInfo(path: string): Promise<FlacStreamInfo> 
     const again = new Uint8Array(o + STREAMINFO_END);
     const { bytesRead: n } = await handle.read(again, 0, again.length, 0);
     return parseFlacStreamInfo(again.subarray(0, n), path);
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /**

@@ -1,30 +1,17 @@
 /** LibriSpeechDataset.open() finds truncated audio, wrong label counts and roots without the layout. */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { LibriSpeechDataset, utterancePath, type LibriSpeechOptions } from './librispeech.js';
+import { fixtureTrees, openWith } from './testing/fixture-trees.js';
+import { utterancePath } from './librispeech.js';
 import { checkLibriSpeechRoot, phoneFrameRange } from './librispeech-files.js';
 
-const FIXTURES = fileURLToPath(new URL('./fixtures/librispeech/', import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), 'gim-libri-checks-'));
+const { copyTree } = fixtureTrees('gim-libri-checks-');
+const tmp = mkdtempSync(join(tmpdir(), 'gim-libri-roots-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-let trees = 0;
-function copyTree(): string {
-  const root = join(tmp, `tree${trees++}`);
-  cpSync(FIXTURES, root, { recursive: true });
-  return root;
-}
-
-async function openWith(options: LibriSpeechOptions): Promise<{ ds: LibriSpeechDataset; warnings: string[] }> {
-  const warnings: string[] = [];
-  const ds = await new LibriSpeechDataset({ warn: (m) => warnings.push(m), ...options }).open();
-  return { ds, warnings };
-}
 
 /** Rewrite one utterance's line of the alignment file with `count` labels. */
 function setLabelCount(root: string, id: string, count: number): string {

@@ -1,32 +1,15 @@
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
+import { LIBRISPEECH_FIXTURES, fixtureTrees, openWith } from './testing/fixture-trees.js';
 import { LibriSpeechDataset, utterancePath, type LibriSpeechOptions } from './librispeech.js';
 import { mulberry32 } from './rng.js';
 import { LIBRISPEECH_NORMALIZATION, minSamplesForWindow } from './window.js';
 
-const FIXTURES = fileURLToPath(new URL('./fixtures/librispeech/', import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), 'gim-libri-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-let trees = 0;
-/** A fresh copy of the fixture tree that a test may damage. */
-function copyTree(): string {
-  const root = join(tmp, `tree${trees++}`);
-  cpSync(FIXTURES, root, { recursive: true });
-  return root;
-}
-
-/** Open a dataset, collecting its warnings. */
-async function openWith(options: LibriSpeechOptions): Promise<{ ds: LibriSpeechDataset; warnings: string[] }> {
-  const warnings: string[] = [];
-  const ds = await new LibriSpeechDataset({ warn: (m) => warnings.push(m), ...options }).open();
-  return { ds, warnings };
-}
+const FIXTURES = LIBRISPEECH_FIXTURES;
+const { copyTree } = fixtureTrees('gim-libri-');
 
 describe('LibriSpeechDataset on the fixture tree', () => {
   it('opens the train split: ids, numeric speaker labels, stats from headers', async () => {
