@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { savedAudioConfig, type AudioConfig } from '../experiments/audio-config.js';
-import { latestCheckpoint, runDir } from '../experiments/run-dir.js';
+import { listCheckpoints, runDir } from '../experiments/run-dir.js';
 import { savedVisionConfig, type VisionConfig } from '../experiments/vision-config.js';
 import { MAX_HEADER_BYTES } from '../tensor/safetensors.js';
 
@@ -69,18 +69,19 @@ export function parseRunConfig(text: string, file: string): RunConfig {
 /** The config to evaluate `run` with: from its newest checkpoint, else config.json (see the module comment). */
 export function readRunConfig(run: string): RunConfig {
   if (!fs.statSync(run, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${run}: no such run directory`);
-  const last = latestCheckpoint(runDir(run));
-  if (last !== null) {
+  // Newest first; a checkpoint whose header cannot be read is skipped like its weights are (restoreNewestCheckpoint).
+  const problems: string[] = [];
+  for (const { file } of listCheckpoints(runDir(run)).reverse()) {
     let text: string;
     try {
-      text = checkpointConfigText(last.file);
+      text = checkpointConfigText(file);
     } catch (err) {
-      throw new Error(`${last.file}: cannot read the config stored in the checkpoint: ${(err as Error).message}`, {
-        cause: err,
-      });
+      problems.push(`${file}: cannot read the config stored in the checkpoint: ${(err as Error).message}`);
+      continue;
     }
-    return parseRunConfig(text, last.file);
+    return parseRunConfig(text, file);
   }
+  if (problems.length > 0) throw new Error(problems.join('\n'));
   const file = path.join(run, 'config.json');
   if (!fs.existsSync(file)) throw new Error(`${run}: no checkpoint and no config.json (is this a run directory?)`);
   return parseRunConfig(fs.readFileSync(file, 'utf8'), file);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { parseRunConfig, readRunConfig } from './eval-config.js';
 import { buildProgram } from './program.js';
@@ -64,6 +64,32 @@ describe('gim eval on an audio-tiny run', () => {
     const config = readRunConfig(run);
     expect(config.file).toMatch(/checkpoints\/step-0*2\.safetensors$/);
     expect(config.experiment).toBe('audio');
+  });
+
+  it('a truncated newest checkpoint is skipped, said, and left as it is; the step probed is recorded', async () => {
+    const copy = path.join(tmp, 'audio-tiny-truncated');
+    fs.cpSync(run, copy, { recursive: true });
+    fs.rmSync(path.join(copy, 'eval-speaker.json'), { force: true }); // damaged on purpose by the test above
+    const good = fs.readdirSync(path.join(copy, 'checkpoints')).sort().at(-1)!;
+    const bad = path.join(copy, 'checkpoints', 'step-0000009.safetensors');
+    fs.writeFileSync(bad, fs.readFileSync(path.join(copy, 'checkpoints', good)).subarray(0, 100));
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      said.push(String(chunk));
+      return true;
+    });
+    try {
+      await gim('eval', '--run', copy, '--probe', 'speaker', '--layer', '1');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(said.join('')).toContain(`${bad}`);
+    expect(said.join('')).toContain('skipped; using an older checkpoint');
+    expect(fs.statSync(bad).size).toBe(100);
+    const results = JSON.parse(fs.readFileSync(path.join(copy, 'eval-speaker.json'), 'utf8')) as {
+      step: Record<string, number>;
+    };
+    expect(results.step).toEqual({ module1: 2 });
   });
 });
 

@@ -11,7 +11,6 @@ import {
   type ProbeTask,
 } from '../experiments/audio.js';
 import type { AudioConfig } from '../experiments/audio-config.js';
-import { latestCheckpoint, runDir } from '../experiments/run-dir.js';
 import { loadVisionStack, probeLayers } from '../experiments/vision.js';
 import type { VisionConfig } from '../experiments/vision-config.js';
 import { evalImages, openVisionData } from '../experiments/vision-data.js';
@@ -51,8 +50,7 @@ export interface EvalResults {
 
 export async function evalCommand(a: EvalCommandArgs): Promise<number> {
   const run = readRunConfig(a.run);
-  const results = run.experiment === 'vision' ? evalVision(a, run.config) : await evalAudio(a, run.config);
-  const step = latestCheckpoint(runDir(a.run))?.step ?? 0;
+  const { results, step } = run.experiment === 'vision' ? evalVision(a, run.config) : await evalAudio(a, run.config);
   mergeEvalResults(path.join(a.run, `eval-${a.probe}.json`), a.probe, results, step);
   return 0;
 }
@@ -90,10 +88,16 @@ export function mergeEvalResults(file: string, probe: EvalProbe, results: Record
   writeJsonAtomic(file, { probe, accuracy: order(accuracy), step: order(steps) });
 }
 
-function evalVision(a: EvalCommandArgs, config: VisionConfig): Record<string, number> {
+/** Test accuracy of each probed module, and the checkpoint step the modules were restored from. */
+interface ProbedRun {
+  results: Record<string, number>;
+  step: number;
+}
+
+function evalVision(a: EvalCommandArgs, config: VisionConfig): ProbedRun {
   if (a.probe !== 'class') throw new Error(`--probe ${a.probe}: a vision run is probed with --probe class`);
   const data = openVisionData(config);
-  const stack = loadVisionStack(a.run, config, data.classes);
+  const { stack, step } = loadVisionStack(a.run, config, data.classes);
   const layers = layersOf(a.layer, stack.length);
   const train = evalImages(config, data.train, config.probe.maxTrain);
   const test = evalImages(config, data.test, config.probe.maxTest);
@@ -106,14 +110,14 @@ function evalVision(a: EvalCommandArgs, config: VisionConfig): Record<string, nu
   for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
   stack.dispose();
   data.close();
-  return results;
+  return { results, step };
 }
 
-async function evalAudio(a: EvalCommandArgs, config: AudioConfig): Promise<Record<string, number>> {
+async function evalAudio(a: EvalCommandArgs, config: AudioConfig): Promise<ProbedRun> {
   if (a.probe === 'class') throw new Error('--probe class: an audio run is probed with --probe speaker or phone');
   const probe = a.probe;
   const data = await openAudioData(config);
-  const stack = loadAudioStack(a.run, config, data);
+  const { stack, step } = loadAudioStack(a.run, config, data);
   const layers = layersOf(a.layer, stack.length);
   // Speaker: the time average; phone: every layer at the label rate (early layers pooled to 10 ms frames).
   const reduce =
@@ -139,5 +143,5 @@ async function evalAudio(a: EvalCommandArgs, config: AudioConfig): Promise<Recor
     console.log(`${probe} probe, module ${l + 1}: ${formatPercent(acc)} test accuracy`);
   }
   stack.dispose();
-  return results;
+  return { results, step };
 }

@@ -103,7 +103,7 @@ describe('vision in async mode', () => {
     }
     const last = latestCheckpoint(runDir(run))!;
     expect(last.step).toBe(steps);
-    const loaded = loadVisionStack(run, config, 2);
+    const loaded = loadVisionStack(run, config, 2).stack;
     const want = r.stack.modules.flatMap((m) => m.parameters().flatMap((p) => p.toArray()));
     expect(loaded.modules.flatMap((m) => m.parameters().flatMap((p) => p.toArray()))).toEqual(want);
     loaded.dispose();

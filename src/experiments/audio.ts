@@ -8,13 +8,12 @@ import { batchAt, disposeBatch, windowsBatch } from '../audio/batches.js';
 import { buildSpeechCorpus, checkLibriSpeechRoot, HOP, LibriSpeechDataset, mulberry32 } from '../audio/data/index.js';
 import { mfcc } from '../audio/mfcc.js';
 import { buildAudioModules, type AudioObjective } from '../audio/model.js';
-import { GradientIsolatedStack, probeAccuracy, restoreStack, trainLinearProbe, type FeatureSet } from '../gim/index.js';
+import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type FeatureSet } from '../gim/index.js';
 import {
   adaptiveAvgPool1d,
   cat,
   contiguous,
   keep,
-  loadCheckpointSync,
   manualSeed,
   mean,
   narrow,
@@ -27,7 +26,7 @@ import {
 } from '../tensor/index.js';
 import { mixSeed } from '../audio/batches.js';
 import { audioPresets, type AudioConfig } from './audio-config.js';
-import { latestCheckpoint, runDir } from './run-dir.js';
+import { restoreNewestCheckpoint, type LoadedStack } from './run-dir.js';
 import { trainLoop, type TrainResult } from './train-loop.js';
 
 export const PHONE_CLASSES = 41;
@@ -164,13 +163,10 @@ export async function trainAudio(config: AudioConfig, data: AudioData, args: Tra
   );
 }
 
-/** loadAudioRun(run, data): a stack restored from the run's newest checkpoint, and its config. */
-export function loadAudioStack(run: string, config: AudioConfig, data: AudioData): GradientIsolatedStack {
+/** loadAudioStack(run, config, data): a stack restored from the run's newest checkpoint that loads, and its step. */
+export function loadAudioStack(run: string, config: AudioConfig, data: AudioData): LoadedStack {
   const stack = buildAudioStack(config, data);
-  const last = latestCheckpoint(runDir(run));
-  if (last === null) throw new Error(`${run}: no checkpoint to evaluate (train first)`);
-  tidy(() => restoreStack(loadCheckpointSync(last.file).tensors, stack));
-  return stack;
+  return { stack, step: restoreNewestCheckpoint(stack, run) };
 }
 
 /** Windows a probe trains or tests on: fixed for a seed, so every model is probed on the same audio. */

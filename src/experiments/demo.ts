@@ -78,7 +78,7 @@ export async function runDemo(args: DemoArgs): Promise<DemoResult> {
       return accuracies;
     };
     const randomAccuracies = probe(buildVisionStack(config, data.classes));
-    const trainedAccuracies = probe(loadVisionStack(args.run, config, data.classes));
+    const trainedAccuracies = probe(loadVisionStack(args.run, config, data.classes).stack);
     for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
 
     const metrics = readMetrics(path.join(args.run, 'metrics.jsonl'));

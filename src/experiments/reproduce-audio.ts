@@ -156,7 +156,8 @@ export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResult
     probeBoth(row, f.phone[0], f.phone[1], f.speaker[0], f.speaker[1]);
     for (const t of [...f.phone, ...f.speaker]) t.dispose();
   };
-  const load = (name: string): GradientIsolatedStack => loadAudioStack(path.join(runsRoot, name), configs[name]!, data);
+  const load = (name: string): GradientIsolatedStack =>
+    loadAudioStack(path.join(runsRoot, name), configs[name]!, data).stack;
   const last = (s: GradientIsolatedStack): number => s.length - 1;
 
   log('probing');

@@ -122,7 +122,7 @@ export async function reproduceVision(a: ReproduceVisionArgs): Promise<VisionRes
       stack.dispose();
       return accs;
     };
-    const load = (name: string) => loadVisionStack(path.join(runsRoot, name), configs[name]!, data.classes);
+    const load = (name: string) => loadVisionStack(path.join(runsRoot, name), configs[name]!, data.classes).stack;
     const all = (name: string): number[] => Array.from({ length: configs[name]!.model.modelSplits }, (_, i) => i);
     {
       const flat = (t: Tensor): Tensor => reshape(t, [t.shape[0]!, -1]);

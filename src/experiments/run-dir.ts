@@ -1,6 +1,8 @@
 /** A run's directory: runs/<name>/{config.json, metrics.jsonl, checkpoints/step-XXXXXXX.safetensors, results}. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { restoreStack, type GradientIsolatedStack } from '../gim/index.js';
+import { loadCheckpointSync, type Checkpoint } from '../tensor/index.js';
 
 export interface RunDir {
   root: string;
@@ -56,4 +58,45 @@ export function pruneCheckpoints(run: RunDir, keep: number): void {
 export function continueOrReplace(root: string): { resume: boolean; overwrite: boolean } {
   const resume = latestCheckpoint(runDir(root)) !== null;
   return { resume, overwrite: !resume };
+}
+
+/** A stack restored from a run, and the step of the checkpoint it came from. */
+export interface LoadedStack {
+  stack: GradientIsolatedStack;
+  step: number;
+}
+
+/**
+ * restoreNewestCheckpoint(stack, root, log): restore `stack` from the newest checkpoint of the run at `root` that loads
+ * and return its step. Newer checkpoints that do not load are reported and skipped, never renamed or deleted (this is
+ * the read-only path of eval and reproduce; resume has its own). Without any loadable checkpoint the stack is
+ * disposed and the error names the run.
+ */
+export function restoreNewestCheckpoint(
+  stack: GradientIsolatedStack,
+  root: string,
+  log: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
+): number {
+  const found = listCheckpoints(runDir(root));
+  for (const { step, file } of found.reverse()) {
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = loadCheckpointSync(file);
+    } catch (err) {
+      log(`${(err as Error).message}\n  → skipped; using an older checkpoint`);
+      continue;
+    }
+    try {
+      restoreStack(checkpoint.tensors, stack);
+    } finally {
+      for (const tensor of checkpoint.tensors.values()) tensor.dispose();
+    }
+    return step;
+  }
+  stack.dispose();
+  throw new Error(
+    found.length === 0
+      ? `${root}: no checkpoint to evaluate (train first)`
+      : `${root}: no checkpoint loads (see above)`,
+  );
 }

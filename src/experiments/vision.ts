@@ -8,13 +8,12 @@
  * features are then extracted once and kept, which makes probing every row of Table 1 a matter of seconds, not of
  * another forward pass of every model per probe epoch.
  */
-import { GradientIsolatedStack, probeAccuracy, restoreStack, trainLinearProbe, type GimModule } from '../gim/index.js';
+import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type GimModule } from '../gim/index.js';
 import {
   add,
   cat,
   pow,
   keep,
-  loadCheckpointSync,
   manualSeed,
   mean,
   mul,
@@ -35,7 +34,7 @@ import {
 } from '../vision/model/index.js';
 import type { VisionConfig } from './vision-config.js';
 import { TrainBatches, totalSteps, type VisionData } from './vision-data.js';
-import { latestCheckpoint, runDir } from './run-dir.js';
+import { restoreNewestCheckpoint, type LoadedStack } from './run-dir.js';
 import { trainLoop, type TrainResult } from './train-loop.js';
 
 /** The encoder config of the model layer, read from the experiment config. */
@@ -116,16 +115,10 @@ export async function trainVision(config: VisionConfig, data: VisionData, args: 
   );
 }
 
-/** loadVisionStack(run, config, classes): a stack restored from the run's newest checkpoint. */
-export function loadVisionStack(run: string, config: VisionConfig, classes: number): GradientIsolatedStack {
+/** loadVisionStack(run, config, classes): a stack restored from the run's newest checkpoint that loads, and its step. */
+export function loadVisionStack(run: string, config: VisionConfig, classes: number): LoadedStack {
   const stack = buildVisionStack(config, classes);
-  const last = latestCheckpoint(runDir(run));
-  if (last === null) {
-    stack.dispose();
-    throw new Error(`${run}: no checkpoint to evaluate (train first)`);
-  }
-  tidy(() => restoreStack(loadCheckpointSync(last.file).tensors, stack));
-  return stack;
+  return { stack, step: restoreNewestCheckpoint(stack, run) };
 }
 
 /**
