@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { latestCheckpoint, listCheckpoints, runDir } from '../experiments/run-dir.js';
 import { loadCheckpointSync } from '../tensor/index.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
@@ -42,6 +42,30 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim train and the run folder', () => {
     expect(await train(run, '--set', 'train.steps=2', '--overwrite')).toBe(0);
     expect(listCheckpoints(runDir(run)).map((c) => c.step)).toEqual([2]);
     expect(config(run).train.steps).toBe(2);
+  });
+
+  it('--resume under another preset of the experiment continues the stored config and says so', async () => {
+    const run = path.join(tmp, 'other-preset');
+    expect(await train(run, '--set', 'train.steps=2')).toBe(0);
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      said.push(String(chunk));
+      return true;
+    });
+    try {
+      await buildProgram().parseAsync(
+        ['train', '--preset', 'vision-small', '--run', run, '--resume', '--set', 'train.steps=3'],
+        { from: 'user' },
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(process.exitCode).toBe(0);
+    expect(said.join('')).toMatch(
+      /is a 'vision-tiny' run and continues with the config stored in .*--preset vision-small/,
+    );
+    expect(config(run).train.steps).toBe(3);
+    expect((JSON.parse(fs.readFileSync(runDir(run).config, 'utf8')) as { name: string }).name).toBe('vision-tiny');
   });
 
   it('--resume on a missing folder is an error', async () => {

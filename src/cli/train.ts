@@ -64,7 +64,13 @@ function resumedConfig(presetConfig: ExperimentConfig, a: TrainCommandArgs): Exp
   const stored = point.checkpoint.config as ExperimentConfig | null;
   if (stored === null || typeof stored !== 'object' || stored.experiment !== presetConfig.experiment) {
     throw new Error(
-      `--resume: ${point.file} holds a ${String((stored as { experiment?: unknown } | null)?.experiment)} run, not a ${presetConfig.experiment} one`,
+      `--resume: ${point.file} holds a run of experiment '${String((stored as { experiment?: unknown } | null)?.experiment)}', not '${presetConfig.experiment}'`,
+    );
+  }
+  if (stored.name !== presetConfig.name) {
+    log(
+      `--resume: ${a.run} is a '${stored.name}' run and continues with the config stored in ${point.file} ` +
+        `(--preset ${presetConfig.name} is not applied; change keys with --set)`,
     );
   }
   // Keys added to the config since the run was written take their defaults.

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { linePlot, markdownTable, saveFigure, type Series } from '../report/index.js';
+import { makeDirectory } from '../util/fs.js';
 import {
   SMALL_AUDIO,
   SMALL_VISION,
@@ -245,7 +246,7 @@ export async function benchMemory(a: BenchMemoryArgs): Promise<MemoryRow[]> {
   const json = path.join(a.out, 'memory.json');
   const earlier = fs.existsSync(json) ? (JSON.parse(fs.readFileSync(json, 'utf8')) as MemoryRow[]) : [];
   const all = [...earlier.filter((r) => !a.families.includes(r.spec.family)), ...rows];
-  fs.mkdirSync(a.out, { recursive: true });
+  makeDirectory(a.out, '--out');
   fs.writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
   fs.writeFileSync(path.join(a.out, 'memory.md'), memoryMarkdown(all));
   if (a.families.includes('depth')) await depthFigures(rows, a.out);

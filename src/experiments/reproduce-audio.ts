@@ -3,7 +3,6 @@
  * Each row is a training run (skipped when its final checkpoint exists) followed by linear probes on frozen features;
  * all models are probed on the same windows. Writes results/audio/{table3.md, table4.md, figure4.png, results.json}.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { barPlot, formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../report/index.js';
 import type { GradientIsolatedStack } from '../gim/index.js';
@@ -22,6 +21,7 @@ import {
   type AudioData,
   type ProbeWindows,
 } from './audio.js';
+import { makeDirectory } from '../util/fs.js';
 import { mergePatches, type DeepPartial } from './overrides.js';
 import { checkResultsScale, reproduceDirs } from './results-dir.js';
 import { continueOrReplace, latestCheckpoint, runDir } from './run-dir.js';
@@ -232,7 +232,7 @@ const pct = (v: number | null | undefined): string => formatPercent(v ?? null);
 
 /** Tables 3 and 4 (ours beside the paper's), Figure 4 and the raw JSON. */
 export async function writeAudioResults(dir: string, r: AudioResults): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirectory(dir, 'results folder');
   const header = (title: string): string =>
     `# ${title}\n\nScale \`${r.scale}\`: ${r.data.speakers} speakers, ${r.data.trainUtterances} train / ${r.data.testUtterances} test utterances ` +
     `(${r.data.minutes.toFixed(1)} min of training audio; data root \`${r.config.data.root}\`). Linear-probe test accuracy; ` +

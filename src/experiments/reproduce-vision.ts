@@ -5,10 +5,10 @@
  * softmax regression on the normalised pixels is added as a floor. Writes results/vision/{table1.md, results.json,
  * figure2.png}.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../report/index.js';
 import { reshape, type Tensor } from '../tensor/index.js';
+import { makeDirectory } from '../util/fs.js';
 import { mergePatches, type DeepPartial } from './overrides.js';
 import { checkResultsScale, reproduceDirs } from './results-dir.js';
 import { continueOrReplace, latestCheckpoint, runDir } from './run-dir.js';
@@ -161,7 +161,7 @@ export async function reproduceVision(a: ReproduceVisionArgs): Promise<VisionRes
     const gimStack = load('gim');
     const neurons = topPatches(gimStack, figImages.x, fig);
     gimStack.dispose();
-    fs.mkdirSync(resultsDir, { recursive: true });
+    makeDirectory(resultsDir, 'results folder');
     saveFigure(
       path.join(resultsDir, 'figure2'),
       topPatchesFigure(
@@ -204,7 +204,7 @@ const DATASET_NAMES: Record<VisionResults['dataset'], string> = { stl10: 'STL-10
 
 /** Table 1 (ours beside the paper's) and the raw JSON. */
 export function writeVisionResults(dir: string, r: VisionResults): void {
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirectory(dir, 'results folder');
   const ds = DATASET_NAMES[r.dataset];
   const order: string[] = [PIXELS_ROW, ...Object.keys(PAPER_VISION)];
   const body = order.map((name) => [

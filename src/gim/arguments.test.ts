@@ -27,6 +27,17 @@ describe('GradientIsolatedStack options', () => {
     expect(() => stack.features(x, 2)).toThrow(/features: upTo must be an integer in \[0, 1\], got 2/);
     stack.dispose();
   });
+
+  it('trainStep(x) without options trains every module (simultaneous)', () => {
+    const stack = new GradientIsolatedStack([
+      new ConvModule(2, 4, infoNCEOptions),
+      new ConvModule(4, 4, infoNCEOptions),
+    ]);
+    const x = randn([1, 2, 12]);
+    expect(stack.trainStep(x).map((m) => m.module)).toEqual([0, 1]);
+    x.dispose();
+    stack.dispose();
+  });
 });
 
 describe('InfoNCE options', () => {

@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import {
   checkResumeConfig,
   configDifferences,
+  newestIntactCheckpoint,
   openRunFolder,
   removeTemporaryFiles,
   truncateMetrics,
@@ -23,6 +24,18 @@ describe('openRunFolder', () => {
     fs.writeFileSync(file, '');
     expect(() => openRunFolder({ root: file, resume: false, log: quiet })).toThrow(/is a file/);
     expect(() => openRunFolder({ root, resume: true, overwrite: true, log: quiet })).toThrow(/contradict/);
+  });
+
+  it('a second bad checkpoint at the same step does not replace the first .unusable file', () => {
+    const checkpoints = path.join(tmp(), 'checkpoints');
+    fs.mkdirSync(checkpoints);
+    const bad = path.join(checkpoints, 'step-0000006.safetensors');
+    for (const content of ['first', 'second']) {
+      fs.writeFileSync(bad, content);
+      expect(newestIntactCheckpoint(checkpoints, quiet)).toBeNull();
+    }
+    expect(fs.readFileSync(`${bad}.unusable`, 'utf8')).toBe('first');
+    expect(fs.readFileSync(`${bad}.unusable.1`, 'utf8')).toBe('second');
   });
 
   it('removes the temporary files of both atomic writers, in the folder and its checkpoint folders only', () => {

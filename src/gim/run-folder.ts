@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeRecord, type MetricRecord } from '../report/metrics.js';
 import { loadCheckpointSync, type Checkpoint } from '../tensor/index.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { makeDirectory, writeFileAtomic } from '../util/fs.js';
 
 export interface OpenRunFolderArgs {
   root: string;
@@ -47,7 +47,7 @@ export function openRunFolder(a: OpenRunFolderArgs): void {
       throw new Error(
         `--resume: ${a.root} ${fs.existsSync(a.root) ? 'is empty' : 'does not exist'}: there is no run to resume (start without --resume)`,
       );
-    fs.mkdirSync(a.root, { recursive: true });
+    makeDirectory(a.root, 'run folder');
     return;
   }
   if (!a.resume && a.overwrite !== true) {
@@ -109,12 +109,19 @@ export function newestIntactCheckpoint(dir: string, log: (line: string) => void 
       return { file, checkpoint: loadCheckpointSync(file) };
     } catch (e) {
       if (systemErrorCode(e) !== null) throw e; // could not read it (permissions, descriptors): not a bad checkpoint
-      const unusable = `${file}.unusable`;
+      const unusable = unusedName(`${file}.unusable`);
       fs.renameSync(file, unusable);
       log(`${(e as Error).message}\n  → renamed to ${path.basename(unusable)}; falling back to an older checkpoint`);
     }
   }
   return null;
+}
+
+/** unusedName(file): `file`, or `file.1`, `file.2`, … — the first that does not exist (an earlier bad file stays). */
+function unusedName(file: string): string {
+  let name = file;
+  for (let copy = 1; fs.existsSync(name); copy++) name = `${file}.${copy}`;
+  return name;
 }
 
 /** The errno code (EACCES, EMFILE, …) of an error or of an error it was caused by, or null. */

@@ -43,8 +43,8 @@ export class GradientIsolatedStack {
     return this.modules.length;
   }
 
-  /** trainStep(x): one update of every module (simultaneous) or of module `trainModule` (iterative). */
-  trainStep(x: Tensor, args: TrainStepArgs): StepMetrics[] {
+  /** trainStep(x, args): one update of every module (simultaneous, the default) or of module `trainModule` (iterative). */
+  trainStep(x: Tensor, args: TrainStepArgs = { mode: 'simultaneous' }): StepMetrics[] {
     const mode = oneOf('GradientIsolatedStack.trainStep', 'mode', args.mode, trainingModes);
     const last =
       mode === 'iterative'
@@ -143,12 +143,12 @@ export class GradientIsolatedStack {
   }
 }
 
-/** A module's loss became NaN or infinite: training stops, keeping the last good checkpoint. */
+/** A module's loss became NaN or infinite (the training loop that catches it says which checkpoint it kept). */
 export class NonFiniteLossError extends Error {
   constructor(
     readonly module: number,
     readonly value: number,
   ) {
-    super(`module ${module + 1}: loss is ${value}; stopping (the last good checkpoint is kept)`);
+    super(`module ${module + 1}: loss is ${value}`);
   }
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeFileAtomic, writeJsonAtomic } from './fs.js';
+import { makeDirectory, writeFileAtomic, writeJsonAtomic } from './fs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gim-util-fs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,5 +27,21 @@ describe('atomic writes', () => {
     writeFileAtomic(join(target, 'inner.txt'), 'x'); // target is now a non-empty folder: rename over it fails
     expect(() => writeFileAtomic(target, 'y')).toThrow();
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('makeDirectory', () => {
+  it('creates missing parents; a file, an empty path, a dangling link or /proc are errors naming what it was for', () => {
+    makeDirectory(join(dir, 'a', 'b', 'c'), '--out');
+    expect(statSync(join(dir, 'a', 'b', 'c')).isDirectory()).toBe(true);
+    makeDirectory(join(dir, 'a'), '--out'); // already there
+    writeFileSync(join(dir, 'plain'), '');
+    expect(() => makeDirectory(join(dir, 'plain', 'x'), '--out')).toThrow(/^--out: cannot create .*plain is a file/);
+    expect(() => makeDirectory('', '--run')).toThrow('--run: the folder path is empty');
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling'));
+    expect(() => makeDirectory(join(dir, 'dangling', 'x'), '--run')).toThrow(/^--run: cannot create .*dangling/);
+    if (statSync('/proc/self', { throwIfNoEntry: false }) !== undefined) {
+      expect(() => makeDirectory('/proc/gim-no-such/x', 'run folder')).toThrow(/^run folder: cannot create/);
+    }
   });
 });
