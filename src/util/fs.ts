@@ -29,7 +29,7 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 export function makeDirectory(dir: string, what: string): void {
   if (dir === '') throw new Error(`${what}: the folder path is empty`);
   const missing: string[] = [];
-  for (let current = resolve(dir); ; ) {
+  for (let current = resolve(dir); ;) {
     const found = statOrNothing(current);
     if (found !== undefined) {
       if (!found.isDirectory()) throw new Error(`${what}: cannot create ${dir}: ${current} is a file, not a folder`);
