@@ -1,4 +1,4 @@
-/** `gim demo`: Greedy InfoMax on Fashion-MNIST in about a minute (src/experiments/demo.ts), into a new run folder. */
+/** `gim demo`: Greedy InfoMax on Fashion-MNIST in about 1½ minutes (src/experiments/demo.ts), into a new run folder. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { demoPatch, runDemo } from '../experiments/demo.js';

@@ -1,5 +1,5 @@
 /**
- * `gim demo`: Greedy InfoMax working, in about a minute on two CPU cores. It trains the small vision model (three
+ * `gim demo`: Greedy InfoMax working, in about 1½ minutes on two CPU cores. It trains the small vision model (three
  * gradient-isolated modules, each with its own InfoNCE loss) on Fashion-MNIST for a short while, then linear-probes
  * every module's frozen features against the same architecture at its random initialisation, on the same images.
  * What it shows: each module's loss falling from its chance level ln(1 + negatives), and probes that beat random init.
