@@ -42,6 +42,20 @@ describe('gim train output and run folders', () => {
     expect(latestCheckpoint(runDir(run))?.step).toBe(STEPS);
   });
 
+  it('run-folder flags are checked before any data is opened or built', () => {
+    const cwd = fs.mkdtempSync(path.join(work, 'fresh-'));
+    for (const [args, why] of [
+      [['--resume', '--overwrite'], /--resume and --overwrite contradict each other/],
+      [['--resume'], /--resume: .* does not exist/],
+    ] as const) {
+      const argv = [GIM, 'train', '--preset', 'audio-tiny', '--run', 'r', ...args];
+      const r = spawnSync(process.execPath, argv, { cwd, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(why);
+    }
+    expect(fs.readdirSync(cwd)).toEqual([]); // no synthetic corpus under data/, no run folder
+  });
+
   it.runIf(fs.existsSync('/proc/self'))('a run folder that cannot be created is an error naming it, at once', () => {
     for (const [run, why] of [
       ['/proc/gim-no-such/run', /run folder: cannot create \/proc\/gim-no-such\/run/],

@@ -7,7 +7,7 @@ import { trainVisionAsync } from '../experiments/async-vision.js';
 import { applySet } from '../experiments/overrides.js';
 import { latestCheckpoint, runDir } from '../experiments/run-dir.js';
 import type { TrainResult } from '../experiments/train-loop.js';
-import { disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js';
+import { checkRunFolder, disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js';
 import { moduleCheckpointDir } from '../gim/async/index.js';
 import { exitCodeOf } from '../util/interrupt.js';
 import { trainVision } from '../experiments/vision.js';
@@ -36,6 +36,7 @@ export async function trainCommand(
   presetConfig: ExperimentConfig,
   a: TrainCommandArgs,
 ): Promise<number> {
+  checkRunFolder({ root: a.run, resume: a.resume, overwrite: a.overwrite }); // before any data is opened or built
   const config = a.resume ? resumedConfig(presetConfig, a) : presetConfig;
   const r =
     config.experiment === 'vision' ? await trainVisionRun(preset, config, a) : await trainAudioRun(preset, config, a);

@@ -34,27 +34,37 @@ const TEMPORARY_FILE = /\.tmp-\d+-[0-9a-f]+$|\.\d+\.[0-9a-f]+\.tmp$/;
 
 const stderrLog = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/** openRunFolder(args): check and prepare a run folder (see the file comment); creates it when absent. */
-export function openRunFolder(a: OpenRunFolderArgs): void {
-  const log = a.log ?? stderrLog;
+/**
+ * checkRunFolder(args): the checks of {@link openRunFolder}, touching nothing, so a command can refuse a run folder
+ * before it opens data or builds anything. Returns the folder's entries (none when it is absent).
+ */
+export function checkRunFolder(a: OpenRunFolderArgs): string[] {
+  if (a.root === '') throw new Error('run folder: the folder path is empty');
   if (a.resume && a.overwrite === true)
     throw new Error(`${a.root}: --resume and --overwrite contradict each other (continue the run, or replace it)`);
   if (fs.existsSync(a.root) && !fs.statSync(a.root).isDirectory())
     throw new Error(`${a.root}: the run folder is a file, not a folder`);
   const entries = fs.existsSync(a.root) ? fs.readdirSync(a.root) : [];
-  if (entries.length === 0) {
-    if (a.resume)
-      throw new Error(
-        `--resume: ${a.root} ${fs.existsSync(a.root) ? 'is empty' : 'does not exist'}: there is no run to resume (start without --resume)`,
-      );
-    makeDirectory(a.root, 'run folder');
-    return;
-  }
-  if (!a.resume && a.overwrite !== true) {
+  if (entries.length === 0 && a.resume)
+    throw new Error(
+      `--resume: ${a.root} ${fs.existsSync(a.root) ? 'is empty' : 'does not exist'}: there is no run to resume (start without --resume)`,
+    );
+  if (entries.length > 0 && !a.resume && a.overwrite !== true) {
     throw new Error(
       `${a.root} is not empty (${entries.slice(0, 4).join(', ')}${entries.length > 4 ? ', …' : ''}): ` +
         `pass --resume to continue the run there, or --overwrite to replace it`,
     );
+  }
+  return entries;
+}
+
+/** openRunFolder(args): check and prepare a run folder (see the file comment); creates it when absent. */
+export function openRunFolder(a: OpenRunFolderArgs): void {
+  const log = a.log ?? stderrLog;
+  const entries = checkRunFolder(a);
+  if (entries.length === 0) {
+    makeDirectory(a.root, 'run folder');
+    return;
   }
   if (a.overwrite === true) {
     const removed = entries.filter((e) => RUN_FILES.includes(e) || RUN_FILE_PATTERN.test(e));
