@@ -85,12 +85,24 @@ describe('gim command line', () => {
     };
     expect(Object.keys(out.accuracy)).toEqual(['module3']);
     expect(isCountOf(out.accuracy.module3!, TINY_TEST_IMAGES), `${out.accuracy.module3}`).toBe(true);
+    const refused = path.join(tmp, 'vision-tiny-async-supervised');
     await expect(
       program().parseAsync(
-        ['train', '--preset', 'vision-tiny', '--mode', 'async', '--run', run, '--set', 'train.objective=supervised'],
+        [
+          'train',
+          '--preset',
+          'vision-tiny',
+          '--mode',
+          'async',
+          '--run',
+          refused,
+          '--set',
+          'train.objective=supervised',
+        ],
         { from: 'user' },
       ),
     ).rejects.toThrow(/supervised/);
+    expect(fs.existsSync(path.join(refused, 'checkpoints'))).toBe(false);
   });
 });
 
