@@ -1,13 +1,13 @@
 /**
- * `gim bench memory`: peak memory and step time per training configuration (src/experiments/memory.ts).
+ * `gim bench memory`: peak memory and step time per training configuration (src/experiments/bench/memory.ts).
  * `gim bench async`: simultaneous vs async module-parallel training at equal steps and equal wall time
- * (src/experiments/async-bench.ts).
+ * (src/experiments/bench/async-bench.ts).
  */
 import type { Command } from '@commander-js/extra-typings';
 import { Option } from '@commander-js/extra-typings';
-import type { AsyncExperiment } from '../experiments/async-compare.js';
-import { ASYNC_BENCH_SMALL_STEPS } from '../experiments/async-bench-settings.js';
-import type { MemoryFamily } from '../experiments/memory.js';
+import type { AsyncExperiment } from '../experiments/bench/async-compare.js';
+import { ASYNC_BENCH_SMALL_STEPS } from '../experiments/bench/async-settings.js';
+import type { MemoryFamily } from '../experiments/bench/memory.js';
 
 const positive = (v: string): number => {
   const n = Number(v);
@@ -44,7 +44,7 @@ export function addBenchCommand(program: Command): void {
     .option('--threads <n>', 'libtorch threads per configuration', positive, 2)
     .option('--out <dir>', 'output directory', 'results')
     .action(async (o) => {
-      const { benchMemory } = await import('../experiments/memory.js');
+      const { benchMemory } = await import('../experiments/bench/memory.js');
       const families: MemoryFamily[] = o.only ?? ['vision', 'audio', 'depth'];
       await benchMemory({
         families,
@@ -83,7 +83,7 @@ export function addBenchCommand(program: Command): void {
     .option('--out <dir>', 'output directory', 'results')
     .option('--runs <dir>', 'folder of the training runs (default runs/bench-async-<scale>)')
     .action(async (o) => {
-      const { benchAsync } = await import('../experiments/async-bench.js');
+      const { benchAsync } = await import('../experiments/bench/async-bench.js');
       const experiments: AsyncExperiment[] = o.experiment === 'both' ? ['audio', 'vision'] : [o.experiment];
       const r = await benchAsync({
         experiments,

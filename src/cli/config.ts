@@ -1,8 +1,8 @@
 /** `gim config --preset <name> [--set k=v] [--keys]`: the resolved config, or every `--set` key with its type. */
 import { z } from 'zod';
-import { audioConfigSchema } from '../experiments/audio-config.js';
+import { audioConfigSchema } from '../experiments/audio/config.js';
 import { applySet } from '../experiments/overrides.js';
-import { visionConfigSchema } from '../experiments/vision-config.js';
+import { visionConfigSchema } from '../experiments/vision/config.js';
 import { parsePreset } from './presets.js';
 
 export interface ConfigCommandArgs {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { demoPatch, runDemo } from '../experiments/demo.js';
-import { resolveVisionConfig } from '../experiments/vision-config.js';
+import { resolveVisionConfig } from '../experiments/vision/config.js';
 import { checkedPatchOf } from './reproduce.js';
 
 export interface DemoCommandArgs {

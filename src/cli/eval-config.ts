@@ -4,9 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { savedAudioConfig, type AudioConfig } from '../experiments/audio-config.js';
-import { listCheckpoints, runDir } from '../experiments/run-dir.js';
-import { savedVisionConfig, type VisionConfig } from '../experiments/vision-config.js';
+import { savedAudioConfig, type AudioConfig } from '../experiments/audio/config.js';
+import { listCheckpoints, runDir } from '../gim/run-dir.js';
+import { savedVisionConfig, type VisionConfig } from '../experiments/vision/config.js';
 import { MAX_HEADER_BYTES } from '../tensor/safetensors.js';
 
 /** A run's validated config and the file it came from. */

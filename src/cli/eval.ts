@@ -9,11 +9,11 @@ import {
   probeTask,
   probeWindows,
   type ProbeTask,
-} from '../experiments/audio.js';
-import type { AudioConfig } from '../experiments/audio-config.js';
-import { loadVisionStack, probeLayers } from '../experiments/vision.js';
-import type { VisionConfig } from '../experiments/vision-config.js';
-import { evalImages, openVisionData } from '../experiments/vision-data.js';
+} from '../experiments/audio/experiment.js';
+import type { AudioConfig } from '../experiments/audio/config.js';
+import { loadVisionStack, probeLayers } from '../experiments/vision/experiment.js';
+import type { VisionConfig } from '../experiments/vision/config.js';
+import { evalImages, openVisionData } from '../experiments/vision/data.js';
 import { formatPercent } from '../report/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { readRunConfig } from './eval-config.js';

@@ -1,6 +1,6 @@
 /** The CLI's presets, <experiment>-<scale>, resolved to configs (this loads the addon; names.ts does not). */
-import { resolveAudioConfig, type AudioConfig, type AudioScale } from '../experiments/audio-config.js';
-import { resolveVisionConfig, type VisionConfig, type VisionScale } from '../experiments/vision-config.js';
+import { resolveAudioConfig, type AudioConfig, type AudioScale } from '../experiments/audio/config.js';
+import { resolveVisionConfig, type VisionConfig, type VisionScale } from '../experiments/vision/config.js';
 import { nearestName } from '../util/nearest.js';
 import { PRESETS, type Experiment, type PresetName } from './names.js';
 

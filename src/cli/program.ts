@@ -129,7 +129,7 @@ export function buildProgram(): Command {
     .requiredOption('--iterative <runDir>', 'run directory of the iterative run')
     .option('--out <dir>', 'output directory (writes figure3.png and figure3.svg)', 'results')
     .action(async (o) => {
-      const { figure3 } = await import('../experiments/figure3.js');
+      const { figure3 } = await import('../experiments/audio/figure3.js');
       for (const run of [o.simultaneous, o.iterative]) {
         if (!fs.existsSync(path.join(run, 'metrics.jsonl')))
           throw new Error(`report figure3: ${run} has no metrics.jsonl (is it a run directory?)`);

@@ -1,10 +1,10 @@
 /** `gim reproduce <experiment>`: the paper's tables and figures at one scale. */
-import { resolveAudioConfig } from '../experiments/audio-config.js';
+import { resolveAudioConfig } from '../experiments/audio/config.js';
 import { applySet, parseSet } from '../experiments/overrides.js';
-import { reproduceAudio } from '../experiments/reproduce-audio.js';
-import { reproduceVision } from '../experiments/reproduce-vision.js';
+import { reproduceAudio } from '../experiments/audio/reproduce.js';
+import { reproduceVision } from '../experiments/vision/reproduce.js';
 import { checkResultsScale, reproduceDirs } from '../experiments/results-dir.js';
-import { resolveVisionConfig } from '../experiments/vision-config.js';
+import { resolveVisionConfig } from '../experiments/vision/config.js';
 import { EXPERIMENTS, SCALE_TIMES, type Scale } from './names.js';
 
 export { EXPERIMENTS };

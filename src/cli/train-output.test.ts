@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { latestCheckpoint, runDir } from '../experiments/run-dir.js';
+import { latestCheckpoint, runDir } from '../gim/run-dir.js';
 
 const GIM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/gim.js');
 const FIXTURES = fileURLToPath(new URL('../audio/data/fixtures/librispeech', import.meta.url));

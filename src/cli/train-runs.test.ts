@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { latestCheckpoint, listCheckpoints, runDir } from '../experiments/run-dir.js';
+import { latestCheckpoint, listCheckpoints, runDir } from '../gim/run-dir.js';
 import { loadCheckpointSync } from '../tensor/index.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
 import { buildProgram } from './program.js';

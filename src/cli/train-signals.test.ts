@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latestCheckpoint, runDir } from '../experiments/run-dir.js';
+import { latestCheckpoint, runDir } from '../gim/run-dir.js';
 import { loadCheckpointSync } from '../tensor/index.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
 

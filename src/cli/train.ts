@@ -1,18 +1,18 @@
 /** `gim train`: one training run, audio or vision as the config's `experiment` says. */
 import fs from 'node:fs';
-import { ensureCorpus, openAudioData, trainAudio } from '../experiments/audio.js';
-import { parseAudioConfig, savedAudioConfig } from '../experiments/audio-config.js';
-import { trainAudioAsync } from '../experiments/async-audio.js';
-import { trainVisionAsync } from '../experiments/async-vision.js';
+import { ensureCorpus, openAudioData, trainAudio } from '../experiments/audio/experiment.js';
+import { parseAudioConfig, savedAudioConfig } from '../experiments/audio/config.js';
+import { trainAudioAsync } from '../experiments/audio/async.js';
+import { trainVisionAsync } from '../experiments/vision/async.js';
 import { applySet } from '../experiments/overrides.js';
-import { latestCheckpoint, runDir } from '../experiments/run-dir.js';
-import type { TrainResult } from '../experiments/train-loop.js';
+import { latestCheckpoint, runDir } from '../gim/run-dir.js';
+import type { TrainResult } from '../gim/train-loop.js';
 import { checkRunFolder, disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js';
 import { moduleCheckpointDir } from '../gim/async/index.js';
 import { exitCodeOf } from '../util/interrupt.js';
-import { trainVision } from '../experiments/vision.js';
-import { parseVisionConfig, savedVisionConfig } from '../experiments/vision-config.js';
-import { openVisionData, totalSteps } from '../experiments/vision-data.js';
+import { trainVision } from '../experiments/vision/experiment.js';
+import { parseVisionConfig, savedVisionConfig } from '../experiments/vision/config.js';
+import { openVisionData, totalSteps } from '../experiments/vision/data.js';
 import type { ExperimentConfig, PresetName } from './presets.js';
 
 export interface TrainCommandArgs {

@@ -22,8 +22,8 @@ import {
 } from '../gim/run-folder.js';
 import { saveCheckpointSync, tidy } from '../tensor/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
-import { checkpointPath, pruneCheckpoints, runDir } from './run-dir.js';
-import { RESUMABLE_KEYS, type TrainOutcome, type TrainResult } from './train-loop.js';
+import { checkpointPath, pruneCheckpoints, runDir } from '../gim/run-dir.js';
+import { RESUMABLE_KEYS, type TrainOutcome, type TrainResult } from '../gim/train-loop.js';
 
 /** What openAsyncRun needs: the run folder, how to open it, the requested config, and the number of modules. */
 export interface OpenAsyncRunArgs {

@@ -16,7 +16,7 @@ import { readMetrics } from '../report/index.js';
 import { loadCheckpointSync, setNumThreads } from '../tensor/index.js';
 import { audioModuleSpec } from './async-factories.js';
 import { openAsyncRun } from './async-run.js';
-import { runDir } from './run-dir.js';
+import { runDir } from '../gim/run-dir.js';
 
 setNumThreads(1);
 const model: AudioEncoderConfig = {

@@ -14,9 +14,9 @@ import {
   trainVision,
   visionModuleNames,
   type LabelledImages,
-} from './vision.js';
-import { resolveVisionConfig, type VisionConfig } from './vision-config.js';
-import { evalImages, openVisionData } from './vision-data.js';
+} from './vision/experiment.js';
+import { resolveVisionConfig, type VisionConfig } from './vision/config.js';
+import { evalImages, openVisionData } from './vision/data.js';
 
 /** The demo's settings on top of the vision-small preset: short training, a probe on a few thousand images. */
 export const demoPatch: DeepPartial<VisionConfig> = {

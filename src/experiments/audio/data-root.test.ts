@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { ensureCorpus, synthesisedRoots } from './audio.js';
-import { resolveAudioConfig } from './audio-config.js';
+import { ensureCorpus, synthesisedRoots } from './experiment.js';
+import { resolveAudioConfig } from './config.js';
 
-const FIXTURES = new URL('../audio/data/fixtures/librispeech', import.meta.url).pathname;
+const FIXTURES = new URL('../../audio/data/fixtures/librispeech', import.meta.url).pathname;
 const tmp = mkdtempSync(path.join(tmpdir(), 'gim-data-root-'));
 const cwd = process.cwd();
 afterAll(() => {

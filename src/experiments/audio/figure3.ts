@@ -5,8 +5,8 @@
  * updated every step).
  */
 import path from 'node:path';
-import { linePlot, readMetrics, saveFigure, type Figure, type MetricRecord, type Series } from '../report/index.js';
-import { runDir } from './run-dir.js';
+import { linePlot, readMetrics, saveFigure, type Figure, type MetricRecord, type Series } from '../../report/index.js';
+import { runDir } from '../../gim/run-dir.js';
 
 /** The two runs, and what to draw of them. */
 export interface Figure3Args {

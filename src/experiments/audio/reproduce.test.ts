@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMetrics } from '../report/index.js';
-import { reproduceAudio } from './reproduce-audio.js';
-import { isCountOf, noteMeasurement } from '../testing/learning.js';
+import { readMetrics } from '../../report/index.js';
+import { reproduceAudio } from './reproduce.js';
+import { isCountOf, noteMeasurement } from '../../testing/learning.js';
 
-const fixtureRoot = new URL('../audio/data/fixtures/librispeech', import.meta.url).pathname;
+const fixtureRoot = new URL('../../audio/data/fixtures/librispeech', import.meta.url).pathname;
 
 describe('reproduce audio (tiny scale, fixture corpus)', () => {
   it('trains every row, probes baselines and ablations end to end, and writes the tables and Figure 4', async () => {

@@ -8,17 +8,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AsyncTrainResult } from '../gim/async/index.js';
-import type { GradientIsolatedStack } from '../gim/index.js';
-import { formatPercent, markdownTable, writeFileAtomic } from '../report/index.js';
-import { extractFeatures, probeTask, probeWindows, trainAudio, type AudioData, type ProbeWindows } from './audio.js';
-import type { AudioConfig } from './audio-config.js';
-import { trainAudioAsync } from './async-audio.js';
-import { trainVisionAsync } from './async-vision.js';
-import type { TrainResult } from './train-loop.js';
-import { probeLayers, trainVision } from './vision.js';
-import type { VisionConfig } from './vision-config.js';
-import { evalImages, totalSteps, type VisionData } from './vision-data.js';
+import type { AsyncTrainResult } from '../../gim/async/index.js';
+import type { GradientIsolatedStack } from '../../gim/index.js';
+import { formatPercent, markdownTable, writeFileAtomic } from '../../report/index.js';
+import { extractFeatures, probeTask, probeWindows, trainAudio, type AudioData, type ProbeWindows } from '../audio/experiment.js';
+import type { AudioConfig } from '../audio/config.js';
+import { trainAudioAsync } from '../audio/async.js';
+import { trainVisionAsync } from '../vision/async.js';
+import type { TrainResult } from '../../gim/train-loop.js';
+import { probeLayers, trainVision } from '../vision/experiment.js';
+import type { VisionConfig } from '../vision/config.js';
+import { evalImages, totalSteps, type VisionData } from '../vision/data.js';
 
 /** Where a comparison writes: its runs (deleted first) and, optionally, a report of this experiment alone. */
 export interface AsyncCompareArgs {

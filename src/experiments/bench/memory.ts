@@ -8,8 +8,8 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { linePlot, markdownTable, saveFigure, type Series } from '../report/index.js';
-import { makeDirectory } from '../util/fs.js';
+import { linePlot, markdownTable, saveFigure, type Series } from '../../report/index.js';
+import { makeDirectory } from '../../util/fs.js';
 import {
   SMALL_AUDIO,
   SMALL_VISION,

@@ -8,8 +8,8 @@
  * Supervised baselines are not trained asynchronously (their modules take labels by reference, not through the
  * queues): train.objective 'supervised' is rejected. Async workers run on the CPU: a non-CPU device is rejected.
  */
-import { trainAsync, type AsyncBatch, type AsyncTrainResult } from '../gim/async/index.js';
-import { visionModuleSpec } from './async-factories.js';
+import { trainAsync, type AsyncBatch, type AsyncTrainResult } from '../../gim/async/index.js';
+import { visionModuleSpec } from '../async-factories.js';
 import {
   asyncConfigArgs,
   asyncRunArgs,
@@ -19,11 +19,11 @@ import {
   openAsyncRun,
   saveAsyncStack,
   type AsyncRunOptions,
-} from './async-run.js';
-import type { TrainResult } from './train-loop.js';
-import { buildVisionStack, encoderOf, type TrainVisionArgs } from './vision.js';
-import type { VisionConfig } from './vision-config.js';
-import { TrainBatches, totalSteps, type VisionData } from './vision-data.js';
+} from '../async-run.js';
+import type { TrainResult } from '../../gim/train-loop.js';
+import { buildVisionStack, encoderOf, type TrainVisionArgs } from './experiment.js';
+import type { VisionConfig } from './config.js';
+import { TrainBatches, totalSteps, type VisionData } from './data.js';
 
 /** Options beyond a synchronous run's: a wall-time budget, a stop signal, hooks, and test-only fault injection. */
 export interface TrainVisionAsyncArgs extends TrainVisionArgs, AsyncRunOptions {}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAudioConfig, resolveAudioConfig, savedAudioConfig } from './audio-config.js';
+import { parseAudioConfig, resolveAudioConfig, savedAudioConfig } from './config.js';
 
 describe('audio config', () => {
   it('small is the synthetic corpus at 128 channels, GRU 64, with the paper’s window, K and N', () => {

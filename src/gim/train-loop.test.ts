@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GimModule, type ModuleStep } from '../gim/index.js';
+import { GimModule, type ModuleStep } from './index.js';
 import { Linear } from '../nn/index.js';
 import {
   clone,

@@ -8,7 +8,7 @@
  * features are then extracted once and kept, which makes probing every row of Table 1 a matter of seconds, not of
  * another forward pass of every model per probe epoch.
  */
-import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type GimModule } from '../gim/index.js';
+import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type GimModule } from '../../gim/index.js';
 import {
   add,
   cat,
@@ -25,17 +25,17 @@ import {
   unsqueeze,
   type Tensor,
   type Device,
-} from '../tensor/index.js';
+} from '../../tensor/index.js';
 import {
   buildSupervisedVisionModules,
   buildVisionModules,
   setSupervisedTargets,
   type VisionEncoderConfig,
-} from '../vision/model/index.js';
-import type { VisionConfig } from './vision-config.js';
-import { TrainBatches, totalSteps, type VisionData } from './vision-data.js';
-import { restoreNewestCheckpoint, type LoadedStack } from './run-dir.js';
-import { trainLoop, type TrainResult } from './train-loop.js';
+} from '../../vision/model/index.js';
+import type { VisionConfig } from './config.js';
+import { TrainBatches, totalSteps, type VisionData } from './data.js';
+import { restoreNewestCheckpoint, type LoadedStack } from '../../gim/run-dir.js';
+import { trainLoop, type TrainResult } from '../../gim/train-loop.js';
 
 /** The encoder config of the model layer, read from the experiment config. */
 export function encoderOf(config: VisionConfig): VisionEncoderConfig {

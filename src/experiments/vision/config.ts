@@ -1,8 +1,8 @@
 /** The vision experiment's configuration: one zod schema, the paper's STL-10 defaults, and the tiny | small | full presets. */
 import { z } from 'zod';
-import { isDevice } from '../tensor/index.js';
-import { paperVisionEncoder } from '../vision/model/index.js';
-import { deepMerge, parseConfig, type DeepPartial } from './overrides.js';
+import { isDevice } from '../../tensor/index.js';
+import { paperVisionEncoder } from '../../vision/model/index.js';
+import { deepMerge, parseConfig, type DeepPartial } from '../overrides.js';
 
 const int = z.number().int();
 const pos = int.positive();

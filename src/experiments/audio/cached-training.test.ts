@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildAudioModules, paperAudioEncoder } from '../audio/model.js';
-import { readMetrics } from '../report/index.js';
-import { abs, clone, manualSeed, max, randn, sub, tidy, type Tensor } from '../tensor/index.js';
-import { iterativeModuleAt, iterativeSchedule, trainLoop, type TrainLoopArgs } from './train-loop.js';
+import { buildAudioModules, paperAudioEncoder } from '../../audio/model.js';
+import { readMetrics } from '../../report/index.js';
+import { abs, clone, manualSeed, max, randn, sub, tidy, type Tensor } from '../../tensor/index.js';
+import { iterativeModuleAt, iterativeSchedule, trainLoop, type TrainLoopArgs } from '../../gim/train-loop.js';
 
 const config = { ...paperAudioEncoder, channels: 8, hidden: 4, predictionSteps: 2, negativeSamples: 3, window: null };
 

@@ -30,9 +30,9 @@ import {
   type ImageDataset,
   type NormStats,
   type Transform,
-} from '../vision/data/index.js';
-import { tensor, type Tensor } from '../tensor/index.js';
-import type { VisionConfig } from './vision-config.js';
+} from '../../vision/data/index.js';
+import { tensor, type Tensor } from '../../tensor/index.js';
+import type { VisionConfig } from './config.js';
 
 export interface VisionData {
   /** What the self-supervised runs learn from (the train split, or STL-10's unlabeled images). */

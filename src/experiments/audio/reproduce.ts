@@ -4,10 +4,10 @@
  * all models are probed on the same windows. Writes results/audio/{table3.md, table4.md, figure4.png, results.json}.
  */
 import path from 'node:path';
-import { barPlot, formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../report/index.js';
-import type { GradientIsolatedStack } from '../gim/index.js';
-import type { Tensor } from '../tensor/index.js';
-import { resolveAudioConfig, type AudioConfig, type AudioScale } from './audio-config.js';
+import { barPlot, formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../../report/index.js';
+import type { GradientIsolatedStack } from '../../gim/index.js';
+import type { Tensor } from '../../tensor/index.js';
+import { resolveAudioConfig, type AudioConfig, type AudioScale } from './config.js';
 import {
   buildAudioStack,
   ensureCorpus,
@@ -20,11 +20,11 @@ import {
   trainAudio,
   type AudioData,
   type ProbeWindows,
-} from './audio.js';
-import { makeDirectory } from '../util/fs.js';
-import { mergePatches, type DeepPartial } from './overrides.js';
-import { checkResultsScale, reproduceDirs } from './results-dir.js';
-import { continueOrReplace, latestCheckpoint, runDir } from './run-dir.js';
+} from './experiment.js';
+import { makeDirectory } from '../../util/fs.js';
+import { mergePatches, type DeepPartial } from '../overrides.js';
+import { checkResultsScale, reproduceDirs } from '../results-dir.js';
+import { continueOrReplace, latestCheckpoint, runDir } from '../../gim/run-dir.js';
 
 /** The paper's numbers (seed slides, Tables 3 and 4): phone and speaker accuracy in %. */
 export const PAPER = {

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../audio/data/index.js';
-import { buildAudioModules, type AudioEncoderConfig } from '../audio/model.js';
+import { mulberry32 } from '../../audio/data/index.js';
+import { buildAudioModules, type AudioEncoderConfig } from '../../audio/model.js';
 import {
   AsyncWorkerError,
   latestModuleCheckpoint,
@@ -16,13 +16,13 @@ import {
   type AsyncBatch,
   type AsyncMetric,
   type AsyncTrainArgs,
-} from '../gim/async/index.js';
-import { Adam } from '../nn/index.js';
-import { readMetrics } from '../report/index.js';
-import { manualSeed, tensor } from '../tensor/index.js';
-import { readTestEnv, testSeed } from '../testing/env.js';
-import { loggedFall, moduleLosses, noteMeasurement, relativeFall } from '../testing/learning.js';
-import { audioModuleSpec } from './async-factories.js';
+} from '../../gim/async/index.js';
+import { Adam } from '../../nn/index.js';
+import { readMetrics } from '../../report/index.js';
+import { manualSeed, tensor } from '../../tensor/index.js';
+import { readTestEnv, testSeed } from '../../testing/env.js';
+import { loggedFall, moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
+import { audioModuleSpec } from '../async-factories.js';
 
 const { threads } = readTestEnv();
 /** The least relative fall of a loss measured before and after training (observed falls are far larger). */

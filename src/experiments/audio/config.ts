@@ -1,8 +1,8 @@
 /** The audio experiment's configuration: one zod schema, paper defaults, and the tiny | small | full presets. */
 import { z } from 'zod';
-import { isDevice } from '../tensor/index.js';
-import { paperAudioEncoder } from '../audio/model.js';
-import { deepMerge, parseConfig, type DeepPartial } from './overrides.js';
+import { isDevice } from '../../tensor/index.js';
+import { paperAudioEncoder } from '../../audio/model.js';
+import { deepMerge, parseConfig, type DeepPartial } from '../overrides.js';
 
 const int = z.number().int();
 const pos = int.positive();

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DivergenceGuard, largestParameter, type Divergence, type DivergenceGuardArgs } from '../gim/divergence.js';
+import { DivergenceGuard, largestParameter, type Divergence, type DivergenceGuardArgs } from './divergence.js';
 import {
   checkResumeConfig,
   disposeCheckpoint,
@@ -14,7 +14,7 @@ import {
   openRunFolder,
   truncateMetrics,
   type ResumePoint,
-} from '../gim/run-folder.js';
+} from './run-folder.js';
 import {
   GradientIsolatedStack,
   NonFiniteLossError,
@@ -23,7 +23,7 @@ import {
   trainIterativeCached,
   type GimModule,
   type TrainingMode,
-} from '../gim/index.js';
+} from './index.js';
 import { MetricsWriter } from '../report/index.js';
 import {
   cudaAvailable,
@@ -37,7 +37,7 @@ import {
   type Device,
   type Tensor,
 } from '../tensor/index.js';
-import { TrainingProgress } from './progress.js';
+import { TrainingProgress } from '../report/progress.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { watchInterrupts, yieldToEventLoop, type StopSignalName } from '../util/interrupt.js';
 import { checkpointPath, listCheckpoints, pruneCheckpoints, runDir, type RunDir } from './run-dir.js';

@@ -1,5 +1,5 @@
 /** A toy training task for tests of the training loop: two linear modules, y = Wx, loss = mean((y − 2x)²). */
-import { GimModule, type ModuleStep } from '../../gim/index.js';
+import { GimModule, type ModuleStep } from '../index.js';
 import { Linear } from '../../nn/index.js';
 import { clone, manualSeed, mean, mul, pow, randn, sub, tidy, type Tensor } from '../../tensor/index.js';
 import type { TrainLoopArgs, TrainTask } from '../train-loop.js';

@@ -9,10 +9,10 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildAudioModules, paperAudioEncoder, type AudioEncoderConfig } from '../audio/model.js';
-import { GradientIsolatedStack, type GimModule } from '../gim/index.js';
-import { Conv2d } from '../nn/index.js';
-import { GimModule as BaseModule, InfoNCEHead, type ModuleStep } from '../gim/index.js';
+import { buildAudioModules, paperAudioEncoder, type AudioEncoderConfig } from '../../audio/model.js';
+import { GradientIsolatedStack, type GimModule } from '../../gim/index.js';
+import { Conv2d } from '../../nn/index.js';
+import { GimModule as BaseModule, InfoNCEHead, type ModuleStep } from '../../gim/index.js';
 import {
   adaptiveAvgPool2d,
   cudaAvailable,
@@ -22,14 +22,14 @@ import {
   relu,
   setNumThreads,
   type Tensor,
-} from '../tensor/index.js';
+} from '../../tensor/index.js';
 import {
   buildSupervisedVisionModules,
   buildVisionModules,
   paperVisionEncoder,
   setSupervisedTargets,
   type VisionEncoderConfig,
-} from '../vision/model/index.js';
+} from '../../vision/model/index.js';
 
 /**
  * What is trained: end to end (supervised, cpc), every module at once (gim-all), or module `module` alone with the

@@ -3,11 +3,11 @@
  * the same (seed, step) batches as the other modes. At the end the modules' newest checkpoints are assembled into one
  * stack checkpoint (<run>/checkpoints/step-XXXXXXX.safetensors) so that `gim eval` reads an async run like any other.
  */
-import { batchAt, disposeBatch } from '../audio/batches.js';
-import { trainAsync, type AsyncBatch, type AsyncTrainResult } from '../gim/async/index.js';
-import { buildAudioStack, objectiveOf, type AudioData, type TrainAudioArgs } from './audio.js';
-import type { AudioConfig } from './audio-config.js';
-import { audioModuleSpec } from './async-factories.js';
+import { batchAt, disposeBatch } from '../../audio/batches.js';
+import { trainAsync, type AsyncBatch, type AsyncTrainResult } from '../../gim/async/index.js';
+import { buildAudioStack, objectiveOf, type AudioData, type TrainAudioArgs } from './experiment.js';
+import type { AudioConfig } from './config.js';
+import { audioModuleSpec } from '../async-factories.js';
 import {
   asyncConfigArgs,
   asyncRunArgs,
@@ -17,8 +17,8 @@ import {
   openAsyncRun,
   saveAsyncStack,
   type AsyncRunOptions,
-} from './async-run.js';
-import type { TrainResult } from './train-loop.js';
+} from '../async-run.js';
+import type { TrainResult } from '../../gim/train-loop.js';
 
 /** Options beyond a synchronous run's: a wall-time budget, a stop signal, hooks, and test-only fault injection. */
 export interface TrainAudioAsyncArgs extends TrainAudioArgs, AsyncRunOptions {}

@@ -3,11 +3,11 @@
  * most. A neuron's response to a patch is its channel of the module's pooled patch encoding (each module sees one
  * patch at a time, so the patch is the neuron's whole receptive field); each image lends at most its best patch.
  */
-import type { GradientIsolatedStack } from '../gim/index.js';
-import { imageGrid, type Figure, type GridImage } from '../report/index.js';
-import type { Tensor } from '../tensor/index.js';
-import type { NormStats } from '../vision/data/index.js';
-import { visionFeatures } from './vision.js';
+import type { GradientIsolatedStack } from '../../gim/index.js';
+import { imageGrid, type Figure, type GridImage } from '../../report/index.js';
+import type { Tensor } from '../../tensor/index.js';
+import type { NormStats } from '../../vision/data/index.js';
+import { visionFeatures } from './experiment.js';
 
 export interface NeuronPatches {
   module: number; // 0-based

@@ -6,12 +6,12 @@
  * figure2.png}.
  */
 import path from 'node:path';
-import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../report/index.js';
-import { reshape, type Tensor } from '../tensor/index.js';
-import { makeDirectory } from '../util/fs.js';
-import { mergePatches, type DeepPartial } from './overrides.js';
-import { checkResultsScale, reproduceDirs } from './results-dir.js';
-import { continueOrReplace, latestCheckpoint, runDir } from './run-dir.js';
+import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../../report/index.js';
+import { reshape, type Tensor } from '../../tensor/index.js';
+import { makeDirectory } from '../../util/fs.js';
+import { mergePatches, type DeepPartial } from '../overrides.js';
+import { checkResultsScale, reproduceDirs } from '../results-dir.js';
+import { continueOrReplace, latestCheckpoint, runDir } from '../../gim/run-dir.js';
 import {
   buildVisionStack,
   linearEval,
@@ -19,10 +19,10 @@ import {
   probeLayers,
   trainVision,
   type LabelledImages,
-} from './vision.js';
-import { resolveVisionConfig, type VisionConfig, type VisionScale } from './vision-config.js';
-import { evalImages, openVisionData, totalSteps } from './vision-data.js';
-import { topPatches, topPatchesFigure, type NeuronPatches } from './vision-figure.js';
+} from './experiment.js';
+import { resolveVisionConfig, type VisionConfig, type VisionScale } from './config.js';
+import { evalImages, openVisionData, totalSteps } from './data.js';
+import { topPatches, topPatchesFigure, type NeuronPatches } from './figure.js';
 
 /** The paper's Table 1 (STL-10, linear classification accuracy in %). */
 export const PAPER_VISION = {

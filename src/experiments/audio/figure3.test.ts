@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MetricsWriter, readMetrics } from '../report/index.js';
+import { MetricsWriter, readMetrics } from '../../report/index.js';
 import { figure3, figure3Series } from './figure3.js';
 
 /** Synthetic metrics.jsonl: 5 modules; simultaneous logs all at every step, iterative module m at steps 20m+1..20m+20. */

@@ -2,24 +2,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMetrics } from '../report/index.js';
-import { manualSeed, tensor } from '../tensor/index.js';
-import { FASHION_MNIST_DIR } from '../vision/data/index.js';
-import { gratings } from '../vision/model/testing.js';
-import { listCheckpoints, runDir } from './run-dir.js';
-import { reproduceVision } from './reproduce-vision.js';
-import { buildVisionStack, linearEval, probeLayers, trainVision } from './vision.js';
+import { readMetrics } from '../../report/index.js';
+import { manualSeed, tensor } from '../../tensor/index.js';
+import { FASHION_MNIST_DIR } from '../../vision/data/index.js';
+import { gratings } from '../../vision/model/testing.js';
+import { listCheckpoints, runDir } from '../../gim/run-dir.js';
+import { reproduceVision } from './reproduce.js';
+import { buildVisionStack, linearEval, probeLayers, trainVision } from './experiment.js';
 import {
   parseVisionConfig,
   resolveVisionConfig,
   savedVisionConfig,
   visionDefaults,
   type VisionConfig,
-} from './vision-config.js';
-import { openVisionData, TrainBatches, type VisionData } from './vision-data.js';
-import { deepMerge, type DeepPartial } from './overrides.js';
-import { testSeed } from '../testing/env.js';
-import { isCountOf, noteMeasurement } from '../testing/learning.js';
+} from './config.js';
+import { openVisionData, TrainBatches, type VisionData } from './data.js';
+import { deepMerge, type DeepPartial } from '../overrides.js';
+import { testSeed } from '../../testing/env.js';
+import { isCountOf, noteMeasurement } from '../../testing/learning.js';
 
 /** Test images of the synthetic linear-evaluation task: an accuracy is a count out of them. */
 const TEST_IMAGES = 32;

@@ -1,7 +1,7 @@
 /** A run's directory: runs/<name>/{config.json, metrics.jsonl, checkpoints/step-XXXXXXX.safetensors, results}. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { restoreStack, type GradientIsolatedStack } from '../gim/index.js';
+import { restoreStack, type GradientIsolatedStack } from './index.js';
 import { loadCheckpointSync, type Checkpoint } from '../tensor/index.js';
 
 export interface RunDir {

@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { batchAt, disposeBatch, windowsBatch } from '../audio/batches.js';
-import { buildSpeechCorpus, checkLibriSpeechRoot, HOP, LibriSpeechDataset, mulberry32 } from '../audio/data/index.js';
-import { mfcc } from '../audio/mfcc.js';
-import { buildAudioModules, type AudioObjective } from '../audio/model.js';
-import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type FeatureSet } from '../gim/index.js';
+import { batchAt, disposeBatch, windowsBatch } from '../../audio/batches.js';
+import { buildSpeechCorpus, checkLibriSpeechRoot, HOP, LibriSpeechDataset, mulberry32 } from '../../audio/data/index.js';
+import { mfcc } from '../../audio/mfcc.js';
+import { buildAudioModules, type AudioObjective } from '../../audio/model.js';
+import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type FeatureSet } from '../../gim/index.js';
 import {
   adaptiveAvgPool1d,
   cat,
@@ -23,11 +23,11 @@ import {
   transpose,
   type Tensor,
   type Device,
-} from '../tensor/index.js';
-import { mixSeed } from '../audio/batches.js';
-import { audioPresets, type AudioConfig } from './audio-config.js';
-import { restoreNewestCheckpoint, type LoadedStack } from './run-dir.js';
-import { trainLoop, type TrainResult } from './train-loop.js';
+} from '../../tensor/index.js';
+import { mixSeed } from '../../audio/batches.js';
+import { audioPresets, type AudioConfig } from './config.js';
+import { restoreNewestCheckpoint, type LoadedStack } from '../../gim/run-dir.js';
+import { trainLoop, type TrainResult } from '../../gim/train-loop.js';
 
 export const PHONE_CLASSES = 41;
 

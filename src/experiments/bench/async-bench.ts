@@ -15,10 +15,10 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../report/index.js';
-import { writeJsonAtomic } from '../util/fs.js';
-import { ensureCorpus, openAudioData } from './audio.js';
-import { resolveAudioConfig, type AudioConfig } from './audio-config.js';
+import { writeFileAtomic } from '../../report/index.js';
+import { writeJsonAtomic } from '../../util/fs.js';
+import { ensureCorpus, openAudioData } from '../audio/experiment.js';
+import { resolveAudioConfig, type AudioConfig } from '../audio/config.js';
 import {
   asyncReport,
   compareAsync,
@@ -26,9 +26,9 @@ import {
   type AsyncComparison,
   type AsyncExperiment,
 } from './async-compare.js';
-import { resolveVisionConfig, type VisionConfig } from './vision-config.js';
-import { openVisionData } from './vision-data.js';
-import { ASYNC_BENCH_SMALL_STEPS } from './async-bench-settings.js';
+import { resolveVisionConfig, type VisionConfig } from '../vision/config.js';
+import { openVisionData } from '../vision/data.js';
+import { ASYNC_BENCH_SMALL_STEPS } from './async-settings.js';
 
 export type AsyncBenchScale = 'tiny' | 'small';
 
