@@ -5,7 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { batchAt, disposeBatch, windowsBatch } from '../../audio/batches.js';
-import { buildSpeechCorpus, checkLibriSpeechRoot, HOP, LibriSpeechDataset, mulberry32 } from '../../audio/data/index.js';
+import {
+  buildSpeechCorpus,
+  checkLibriSpeechRoot,
+  HOP,
+  LibriSpeechDataset,
+  mulberry32,
+} from '../../audio/data/index.js';
 import { mfcc } from '../../audio/mfcc.js';
 import { buildAudioModules, type AudioObjective } from '../../audio/model.js';
 import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type FeatureSet } from '../../gim/index.js';

@@ -11,7 +11,14 @@ import path from 'node:path';
 import type { AsyncTrainResult } from '../../gim/async/index.js';
 import type { GradientIsolatedStack } from '../../gim/index.js';
 import { formatPercent, markdownTable, writeFileAtomic } from '../../report/index.js';
-import { extractFeatures, probeTask, probeWindows, trainAudio, type AudioData, type ProbeWindows } from '../audio/experiment.js';
+import {
+  extractFeatures,
+  probeTask,
+  probeWindows,
+  trainAudio,
+  type AudioData,
+  type ProbeWindows,
+} from '../audio/experiment.js';
 import type { AudioConfig } from '../audio/config.js';
 import { trainAudioAsync } from '../audio/async.js';
 import { trainVisionAsync } from '../vision/async.js';
