@@ -2,11 +2,9 @@
 import fs from 'node:fs';
 import { ensureCorpus, openAudioData, trainAudio } from '../experiments/audio/experiment.js';
 import { parseAudioConfig, savedAudioConfig } from '../experiments/audio/config.js';
-import { trainAudioAsync } from '../experiments/audio/async.js';
-import { trainVisionAsync } from '../experiments/vision/async.js';
 import { applySet } from '../experiments/overrides.js';
 import { latestCheckpoint, runDir } from '../gim/run-dir.js';
-import type { TrainResult } from '../gim/train-loop.js';
+import type { TrainResult } from '../gim/training/trainer.js';
 import { checkRunFolder, disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js';
 import { moduleCheckpointDir } from '../gim/async/index.js';
 import { exitCodeOf } from '../util/interrupt.js';
@@ -87,7 +85,7 @@ async function trainAudioRun(preset: PresetName, config: unknown, a: TrainComman
   process.stderr.write(
     `${preset}: ${data.train.size} training utterances, ${s.speakers} speakers, ${s.minutes.toFixed(1)} min → ${a.run}\n`,
   );
-  return valid.train.mode === 'async' ? trainAudioAsync(valid, data, a) : trainAudio(valid, data, a);
+  return trainAudio(valid, data, a);
 }
 
 async function trainVisionRun(preset: PresetName, config: unknown, a: TrainCommandArgs): Promise<TrainResult> {
@@ -98,7 +96,7 @@ async function trainVisionRun(preset: PresetName, config: unknown, a: TrainComma
     process.stderr.write(
       `${preset}: ${source.n} ${valid.data.dataset} training images, ${totalSteps(valid, source.n)} steps of ${valid.train.batchSize} → ${a.run}\n`,
     );
-    return valid.train.mode === 'async' ? await trainVisionAsync(valid, data, a) : await trainVision(valid, data, a);
+    return await trainVision(valid, data, a);
   } finally {
     data.close();
   }

@@ -12,10 +12,12 @@ import {
   type AsyncBatch,
   type AsyncTrainArgs,
 } from '../gim/async/index.js';
-import { readMetrics } from '../report/index.js';
+import { appendMetric, readMetrics } from '../report/index.js';
 import { loadCheckpointSync, setNumThreads } from '../tensor/index.js';
 import { audioModuleSpec } from './async-factories.js';
-import { openAsyncRun } from './async-run.js';
+import { resumeAsyncModules } from '../gim/training/async.js';
+import { RESUMABLE_KEYS } from '../gim/training/trainer.js';
+import { openRunFolder } from '../gim/run-folder.js';
 import { runDir } from '../gim/run-dir.js';
 
 setNumThreads(1);
@@ -58,7 +60,7 @@ const args = (run: string, over: Partial<AsyncTrainArgs> = {}): AsyncTrainArgs =
   checkpointEvery: 5,
   logEvery: 1,
   resume: false,
-  handleSigint: false,
+  record: appendMetric(runDir(run).metrics),
   config,
   log: () => undefined,
   ...over,
@@ -86,12 +88,18 @@ describe('async runs', () => {
 
   it('opening for resume: a truncated module checkpoint is set aside, metrics are cut back, a new lr wins', async () => {
     const run = path.join(tmp, 'resume');
-    openAsyncRun({ run, resume: false, config, modules: MODULES, log: () => undefined });
     await trainAsync(args(run));
     const log: string[] = [];
-    const open = (over: Partial<Parameters<typeof openAsyncRun>[0]> = {}): void =>
-      openAsyncRun({ run, resume: true, config, modules: MODULES, log: (l) => log.push(l), ...over });
-    expect(() => openAsyncRun({ run, resume: false, config, modules: MODULES, log: () => undefined })).toThrow(
+    const open = (over: { config?: unknown } = {}): number[] =>
+      resumeAsyncModules({
+        run,
+        config,
+        modules: MODULES,
+        resumable: RESUMABLE_KEYS,
+        log: (l) => log.push(l),
+        ...over,
+      });
+    expect(() => openRunFolder({ root: run, resume: false, overwrite: false, log: () => undefined })).toThrow(
       /not empty/,
     );
     expect(() => open({ config: { ...config, model: { ...model, channels: 16 } } })).toThrow(
@@ -100,7 +108,7 @@ describe('async runs', () => {
     const newest = listModuleCheckpoints(moduleCheckpointDir(run, 1)).at(-1)!;
     expect(newest.step).toBe(10);
     fs.truncateSync(newest.file, 64);
-    open();
+    expect(open()).toEqual([10, 5]);
     expect(log.join('\n')).toMatch(/renamed to step-0000010\.safetensors\.unusable/);
     const module2 = readMetrics(runDir(run).metrics).filter((r) => r.module === 1 && r.name === 'async');
     expect(Math.max(...module2.map((r) => r.step))).toBe(5);

@@ -5,7 +5,7 @@ import { InfoNCEHead, type InfoNCEForm } from './head.js';
 import { infoNCE, infoNCEGrid } from './infonce.js';
 import { sampleNegatives } from './negatives.js';
 import { LinearProbe, probeAccuracy, trainLinearProbe, type ProbePooling } from './probe.js';
-import { GradientIsolatedStack, type TrainingMode } from './stack.js';
+import { GradientIsolatedStack, type StepMode } from './stack.js';
 import { ConvModule } from './testing.js';
 
 const infoNCEOptions = { predictionSteps: 2, negativeSamples: 3 };
@@ -17,7 +17,7 @@ describe('GradientIsolatedStack options', () => {
       new ConvModule(4, 4, infoNCEOptions),
     ]);
     const x = randn([1, 2, 12]);
-    expect(() => stack.trainStep(x, { mode: 'bogus' as TrainingMode })).toThrow(
+    expect(() => stack.trainStep(x, { mode: 'bogus' as StepMode })).toThrow(
       /GradientIsolatedStack\.trainStep: mode must be one of "simultaneous", "iterative", got "bogus"/,
     );
     expect(() => stack.trainStep(x, { mode: 'iterative', trainModule: 1.5 })).toThrow(

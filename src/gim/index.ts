@@ -6,7 +6,7 @@ export { GimModule, type ModuleStep } from './module.js';
 export {
   GradientIsolatedStack,
   NonFiniteLossError,
-  type TrainingMode,
+  type StepMode,
   type TrainStepArgs,
   type StepMetrics,
 } from './stack.js';

@@ -1,8 +1,9 @@
 /** A run's directory: runs/<name>/{config.json, metrics.jsonl, checkpoints/step-XXXXXXX.safetensors, results}. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { restoreStack, type GradientIsolatedStack } from './index.js';
-import { loadCheckpointSync, type Checkpoint } from '../tensor/index.js';
+import type { GradientIsolatedStack } from './stack.js';
+import { restoreStack } from './state.js';
+import { loadCheckpointSync, saveCheckpointSync, tidy, type Checkpoint, type Tensor } from '../tensor/index.js';
 
 export interface RunDir {
   root: string;
@@ -25,19 +26,24 @@ const STEP_FILE = /^step-(\d+)\.safetensors$/;
 
 /** checkpointPath(run, step): checkpoints/step-0000200.safetensors. */
 export function checkpointPath(run: RunDir, step: number): string {
-  return path.join(run.checkpoints, `step-${String(step).padStart(7, '0')}.safetensors`);
+  return stepFile(run.checkpoints, step);
+}
+
+/** The step-XXXXXXX.safetensors checkpoints in `dir` (a run's, or one async module's), oldest first. */
+export function listCheckpointFiles(dir: string): { step: number; file: string }[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .flatMap((f) => {
+      const m = STEP_FILE.exec(f);
+      return m === null ? [] : [{ step: Number(m[1]), file: path.join(dir, f) }];
+    })
+    .sort((a, b) => a.step - b.step);
 }
 
 /** The run's checkpoints, oldest first. */
 export function listCheckpoints(run: RunDir): { step: number; file: string }[] {
-  if (!fs.existsSync(run.checkpoints)) return [];
-  return fs
-    .readdirSync(run.checkpoints)
-    .flatMap((f) => {
-      const m = STEP_FILE.exec(f);
-      return m === null ? [] : [{ step: Number(m[1]), file: path.join(run.checkpoints, f) }];
-    })
-    .sort((a, b) => a.step - b.step);
+  return listCheckpointFiles(run.checkpoints);
 }
 
 /** latestCheckpoint(run): the newest checkpoint file, or null. */
@@ -45,10 +51,40 @@ export function latestCheckpoint(run: RunDir): { step: number; file: string } | 
   return listCheckpoints(run).at(-1) ?? null;
 }
 
-/** pruneCheckpoints(run, keep): delete all but the newest `keep` checkpoints. */
-export function pruneCheckpoints(run: RunDir, keep: number): void {
-  const all = listCheckpoints(run);
+/** pruneCheckpoints(dir, keep): delete all but the newest `keep` checkpoints in `dir`. */
+export function pruneCheckpoints(dir: string, keep: number): void {
+  const all = listCheckpointFiles(dir);
   for (const c of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(c.file, { force: true });
+}
+
+/** stepFile(dir, step): dir/step-0000200.safetensors. */
+export function stepFile(dir: string, step: number): string {
+  return path.join(dir, `step-${String(step).padStart(7, '0')}.safetensors`);
+}
+
+/** What a training checkpoint holds besides its tensors. */
+export interface CheckpointMetadata {
+  config: unknown;
+  step: number;
+  [key: string]: unknown;
+}
+
+/**
+ * writeCheckpoint(args): the one place training writes a checkpoint — `state()` (evaluated inside tidy, so its
+ * temporaries are freed) to `dir/step-XXXXXXX.safetensors` atomically, then all but the newest `keep` pruned.
+ * Returns the file.
+ */
+export function writeCheckpoint(args: {
+  dir: string;
+  state: () => Map<string, Tensor>;
+  metadata: CheckpointMetadata;
+  keep: number;
+}): string {
+  fs.mkdirSync(args.dir, { recursive: true });
+  const file = stepFile(args.dir, args.metadata.step);
+  tidy(() => saveCheckpointSync(file, { tensors: args.state(), metadata: args.metadata }));
+  pruneCheckpoints(args.dir, args.keep);
+  return file;
 }
 
 /**

@@ -8,8 +8,9 @@ import { noGrad, tidy, to, type Device, type Tensor } from '../tensor/index.js';
 import { integerIn, oneOf } from '../util/check.js';
 import type { GimModule } from './module.js';
 
-export const trainingModes = ['simultaneous', 'iterative'] as const;
-export type TrainingMode = (typeof trainingModes)[number];
+/** How one step of the stack runs: every module on the batch, or one module (iterative). */
+export const stepModes = ['simultaneous', 'iterative'] as const;
+export type StepMode = (typeof stepModes)[number];
 
 export interface StepMetrics {
   module: number;
@@ -18,7 +19,7 @@ export interface StepMetrics {
 }
 
 export interface TrainStepArgs {
-  mode: TrainingMode;
+  mode: StepMode;
   /** iterative mode: the module to train (0-based); earlier modules only run forward, later ones not at all. */
   trainModule?: number;
   /** Labels for supervised modules (ignored by InfoNCE modules). */
@@ -45,7 +46,7 @@ export class GradientIsolatedStack {
 
   /** trainStep(x, args): one update of every module (simultaneous, the default) or of module `trainModule` (iterative). */
   trainStep(x: Tensor, args: TrainStepArgs = { mode: 'simultaneous' }): StepMetrics[] {
-    const mode = oneOf('GradientIsolatedStack.trainStep', 'mode', args.mode, trainingModes);
+    const mode = oneOf('GradientIsolatedStack.trainStep', 'mode', args.mode, stepModes);
     const last =
       mode === 'iterative'
         ? this.#checkModule('trainStep', 'trainModule (iterative mode)', args.trainModule)

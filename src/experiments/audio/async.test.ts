@@ -18,7 +18,7 @@ import {
   type AsyncTrainArgs,
 } from '../../gim/async/index.js';
 import { Adam } from '../../nn/index.js';
-import { readMetrics } from '../../report/index.js';
+import { appendMetric, readMetrics } from '../../report/index.js';
 import { manualSeed, tensor } from '../../tensor/index.js';
 import { readTestEnv, testSeed } from '../../testing/env.js';
 import { loggedFall, moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
@@ -75,7 +75,7 @@ const args = (run: string, over: Partial<AsyncTrainArgs> = {}): AsyncTrainArgs =
   checkpointEvery: 1000,
   logEvery: 1,
   resume: false,
-  handleSigint: false,
+  record: appendMetric(path.join(tmp, run, 'metrics.jsonl')),
   log: () => undefined,
   ...over,
 });

@@ -5,37 +5,41 @@ import { describe, expect, it } from 'vitest';
 import { buildAudioModules, paperAudioEncoder } from '../../audio/model.js';
 import { readMetrics } from '../../report/index.js';
 import { abs, clone, manualSeed, max, randn, sub, tidy, type Tensor } from '../../tensor/index.js';
-import { iterativeModuleAt, iterativeSchedule, trainLoop, type TrainLoopArgs } from '../../gim/train-loop.js';
+import { iterativeModuleAt, iterativeSchedule } from '../../gim/training/stepwise.js';
+import { train, type TrainArgs } from '../../gim/training/trainer.js';
 
 const config = { ...paperAudioEncoder, channels: 8, hidden: 4, predictionSteps: 2, negativeSamples: 3, window: null };
 
 async function run(dir: string, xs: Tensor[], cacheBatches: number) {
-  manualSeed(3);
-  const modules = buildAudioModules(config);
-  const args: TrainLoopArgs = {
+  const args: TrainArgs = {
     run: dir,
-    config: {},
-    seed: 3,
-    threads: 1,
+    config: {
+      seed: 3,
+      threads: 1,
+      device: 'cpu',
+      train: {
+        lr: 1e-2,
+        mode: 'iterative',
+        cacheBatches,
+        cacheBudgetMB: 0, // every cache goes to disk
+        checkpointEvery: 5,
+        logEvery: 1,
+        async: { threadsPerModule: 1, queueCapacity: 2 },
+      },
+    },
     steps: 12,
-    lr: 1e-2,
-    mode: 'iterative',
-    cacheBatches,
-    cacheBudgetBytes: 0, // every cache goes to disk
-    checkpointEvery: 5,
-    logEvery: 1,
     resume: false,
     interactive: false,
   };
   const task = {
-    modules,
-    moduleNames: modules.map((_, i) => `m${i + 1}`),
+    buildModules: () => buildAudioModules(config),
+    moduleNames: Array.from({ length: paperAudioEncoder.kernels.length + 1 }, (_, i) => `m${i + 1}`),
     batch: async (i: number) => ({ x: clone(xs[i % 2]!), dispose() {} }),
   };
-  return trainLoop(task, args);
+  return train(task, args);
 }
 
-describe('trainLoop, iterative on cached activations', () => {
+describe('train, iterative on cached activations', () => {
   it('splits steps as iterativeModuleAt does', () => {
     for (const [steps, M] of [
       [12, 6],

@@ -33,7 +33,9 @@ import {
 import { mixSeed } from '../../audio/batches.js';
 import { audioPresets, type AudioConfig } from './config.js';
 import { restoreNewestCheckpoint, type LoadedStack } from '../../gim/run-dir.js';
-import { trainLoop, type TrainResult } from '../../gim/train-loop.js';
+import { train, type TrainResult, type TrainRunArgs } from '../../gim/training/trainer.js';
+import { audioModuleSpec } from '../async-factories.js';
+import { audioBatchProducer } from './async.js';
 
 export const PHONE_CLASSES = 41;
 
@@ -120,24 +122,12 @@ export function audioModuleNames(config: AudioConfig): string[] {
   );
 }
 
-export interface TrainAudioArgs {
-  run: string;
-  resume: boolean;
-  /** Replace a run already in the folder (a non-empty folder is refused otherwise, unless resumed). */
-  overwrite?: boolean;
-  interactive?: boolean;
-}
-
-/** trainAudio(config, data, args): the training loop over audio windows. */
-export async function trainAudio(config: AudioConfig, data: AudioData, args: TrainAudioArgs): Promise<TrainResult> {
-  if (config.train.mode === 'async')
-    throw new Error(`train.mode 'async' runs through trainAudioAsync (async-audio.ts)`);
-  manualSeed(config.seed);
-  const modules = buildAudioModules(config.model, objectiveOf(config, data));
+/** trainAudio(config, data, args): the config's modules trained on audio windows, in the config's train.mode. */
+export async function trainAudio(config: AudioConfig, data: AudioData, args: TrainRunArgs): Promise<TrainResult> {
   const objective = config.train.objective;
-  return trainLoop(
+  return train(
     {
-      modules,
+      buildModules: () => buildAudioModules(config.model, objectiveOf(config, data)),
       moduleNames: audioModuleNames(config),
       batch: async (step) => {
         const b = await batchAt(data.train, config.seed, step, {
@@ -148,24 +138,12 @@ export async function trainAudio(config: AudioConfig, data: AudioData, args: Tra
         const targets = objective === 'speaker' ? b.speakers : objective === 'phone' ? b.phones! : undefined;
         return { x: b.x, ...(targets === undefined ? {} : { targets }), dispose: () => disposeBatch(b) };
       },
+      asyncParts: () => ({
+        factory: audioModuleSpec(config.model, objectiveOf(config, data)),
+        batch: audioBatchProducer(config, data),
+      }),
     },
-    {
-      run: args.run,
-      config,
-      seed: config.seed,
-      threads: config.threads,
-      device: config.device as Device,
-      steps: config.train.steps,
-      lr: config.train.lr,
-      mode: config.train.mode,
-      cacheBatches: config.train.cacheBatches,
-      cacheBudgetBytes: config.train.cacheBudgetMB * 2 ** 20,
-      checkpointEvery: config.train.checkpointEvery,
-      logEvery: config.train.logEvery,
-      resume: args.resume,
-      overwrite: args.overwrite ?? false,
-      ...(args.interactive === undefined ? {} : { interactive: args.interactive }),
-    },
+    { ...args, config, steps: config.train.steps },
   );
 }
 

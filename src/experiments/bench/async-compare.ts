@@ -20,9 +20,7 @@ import {
   type ProbeWindows,
 } from '../audio/experiment.js';
 import type { AudioConfig } from '../audio/config.js';
-import { trainAudioAsync } from '../audio/async.js';
-import { trainVisionAsync } from '../vision/async.js';
-import type { TrainResult } from '../../gim/train-loop.js';
+import type { TrainResult } from '../../gim/training/trainer.js';
 import { probeLayers, trainVision } from '../vision/experiment.js';
 import type { VisionConfig } from '../vision/config.js';
 import { evalImages, totalSteps, type VisionData } from '../vision/data.js';
@@ -83,10 +81,17 @@ export interface AsyncComparison {
   rows: AsyncCompareRow[];
 }
 
+/** An async run's result with the workers' summary it must carry. */
+function withSummary(r: TrainResult): TrainResult & { async: AsyncTrainResult } {
+  if (r.async === undefined) throw new Error("an async comparison run ended without the workers' summary");
+  return r as TrainResult & { async: AsyncTrainResult };
+}
+
 /** What compareModes needs from an experiment: its trainings (each into `run`) and a probe of a trained stack. */
 interface ModeRunners {
   simultaneous(run: string): Promise<TrainResult>;
-  async(run: string, steps: number, maxSeconds?: number): Promise<TrainResult & { async: AsyncTrainResult }>;
+  /** A run in train.mode async (its TrainResult carries the workers' summary). */
+  async(run: string, steps: number, maxSeconds?: number): Promise<TrainResult>;
   probe(stack: GradientIsolatedStack): Record<string, number>;
 }
 
@@ -125,7 +130,7 @@ async function compareModes(
   ];
   for (const [label, steps, maxSeconds] of runsOf) {
     log(`[${label}] ${maxSeconds === undefined ? `${steps} steps` : `${maxSeconds.toFixed(1)} s`}`);
-    const a = await r.async(dirOf(label), steps, maxSeconds);
+    const a = withSummary(await r.async(dirOf(label), steps, maxSeconds));
     try {
       const ms = a.async.modules;
       rows.push({
@@ -227,11 +232,12 @@ export async function compareAsync(
       {
         simultaneous: (run) => trainAudio(withSteps('simultaneous'), data, { run, resume: false, interactive: false }),
         async: (run, steps, maxSeconds) =>
-          trainAudioAsync(withSteps('async', steps), data, {
+          trainAudio(withSteps('async', steps), data, {
             run,
             resume: false,
+            interactive: false,
             log,
-            ...(maxSeconds === undefined ? {} : { maxSeconds }),
+            ...(maxSeconds === undefined ? {} : { asyncOptions: { maxSeconds } }),
           }),
         probe: (stack) => probeLastAudio(stack, w, config, speakers),
       },
@@ -275,11 +281,12 @@ export async function compareAsyncVision(
       {
         simultaneous: (run) => trainVision(withSteps('simultaneous'), data, { run, resume: false, interactive: false }),
         async: (run, s, maxSeconds) =>
-          trainVisionAsync(withSteps('async', s), data, {
+          trainVision(withSteps('async', s), data, {
             run,
             resume: false,
+            interactive: false,
             log,
-            ...(maxSeconds === undefined ? {} : { maxSeconds }),
+            ...(maxSeconds === undefined ? {} : { asyncOptions: { maxSeconds } }),
           }),
         probe: (stack) => ({
           class: probeLayers(stack, [stack.length - 1], train, test, data.classes, config.probe, config.seed)[0]!,

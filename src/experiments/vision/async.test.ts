@@ -12,10 +12,9 @@ import { readMetrics } from '../../report/index.js';
 import { readTestEnv, testSeed } from '../../testing/env.js';
 import { isCountOf, loggedFall, moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
 import { FASHION_MNIST_DIR, FASHION_MNIST_NORM, type ImageDataset } from '../../vision/data/index.js';
-import { trainVisionAsync } from './async.js';
 import { benchAsync } from '../bench/async-bench.js';
 import { latestCheckpoint, runDir } from '../../gim/run-dir.js';
-import { buildVisionStack, loadVisionStack } from './experiment.js';
+import { buildVisionStack, loadVisionStack, trainVision } from './experiment.js';
 import { resolveVisionConfig } from './config.js';
 import { TrainBatches, type VisionData } from './data.js';
 
@@ -80,10 +79,10 @@ describe('vision in async mode', () => {
       close: () => undefined,
     };
     const run = path.join(tmp, 'run');
-    const r = await trainVisionAsync(config, data, { run, resume: false, log: () => undefined });
+    const r = await trainVision(config, data, { run, resume: false, log: () => undefined });
     expect(liveModuleWorkers()).toBe(0);
     expect([r.outcome, r.step]).toEqual(['finished', steps]);
-    expect(r.async.modules.map((m) => m.step)).toEqual([steps, steps, steps]);
+    expect(r.async!.modules.map((m) => m.step)).toEqual([steps, steps, steps]);
     const records = readMetrics(runDir(run).metrics);
     // Module 1 reads the images: its loss is measured on one fixed batch with fixed negatives at init and after training.
     // Module m > 1 trains on module m − 1's output as that module moves, read up to a queue's depth late, so the final
@@ -116,13 +115,24 @@ describe('vision in async mode', () => {
     );
     const config = resolveVisionConfig('tiny', { train: { mode: 'async' } });
     const supervised = { ...config, train: { ...config.train, objective: 'supervised' as const } };
-    const data = {} as VisionData;
-    await expect(trainVisionAsync(supervised, data, { run: path.join(tmp, 'x'), resume: false })).rejects.toThrow(
+    const images = gratingsDataset(8);
+    const data: VisionData = {
+      pretrain: images,
+      train: images,
+      test: images,
+      classes: 2,
+      classNames: ['horizontal', 'vertical'],
+      norm: FASHION_MNIST_NORM,
+      close: () => undefined,
+    };
+    const run = path.join(tmp, 'refused');
+    await expect(trainVision(supervised, data, { run, resume: false })).rejects.toThrow(
       /supervised vision baselines do not train asynchronously/,
     );
-    await expect(
-      trainVisionAsync({ ...config, device: 'cuda' }, data, { run: path.join(tmp, 'x'), resume: false }),
-    ).rejects.toThrow(/device=cpu/);
+    await expect(trainVision({ ...config, device: 'cuda' }, data, { run, resume: false })).rejects.toThrow(
+      /device=cpu/,
+    );
+    expect(fs.existsSync(run)).toBe(false); // refused before the run folder is touched
   });
 
   it.skipIf(!HAS_FASHION_MNIST)(

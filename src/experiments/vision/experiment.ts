@@ -35,7 +35,9 @@ import {
 import type { VisionConfig } from './config.js';
 import { TrainBatches, totalSteps, type VisionData } from './data.js';
 import { restoreNewestCheckpoint, type LoadedStack } from '../../gim/run-dir.js';
-import { trainLoop, type TrainResult } from '../../gim/train-loop.js';
+import { train, type TrainResult, type TrainRunArgs } from '../../gim/training/trainer.js';
+import { visionModuleSpec } from '../async-factories.js';
+import { visionBatchProducer } from './async.js';
 
 /** The encoder config of the model layer, read from the experiment config. */
 export function encoderOf(config: VisionConfig): VisionEncoderConfig {
@@ -45,6 +47,11 @@ export function encoderOf(config: VisionConfig): VisionEncoderConfig {
 /** buildVisionStackModules(config, classes): fresh modules for the config's objective and modelSplits (seeded). */
 export function buildVisionStackModules(config: VisionConfig, classes: number): GimModule[] {
   manualSeed(config.seed);
+  return visionModules(config, classes);
+}
+
+/** visionModules(config, classes): fresh modules from libtorch's generator as it stands (the trainer seeds it). */
+function visionModules(config: VisionConfig, classes: number): GimModule[] {
   const encoder = encoderOf(config);
   return config.train.objective === 'supervised'
     ? buildSupervisedVisionModules(encoder, classes)
@@ -63,25 +70,15 @@ export function visionModuleNames(config: VisionConfig): string[] {
   return Array.from({ length: config.model.modelSplits }, (_, i) => `${supervised ? 'greedy' : 'module'}${i + 1}`);
 }
 
-export interface TrainVisionArgs {
-  run: string;
-  resume: boolean;
-  /** Replace a run already in the folder (a non-empty folder is refused otherwise, unless resumed). */
-  overwrite?: boolean;
-  interactive?: boolean;
-}
-
-/** trainVision(config, data, args): the training loop over seeded, augmented batches of the pretraining images. */
-export async function trainVision(config: VisionConfig, data: VisionData, args: TrainVisionArgs): Promise<TrainResult> {
-  if (config.train.mode === 'async')
-    throw new Error(`train.mode 'async' runs through trainVisionAsync (async-vision.ts)`);
+/** trainVision(config, data, args): the config's modules trained on seeded, augmented batches, in its train.mode. */
+export async function trainVision(config: VisionConfig, data: VisionData, args: TrainRunArgs): Promise<TrainResult> {
   const supervised = config.train.objective === 'supervised';
   const source = supervised ? data.train : data.pretrain;
   const batches = new TrainBatches(config, source);
-  const modules = buildVisionStackModules(config, data.classes);
-  return trainLoop(
+  let modules: GimModule[] = [];
+  return train(
     {
-      modules,
+      buildModules: () => (modules = visionModules(config, data.classes)),
       moduleNames: visionModuleNames(config),
       batch: (step) => {
         const { x, y } = batches.at(step);
@@ -96,22 +93,17 @@ export async function trainVision(config: VisionConfig, data: VisionData, args: 
           },
         });
       },
+      asyncParts: () => {
+        if (supervised) {
+          throw new Error(
+            `train.mode 'async': the supervised vision baselines do not train asynchronously (train.objective ` +
+              `'${config.train.objective}'); use train.mode simultaneous or iterative, or train.objective infonce`,
+          );
+        }
+        return { factory: visionModuleSpec(encoderOf(config)), batch: visionBatchProducer(config, data) };
+      },
     },
-    {
-      run: args.run,
-      config,
-      seed: config.seed,
-      threads: config.threads,
-      device: config.device as Device,
-      steps: totalSteps(config, source.n),
-      lr: config.train.lr,
-      mode: config.train.mode,
-      checkpointEvery: config.train.checkpointEvery,
-      logEvery: config.train.logEvery,
-      resume: args.resume,
-      overwrite: args.overwrite ?? false,
-      ...(args.interactive === undefined ? {} : { interactive: args.interactive }),
-    },
+    { ...args, config, steps: totalSteps(config, source.n) },
   );
 }
 

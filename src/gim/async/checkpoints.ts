@@ -5,9 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { moduleAndOptimizerState, restoreModuleAndOptimizer, type Adam, type Module } from '../../nn/index.js';
-import { loadCheckpointSync, saveCheckpointSync, tidy } from '../../tensor/index.js';
-
-const STEP_FILE = /^step-(\d+)\.safetensors$/;
+import { loadCheckpointSync, tidy } from '../../tensor/index.js';
+import { listCheckpointFiles, writeCheckpoint } from '../run-dir.js';
 
 /** moduleCheckpointDir(run, m): <run>/checkpoints/module<m>. */
 export function moduleCheckpointDir(run: string, module: number): string {
@@ -15,16 +14,7 @@ export function moduleCheckpointDir(run: string, module: number): string {
 }
 
 /** A module's checkpoints in `dir`, oldest first. */
-export function listModuleCheckpoints(dir: string): { step: number; file: string }[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .flatMap((f) => {
-      const m = STEP_FILE.exec(f);
-      return m === null ? [] : [{ step: Number(m[1]), file: path.join(dir, f) }];
-    })
-    .sort((a, b) => a.step - b.step);
-}
+export const listModuleCheckpoints = listCheckpointFiles;
 
 /** The newest checkpoint in `dir`, or null. */
 export function latestModuleCheckpoint(dir: string): { step: number; file: string } | null {
@@ -47,17 +37,12 @@ export function saveModuleCheckpoint(
   meta: ModuleCheckpointMeta,
   keep = 3,
 ): string {
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `step-${String(step).padStart(7, '0')}.safetensors`);
-  tidy(() =>
-    saveCheckpointSync(file, {
-      tensors: moduleAndOptimizerState(module, optimizer),
-      metadata: { config: meta.config, step, module: meta.module, modules: meta.modules, mode: 'async' },
-    }),
-  );
-  const all = listModuleCheckpoints(dir);
-  for (const c of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(c.file, { force: true });
-  return file;
+  return writeCheckpoint({
+    dir,
+    state: () => moduleAndOptimizerState(module, optimizer),
+    metadata: { config: meta.config, step, module: meta.module, modules: meta.modules, mode: 'async' },
+    keep,
+  });
 }
 
 /** restoreModuleCheckpoint(file, module, adam?): load one module checkpoint in place; returns its step. */

@@ -1,8 +1,9 @@
 /**
  * trainAsync: asynchronous module-parallel Greedy InfoMax. Each module trains in its own worker thread, fed through a
  * bounded queue by the module before it (module 1 by the main thread's batch producer); no module ever waits for a
- * later module's learning. The main thread feeds, relays metrics to metrics.jsonl, and coordinates stopping: Ctrl-C,
- * a time limit, or any worker's crash stops every worker, each saving its checkpoint; all exits are awaited.
+ * later module's learning. The main thread feeds, relays metrics to `record`, and coordinates stopping: the caller's
+ * abort signal (the trainer's Ctrl-C), a time limit, or any worker's crash stops every worker, each saving its
+ * checkpoint; all exits are awaited. The training shell (../training/async.ts) runs it in `train.mode: async`.
  *
  * Limits. libtorch's CPU random generator is process-wide: the workers' negative sampling shares it, so an async run is
  * not bit-reproducible (its interleaving is not either); the initial parameters are (built here from the seed). Each
@@ -10,12 +11,10 @@
  * exceed the cores. Staleness is measured against the newest update count the consumer has seen, so it can miss the
  * one update its predecessor may have in flight.
  */
-import path from 'node:path';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { AdamArgs } from '../../nn/index.js';
-import { MetricsWriter } from '../../report/metrics.js';
+import type { MetricInput } from '../../report/metrics.js';
 import { getNumThreads } from '../../tensor/index.js';
-import { watchInterrupts, type InterruptWatch, type StopSignalName } from '../../util/interrupt.js';
 import { Outbox, StopSignal } from './channel.js';
 import { moduleCheckpointDir } from './checkpoints.js';
 import { placeholderSummary, prepareAsyncRun } from './prepare.js';
@@ -30,7 +29,7 @@ export interface AsyncBatch {
   targetsShape?: number[];
 }
 
-/** What trainAsync needs. Checkpoints go to <run>/checkpoints/module<m>/, metrics to <run>/metrics.jsonl. */
+/** What trainAsync needs. Checkpoints go to <run>/checkpoints/module<m>/, metrics lines to `record`. */
 export interface AsyncTrainArgs {
   run: string;
   factory: ModuleFactorySpec;
@@ -54,10 +53,10 @@ export interface AsyncTrainArgs {
   maxSeconds?: number;
   /** After a stop, workers not gone within this many seconds are terminated (default 60). */
   stopTimeoutSeconds?: number;
-  /** Stop on SIGINT or SIGTERM (default true); a second one exits the process at once. */
-  handleSigint?: boolean;
-  /** Stop (as Ctrl-C does: outcome 'interrupted') when this signal aborts. */
+  /** Stop (outcome 'interrupted') when this signal aborts: the trainer aborts it on Ctrl-C or SIGTERM. */
   signal?: AbortSignal;
+  /** Where every metrics line goes (the trainer's metrics.jsonl). */
+  record: (r: MetricInput) => void;
   onMetric?: (r: AsyncMetric) => void;
   log?: (line: string) => void;
   /** Test only: make one module fail. */
@@ -75,8 +74,6 @@ export interface AsyncTrainResult {
   trainSeconds: number;
   /** Batches the producer sent to module 1. */
   produced: number;
-  /** The signal that interrupted the run (outcome 'interrupted' by Ctrl-C or SIGTERM). */
-  signal?: StopSignalName;
   startSteps: number[];
   modules: AsyncModuleSummary[];
 }
@@ -106,10 +103,8 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
   const inputs = Math.max(0, ...startSteps.map((s) => a.steps - s));
   const dirs = startSteps.map((_, m) => moduleCheckpointDir(a.run, m));
   let readyAt: number | null = null;
-  let signal: StopSignalName | null = null;
   const result = (outcome: AsyncOutcome, produced: number, modules: AsyncModuleSummary[]): AsyncTrainResult => ({
     outcome,
-    ...(signal === null ? {} : { signal }),
     seconds: (performance.now() - started) / 1000,
     trainSeconds: readyAt === null ? 0 : (performance.now() - readyAt) / 1000,
     produced,
@@ -125,7 +120,6 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
 
   const capacity = a.queueCapacity ?? 2;
   const threads = (m: number): number => (typeof a.threads === 'number' ? a.threads : (a.threads?.[m] ?? 1));
-  const metrics = new MetricsWriter(path.join(a.run, 'metrics.jsonl'));
   const channels = startSteps.map(() => new MessageChannel()); // channel m feeds module m
   const workers: Worker[] = startSteps.map((_, m) =>
     spawnModuleWorker({
@@ -186,7 +180,7 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
             readyAt = performance.now();
             if (a.maxSeconds !== undefined) deadline = setTimeout(() => stopAll('time-limit'), a.maxSeconds * 1000);
           } else if (r.type === 'metrics') {
-            metrics.log({ ...r.record });
+            a.record({ ...r.record });
             a.onMetric?.(r.record);
           } else if (r.type === 'done') summaries[m] = r.summary;
           else if (r.type === 'failed') {
@@ -205,14 +199,6 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
         });
       }),
   );
-  const interrupts: InterruptWatch | null =
-    (a.handleSigint ?? true)
-      ? watchInterrupts({
-          log,
-          message: 'every module saves a checkpoint after its current step (Ctrl-C again to quit now)',
-          onStop: () => stopAll('interrupted'),
-        })
-      : null;
   const onAbort = (): void => stopAll('interrupted');
   if (a.signal?.aborted) onAbort();
   a.signal?.addEventListener('abort', onAbort);
@@ -237,15 +223,13 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
   await Promise.all(exits);
   clearTimeout(killTimer);
   clearTimeout(deadline);
-  signal = interrupts?.signal ?? null;
-  interrupts?.dispose();
   a.signal?.removeEventListener('abort', onAbort);
   feed.close();
 
   const modules = startSteps.map((s, m) => summaries[m] ?? placeholderSummary(m, 'failed', dirs[m]!, s));
   for (const s of modules) {
     const { queue, staleness, ...rest } = s;
-    metrics.log({
+    a.record({
       ...rest,
       name: 'async-summary',
       queueMean: queue.mean,
@@ -254,7 +238,6 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
       stalenessMax: staleness.max,
     });
   }
-  metrics.close();
   const f = failure as { module: number; code: number | null; message: string } | null;
   const outcome: AsyncOutcome = reason ?? 'finished';
   if (producerError !== null) {
