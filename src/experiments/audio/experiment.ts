@@ -28,7 +28,6 @@ import {
   tidy,
   transpose,
   type Tensor,
-  type Device,
 } from '../../tensor/index.js';
 import { mixSeed } from '../../audio/batches.js';
 import { audioPresets, type AudioConfig } from './config.js';

@@ -5,7 +5,7 @@
  */
 import type { AsyncBatch } from '../../gim/async/index.js';
 import type { VisionConfig } from './config.js';
-import { TrainBatches, totalSteps, type VisionData } from './data.js';
+import { TrainBatches, type VisionData } from './data.js';
 
 /** visionBatchProducer(config, data): batch(step) as plain arrays for trainAsync (trainVision's InfoNCE batches). */
 export function visionBatchProducer(config: VisionConfig, data: VisionData): (step: number) => Promise<AsyncBatch> {

@@ -24,7 +24,6 @@ import {
   tidy,
   unsqueeze,
   type Tensor,
-  type Device,
 } from '../../tensor/index.js';
 import {
   buildSupervisedVisionModules,
