@@ -1,17 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { liveTensors, noGrad, isGradEnabled, op, op1, tidy } from './index.js';
 import { copyInto, scalar, tensor, zeros } from './ops/creation.js';
-import { manualSeed, randn } from './ops/random.js';
+import { randn } from './ops/random.js';
 import { add, mul } from './ops/elementwise.js';
 import { matmul } from './ops/linalg.js';
 import { sum } from './ops/reduce.js';
+import { seededWithoutLeaks } from './testing/leaks.js';
 
-let base = 0;
-beforeEach(() => {
-  manualSeed(29);
-  base = liveTensors();
-});
-afterEach(() => expect(liveTensors()).toBe(base));
+seededWithoutLeaks(29);
 
 describe('metadata', () => {
   it('shape, dtype, device, rank, size', () => {

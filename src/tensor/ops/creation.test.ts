@@ -1,19 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, liveTensors, tidy } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { Tensor, tidy } from '../index.js';
 import * as C from './creation.js';
-import { manualSeed, randn } from './random.js';
+import { randn } from './random.js';
 import { mul } from './elementwise.js';
 import { sum } from './reduce.js';
 import { expectClose, gradcheck } from '../testing/gradcheck.js';
+import { seededWithoutLeaks } from '../testing/leaks.js';
 
 const leaf = (shape: number[]): Tensor => randn(shape, { dtype: 'float64' }).requireGrad();
 
-let base = 0;
-beforeEach(() => {
-  manualSeed(23);
-  base = liveTensors();
-});
-afterEach(() => expect(liveTensors()).toBe(base));
+seededWithoutLeaks(23);
 
 describe('tensor()', () => {
   it('builds from number[] (float32 by default, or the dtype asked) with a shape', () => {

@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, liveTensors, tidy } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { Tensor, tidy } from '../index.js';
 import { scalar, tensor } from './creation.js';
-import { manualSeed, randn } from './random.js';
+import { randn } from './random.js';
 import * as E from './elementwise.js';
 import { expectClose, gradcheck } from '../testing/gradcheck.js';
+import { seededWithoutLeaks } from '../testing/leaks.js';
 
 const f64 = (v: number[], shape?: number[]): Tensor => tensor(v, shape, { dtype: 'float64' });
 /** A float64 leaf drawn from randn, with values mapped by `f` (e.g. kept away from a kink). */
@@ -12,12 +13,7 @@ const leaf = (shape: number[], f: (v: number) => number = (v) => v): Tensor =>
 const awayFrom0 = (v: number): number => (Math.abs(v) < 0.1 ? v + (v < 0 ? -0.2 : 0.2) : v);
 const positive = (v: number): number => Math.abs(v) + 0.5;
 
-let base = 0;
-beforeEach(() => {
-  manualSeed(7);
-  base = liveTensors();
-});
-afterEach(() => expect(liveTensors()).toBe(base));
+seededWithoutLeaks(7);
 
 describe('binary arithmetic', () => {
   it('add/sub/mul/div with tensors, scalars and broadcasting give hand-computed values', () => {

@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, liveTensors, tidy } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { Tensor, tidy } from '../index.js';
 import { tensor } from './creation.js';
-import { manualSeed, randn } from './random.js';
+import { randn } from './random.js';
 import { bmm, einsum, linear, matmul } from './linalg.js';
 import { expectClose, gradcheck } from '../testing/gradcheck.js';
+import { seededWithoutLeaks } from '../testing/leaks.js';
 
 const f64 = (v: number[], shape?: number[]): Tensor => tensor(v, shape, { dtype: 'float64' });
 const leaf = (shape: number[]): Tensor => randn(shape, { dtype: 'float64' }).requireGrad();
@@ -16,12 +17,7 @@ function jsMatmul(a: number[], b: number[], n: number, m: number, p: number): nu
   return out;
 }
 
-let base = 0;
-beforeEach(() => {
-  manualSeed(11);
-  base = liveTensors();
-});
-afterEach(() => expect(liveTensors()).toBe(base));
+seededWithoutLeaks(11);
 
 describe('matmul', () => {
   it('multiplies 2-D matrices (hand-computed)', () => {

@@ -1,21 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, liveTensors, tidy } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { Tensor, tidy } from '../index.js';
 import { tensor } from './creation.js';
-import { manualSeed, randn } from './random.js';
+import { randn } from './random.js';
 import { argmax, logsumexp, max, maxWithIndices, mean, min, sum } from './reduce.js';
 import { expectClose, gradcheck } from '../testing/gradcheck.js';
+import { seededWithoutLeaks } from '../testing/leaks.js';
 
 const f64 = (v: number[], shape?: number[]): Tensor => tensor(v, shape, { dtype: 'float64' });
 const leaf = (shape: number[]): Tensor => randn(shape, { dtype: 'float64' }).requireGrad();
 // [[1, 5, 3], [4, 2, 6]]
 const m23 = (): Tensor => f64([1, 5, 3, 4, 2, 6], [2, 3]);
 
-let base = 0;
-beforeEach(() => {
-  manualSeed(13);
-  base = liveTensors();
-});
-afterEach(() => expect(liveTensors()).toBe(base));
+seededWithoutLeaks(13);
 
 describe('sum and mean', () => {
   it('reduce over all elements to a scalar', () => {

@@ -1,10 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, liveTensors, tidy } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { Tensor, tidy } from '../index.js';
 import { arange, copyInto, tensor, zeros } from './creation.js';
-import { manualSeed, randn } from './random.js';
+import { randn } from './random.js';
 import { mul } from './elementwise.js';
 import * as S from './shape.js';
 import { gradcheck } from '../testing/gradcheck.js';
+import { seededWithoutLeaks } from '../testing/leaks.js';
 
 const f64 = (v: number[], shape?: number[]): Tensor => tensor(v, shape, { dtype: 'float64' });
 const i64 = (v: number[], shape?: number[]): Tensor => tensor(v, shape, { dtype: 'int64' });
@@ -17,12 +18,7 @@ const iota = (shape: number[]): Tensor =>
   );
 const vals = (t: Tensor): number[] => t.toArray();
 
-let base = 0;
-beforeEach(() => {
-  manualSeed(19);
-  base = liveTensors();
-});
-afterEach(() => expect(liveTensors()).toBe(base));
+seededWithoutLeaks(19);
 
 describe('reshaping views', () => {
   it('reshape/view/flatten keep row-major order; view and reshape share memory', () => {

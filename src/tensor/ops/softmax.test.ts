@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, liveTensors, tidy } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { Tensor, tidy } from '../index.js';
 import { tensor } from './creation.js';
-import { manualSeed, randn } from './random.js';
+import { randn } from './random.js';
 import { crossEntropy, logSoftmax, nllLoss, softmax } from './softmax.js';
 import { expectClose, gradcheck } from '../testing/gradcheck.js';
+import { seededWithoutLeaks } from '../testing/leaks.js';
 
 const f64 = (v: number[], shape?: number[]): Tensor => tensor(v, shape, { dtype: 'float64' });
 const i64 = (v: number[], shape?: number[]): Tensor => tensor(v, shape, { dtype: 'int64' });
@@ -21,12 +22,7 @@ function jsLogSoftmax(x: number[], c: number): number[] {
   return out;
 }
 
-let base = 0;
-beforeEach(() => {
-  manualSeed(17);
-  base = liveTensors();
-});
-afterEach(() => expect(liveTensors()).toBe(base));
+seededWithoutLeaks(17);
 
 // logits [[1, 2, 3], [1, 1, 1]], targets [2, 0]
 const logits = (): Tensor => f64([1, 2, 3, 1, 1, 1], [2, 3]);
