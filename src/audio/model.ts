@@ -66,6 +66,16 @@ export const paperAudioEncoder: AudioEncoderConfig = {
   noBPTT: false,
 };
 
+/** The tiny encoder of tests, smoke runs and the small memory benchmark: 16 channels, GRU 8, K 4, N 4, no subsampling. */
+export const TINY_AUDIO_ENCODER: AudioEncoderConfig = {
+  ...paperAudioEncoder,
+  channels: 16,
+  hidden: 8,
+  predictionSteps: 4,
+  negativeSamples: 4,
+  window: null,
+};
+
 /**
  * checkAudioConfig(fn, config): channels, hidden, K and N positive integers; kernels, strides and paddings one entry
  * per conv layer (kernels and strides ≥ 1, paddings ≥ 0); window null or ≥ 1; noBPTT a boolean.

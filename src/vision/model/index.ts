@@ -2,6 +2,7 @@
 export { patchGridSize, toPatchGrid, toPatchGridView, fromPatchVectors } from './patches.js';
 export {
   paperVisionEncoder,
+  TINY_VISION_ENCODER,
   PreActBottleneck,
   EncoderPart,
   stageChannels,

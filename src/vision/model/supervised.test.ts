@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { GradientIsolatedStack } from '../../gim/index.js';
 import { liveTensors, manualSeed, noGrad, randn, tensor } from '../../tensor/index.js';
 import { ClassifierHead, buildSupervisedVisionModules, setSupervisedTargets } from './supervised.js';
-import { gratings, tinyVisionEncoder } from './testing.js';
+import { TINY_VISION_ENCODER } from './resnet.js';
+import { gratings } from './testing.js';
 import { testSeed } from '../../testing/env.js';
 import { isCountOf, moduleAccuracies, moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
 
@@ -24,7 +25,7 @@ describe('supervised vision baselines', () => {
 
   it('greedy supervised: each module has its own classifier; training on labelled gratings lowers every loss', () => {
     manualSeed(testSeed(1));
-    const modules = buildSupervisedVisionModules(tinyVisionEncoder, 2);
+    const modules = buildSupervisedVisionModules(TINY_VISION_ENCODER, 2);
     expect(modules.map((m) => m.classifier.linear.inFeatures)).toEqual([16, 32, 32]);
     const stack = new GradientIsolatedStack(modules, { lr: 3e-3 });
     const labels = [0, 1, 1, 0, 1, 0, 0, 1];
@@ -53,7 +54,7 @@ describe('supervised vision baselines', () => {
   });
 
   it('end to end (modelSplits 1): one module, no context network', () => {
-    const modules = buildSupervisedVisionModules({ ...tinyVisionEncoder, modelSplits: 1 }, 10);
+    const modules = buildSupervisedVisionModules({ ...TINY_VISION_ENCODER, modelSplits: 1 }, 10);
     expect(modules.length).toBe(1);
     expect(modules[0]!.outChannels).toBe(32);
     expect(modules[0]!.children().map(([n]) => n)).toEqual(['encoder', 'classifier']);
@@ -61,7 +62,7 @@ describe('supervised vision baselines', () => {
   });
 
   it('step needs the labels first, one per image', () => {
-    const [m] = buildSupervisedVisionModules(tinyVisionEncoder, 2);
+    const [m] = buildSupervisedVisionModules(TINY_VISION_ENCODER, 2);
     const x = gratings(2, 32, 1);
     expect(() => m!.step(x)).toThrow(/setTargets/);
     m!.setTargets(tensor([0, 1, 1], [3], { dtype: 'int64' }));
