@@ -131,6 +131,16 @@ export function moduleLayout(config: AudioEncoderConfig): { convs: number[]; gru
   }
 }
 
+/**
+ * Names of the modules, for progress lines and figures: 'cpc' for one module, else each module's layers (conv1 …
+ * conv5, gru; conv5+gru when the GRU shares the last conv's module), as moduleLayout cuts them.
+ */
+export function audioModuleNames(config: AudioEncoderConfig): string[] {
+  const layout = moduleLayout(config);
+  if (layout.length === 1) return ['cpc'];
+  return layout.map(({ convs, gru }) => [...convs.map((l) => `conv${l + 1}`), ...(gru ? ['gru'] : [])].join('+'));
+}
+
 /** One gradient-isolated audio module: some conv layers, maybe the GRU, and its own InfoNCE head. */
 export class AudioModule extends GimModule {
   readonly convs: Conv1d[];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { batchAt, disposeBatch, windowsBatch } from '../audio/batches.js';
 import { buildSpeechCorpus, checkLibriSpeechRoot, HOP, LibriSpeechDataset, mulberry32 } from '../audio/data/index.js';
 import { mfcc } from '../audio/mfcc.js';
-import { buildAudioModules, type AudioObjective } from '../audio/model.js';
+import { audioModuleNames, buildAudioModules, type AudioObjective } from '../audio/model.js';
 import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type FeatureSet } from '../gim/index.js';
 import {
   adaptiveAvgPool1d,
@@ -105,15 +105,6 @@ export function buildAudioStack(config: AudioConfig, data: AudioData): GradientI
   return new GradientIsolatedStack(buildAudioModules(config.model, objectiveOf(config, data)), { lr: config.train.lr });
 }
 
-export function audioModuleNames(config: AudioConfig): string[] {
-  const n = config.model.modelSplits;
-  const L = config.model.kernels.length;
-  if (n === 1) return ['cpc'];
-  return Array.from({ length: n }, (_, i) =>
-    i < L && !(n === L && i === L - 1) ? `conv${i + 1}` : n === L ? `conv${L}+gru` : 'gru',
-  );
-}
-
 export interface TrainAudioArgs {
   run: string;
   resume: boolean;
@@ -132,7 +123,7 @@ export async function trainAudio(config: AudioConfig, data: AudioData, args: Tra
   return trainLoop(
     {
       modules,
-      moduleNames: audioModuleNames(config),
+      moduleNames: audioModuleNames(config.model),
       batch: async (step) => {
         const b = await batchAt(data.train, config.seed, step, {
           batchSize: config.train.batchSize,

@@ -4,6 +4,7 @@
  * all models are probed on the same windows. Writes results/audio/{table3.md, table4.md, figure4.png, results.json}.
  */
 import path from 'node:path';
+import { audioModuleNames } from '../audio/model.js';
 import { barPlot, formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../report/index.js';
 import type { GradientIsolatedStack } from '../gim/index.js';
 import { resolveAudioConfig, type AudioConfig, type AudioScale } from './audio-config.js';
@@ -230,7 +231,7 @@ export async function writeAudioResults(dir: string, r: AudioResults): Promise<v
     header('Table 4: ablations of the autoregressor') + markdownTable(cols, t4.map(row), { align }) + '\n',
   );
   writeFileAtomic(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
-  const names = r.perLayerSpeaker.gim.map((_, i) => (i < r.perLayerSpeaker.gim.length - 1 ? `conv${i + 1}` : 'gru'));
+  const names = audioModuleNames({ ...r.config.model, modelSplits: r.perLayerSpeaker.gim.length });
   const fig = await barPlot({
     title: 'Figure 4: speaker classification error per module (GIM)',
     xLabel: 'module output',
