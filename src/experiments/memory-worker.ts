@@ -27,7 +27,6 @@ import {
   buildSupervisedVisionModules,
   buildVisionModules,
   paperVisionEncoder,
-  setSupervisedTargets,
   TINY_VISION_ENCODER,
   type VisionEncoderConfig,
 } from '../vision/model/index.js';
@@ -186,7 +185,7 @@ function buildModel(spec: MemorySpec): Built {
     cfg.modelSplits = endToEnd ? 1 : cfg.planes.length;
     modules = supervised ? buildSupervisedVisionModules(cfg, 10) : buildVisionModules(cfg);
     input = randn([spec.batch, cfg.inChannels, spec.imageSize, spec.imageSize]);
-    if (supervised) setSupervisedTargets(modules, (targets = randint(0, 10, [spec.batch])));
+    if (supervised) targets = randint(0, 10, [spec.batch]);
   } else {
     const cfg: AudioEncoderConfig = { ...paperAudioEncoder, ...spec.encoder };
     cfg.modelSplits = endToEnd ? 1 : cfg.kernels.length + 1;

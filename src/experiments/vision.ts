@@ -26,12 +26,7 @@ import {
   type Tensor,
   type Device,
 } from '../tensor/index.js';
-import {
-  buildSupervisedVisionModules,
-  buildVisionModules,
-  setSupervisedTargets,
-  type VisionEncoderConfig,
-} from '../vision/model/index.js';
+import { buildSupervisedVisionModules, buildVisionModules, type VisionEncoderConfig } from '../vision/model/index.js';
 import type { VisionConfig } from './vision-config.js';
 import { TrainBatches, totalSteps, type VisionData } from './vision-data.js';
 import { restoreNewestCheckpoint, type LoadedStack } from './run-dir.js';
@@ -85,12 +80,10 @@ export async function trainVision(config: VisionConfig, data: VisionData, args: 
       moduleNames: visionModuleNames(config),
       batch: (step) => {
         const { x, y } = batches.at(step);
-        if (supervised) setSupervisedTargets(modules, y); // the modules keep a reference until dispose
         return Promise.resolve({
           x,
           ...(supervised ? { targets: y } : {}),
           dispose: () => {
-            if (supervised) setSupervisedTargets(modules, null);
             x.dispose();
             y.dispose();
           },

@@ -17,6 +17,5 @@ export {
   ClassifierHead,
   SupervisedModule,
   buildSupervisedVisionModules,
-  setSupervisedTargets,
   classificationAccuracy,
 } from './supervised.js';
