@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { manualSeed, randn, tidy } from '../tensor/index.js';
-import { buildAudioModules, framesFor, moduleLayout, paperAudioEncoder } from './model.js';
+import { audioModuleNames, buildAudioModules, framesFor, moduleLayout, paperAudioEncoder } from './model.js';
 
 const narrowWidth = { ...paperAudioEncoder, channels: 8, hidden: 4 };
 
@@ -28,6 +28,17 @@ describe('audio model', () => {
     ]);
     expect(moduleLayout({ ...paperAudioEncoder, modelSplits: 5 }).at(-1)).toEqual({ convs: [4], gru: true });
     expect(moduleLayout({ ...paperAudioEncoder, modelSplits: 1 })).toEqual([{ convs: [0, 1, 2, 3, 4], gru: true }]);
+  });
+
+  it('names the modules after the layers moduleLayout gives them (one module: cpc)', () => {
+    const names = (modelSplits: number): string[] => audioModuleNames({ ...paperAudioEncoder, modelSplits });
+    expect(names(6)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'gru']);
+    expect(names(5)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5+gru']);
+    expect(names(1)).toEqual(['cpc']);
+    expect(
+      audioModuleNames({ ...paperAudioEncoder, kernels: [10, 8], strides: [5, 4], paddings: [2, 2], modelSplits: 3 }),
+    ).toEqual(['conv1', 'conv2', 'gru']);
+    expect(() => names(4)).toThrow(/modelSplits must be 1, 5 or 6/);
   });
 
   it('hands the loss c = zᵀ itself without a GRU (one gradient into z), and the GRU output with one', () => {

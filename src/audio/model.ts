@@ -66,6 +66,16 @@ export const paperAudioEncoder: AudioEncoderConfig = {
   noBPTT: false,
 };
 
+/** The tiny encoder of tests, smoke runs and the small memory benchmark: 16 channels, GRU 8, K 4, N 4, no subsampling. */
+export const TINY_AUDIO_ENCODER: AudioEncoderConfig = {
+  ...paperAudioEncoder,
+  channels: 16,
+  hidden: 8,
+  predictionSteps: 4,
+  negativeSamples: 4,
+  window: null,
+};
+
 /**
  * checkAudioConfig(fn, config): channels, hidden, K and N positive integers; kernels, strides and paddings one entry
  * per conv layer (kernels and strides ≥ 1, paddings ≥ 0); window null or ≥ 1; noBPTT a boolean.
@@ -119,6 +129,16 @@ export function moduleLayout(config: AudioEncoderConfig): { convs: number[]; gru
     default:
       throw new Error(`audio model: modelSplits must be 1, ${L} or ${L + 1}, got ${config.modelSplits}`);
   }
+}
+
+/**
+ * Names of the modules, for progress lines and figures: 'cpc' for one module, else each module's layers (conv1 …
+ * conv5, gru; conv5+gru when the GRU shares the last conv's module), as moduleLayout cuts them.
+ */
+export function audioModuleNames(config: AudioEncoderConfig): string[] {
+  const layout = moduleLayout(config);
+  if (layout.length === 1) return ['cpc'];
+  return layout.map(({ convs, gru }) => [...convs.map((l) => `conv${l + 1}`), ...(gru ? ['gru'] : [])].join('+'));
 }
 
 /** One gradient-isolated audio module: some conv layers, maybe the GRU, and its own InfoNCE head. */

@@ -1,6 +1,5 @@
 /** The `gim` command tree: train, eval, reproduce, demo, config, report, data (bench.ts adds bench). */
 import { Command, Help, Option } from '@commander-js/extra-typings';
-import fs from 'node:fs';
 import path from 'node:path';
 import { applySet } from '../experiments/overrides.js';
 import { EXPERIMENTS, PRESETS, SCALE_TIMES, SCALES, type PresetName } from './names.js';
@@ -130,10 +129,6 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'output directory (writes figure3.png and figure3.svg)', 'results')
     .action(async (o) => {
       const { figure3 } = await import('../experiments/audio/figure3.js');
-      for (const run of [o.simultaneous, o.iterative]) {
-        if (!fs.existsSync(path.join(run, 'metrics.jsonl')))
-          throw new Error(`report figure3: ${run} has no metrics.jsonl (is it a run directory?)`);
-      }
       const files = await figure3({
         simultaneous: o.simultaneous,
         iterative: o.iterative,
@@ -151,8 +146,8 @@ export function buildProgram(): Command {
     .option('--utterances <n>', 'utterances per speaker', (v) => Number(v), 40)
     .option('--seed <n>', 'seed', (v) => Number(v), 0)
     .action(async (o) => {
-      const { buildSpeechCorpus } = await import('../audio/data/index.js');
-      const r = await buildSpeechCorpus({
+      const { makeSpeechCorpus } = await import('../experiments/audio/speech-data.js');
+      const r = await makeSpeechCorpus({
         out: o.out,
         speakers: o.speakers,
         utterancesPerSpeaker: o.utterances,

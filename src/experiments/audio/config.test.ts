@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TINY_AUDIO_ENCODER } from '../../audio/model.js';
 import { parseAudioConfig, resolveAudioConfig, savedAudioConfig } from './config.js';
 
 describe('audio config', () => {
@@ -8,6 +9,10 @@ describe('audio config', () => {
       128, 64, 12, 10,
     ]);
     expect(c.data.windowSamples).toBe(20480);
+  });
+
+  it('tiny is the one tiny audio encoder of the model layer', () => {
+    expect(resolveAudioConfig('tiny').model).toEqual(TINY_AUDIO_ENCODER);
   });
 
   it('reads a run saved before a key existed (here: device) with that key at its default', () => {

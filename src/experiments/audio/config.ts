@@ -1,7 +1,7 @@
 /** The audio experiment's configuration: one zod schema, paper defaults, and the tiny | small | full presets. */
 import { z } from 'zod';
 import { isDevice } from '../../tensor/index.js';
-import { paperAudioEncoder } from '../../audio/model.js';
+import { paperAudioEncoder, TINY_AUDIO_ENCODER } from '../../audio/model.js';
 import { deepMerge, parseConfig, type DeepPartial } from '../overrides.js';
 
 const int = z.number().int();
@@ -129,7 +129,7 @@ export const audioPresets: Record<AudioScale, DeepPartial<AudioConfig>> = {
   tiny: {
     name: 'audio-tiny',
     data: { root: 'data/speech-tiny', synthSpeakers: 4, synthUtterancesPerSpeaker: 4, windowSamples: 5120 },
-    model: { channels: 16, hidden: 8, predictionSteps: 4, negativeSamples: 4, window: null },
+    model: { ...TINY_AUDIO_ENCODER },
     train: { steps: 6, batchSize: 2, lr: 1e-3, checkpointEvery: 3, logEvery: 1 },
     probe: {
       trainWindowsPerUtterance: 1,

@@ -13,7 +13,7 @@ import {
   mulberry32,
 } from '../../audio/data/index.js';
 import { mfcc } from '../../audio/mfcc.js';
-import { buildAudioModules, type AudioObjective } from '../../audio/model.js';
+import { audioModuleNames, buildAudioModules, type AudioObjective } from '../../audio/model.js';
 import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type FeatureSet } from '../../gim/index.js';
 import {
   adaptiveAvgPool1d,
@@ -112,22 +112,13 @@ export function buildAudioStack(config: AudioConfig, data: AudioData): GradientI
   return new GradientIsolatedStack(buildAudioModules(config.model, objectiveOf(config, data)), { lr: config.train.lr });
 }
 
-export function audioModuleNames(config: AudioConfig): string[] {
-  const n = config.model.modelSplits;
-  const L = config.model.kernels.length;
-  if (n === 1) return ['cpc'];
-  return Array.from({ length: n }, (_, i) =>
-    i < L && !(n === L && i === L - 1) ? `conv${i + 1}` : n === L ? `conv${L}+gru` : 'gru',
-  );
-}
-
 /** trainAudio(config, data, args): the config's modules trained on audio windows, in the config's train.mode. */
 export async function trainAudio(config: AudioConfig, data: AudioData, args: TrainRunArgs): Promise<TrainResult> {
   const objective = config.train.objective;
   return train(
     {
       buildModules: () => buildAudioModules(config.model, objectiveOf(config, data)),
-      moduleNames: audioModuleNames(config),
+      moduleNames: audioModuleNames(config.model),
       batch: async (step) => {
         const b = await batchAt(data.train, config.seed, step, {
           batchSize: config.train.batchSize,

@@ -46,4 +46,19 @@ describe('figure 3', () => {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('names a run folder without metrics.jsonl and writes nothing', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-fig3-'));
+    try {
+      const { iter } = writeRuns(root);
+      const empty = fs.mkdtempSync(path.join(root, 'not-a-run-'));
+      const out = path.join(root, 'figure3');
+      await expect(figure3({ simultaneous: empty, iterative: iter, out })).rejects.toThrow(
+        `report figure3: ${empty} has no metrics.jsonl (is it a run directory?)`,
+      );
+      expect(fs.existsSync(`${out}.png`)).toBe(false);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -4,6 +4,7 @@
  * (where module i starts only after modules < i have finished) lines up with simultaneous training (every module
  * updated every step).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { linePlot, readMetrics, saveFigure, type Figure, type MetricRecord, type Series } from '../../report/index.js';
 import { runDir } from '../../gim/run-dir.js';
@@ -79,6 +80,10 @@ export function renderFigure3(
 
 /** figure3(args): read both runs' metrics.jsonl and write results/figure3.{png,svg}; returns the files written. */
 export async function figure3(args: Figure3Args): Promise<string[]> {
+  for (const run of [args.simultaneous, args.iterative]) {
+    if (!fs.existsSync(runDir(run).metrics))
+      throw new Error(`report figure3: ${run} has no metrics.jsonl (is it a run directory?)`);
+  }
   const sim = readMetrics(runDir(args.simultaneous).metrics);
   const iter = readMetrics(runDir(args.iterative).metrics);
   const fig = await renderFigure3(sim, iter, args.modules, args.smooth ?? 1);

@@ -4,23 +4,23 @@
  * all models are probed on the same windows. Writes results/audio/{table3.md, table4.md, figure4.png, results.json}.
  */
 import path from 'node:path';
+import { audioModuleNames } from '../../audio/model.js';
 import { barPlot, formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../../report/index.js';
 import type { GradientIsolatedStack } from '../../gim/index.js';
-import type { Tensor } from '../../tensor/index.js';
 import { resolveAudioConfig, type AudioConfig, type AudioScale } from './config.js';
 import {
   buildAudioStack,
   ensureCorpus,
-  extractFeatures,
   loadAudioStack,
   mfccFeatures,
   openAudioData,
   probeTask,
-  probeWindows,
   trainAudio,
   type AudioData,
+  type ProbeTask,
   type ProbeWindows,
 } from './experiment.js';
+import { audioProbeWindows, disposeAudioProbeWindows, probeAudioModules } from './eval.js';
 import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
 import { checkResultsScale, reproduceDirs } from '../results-dir.js';
@@ -111,72 +111,54 @@ export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResult
   }
 
   // --- probe windows: the same for every model
-  const trainW = await probeWindows(
-    data.train,
-    base.probe.trainWindowsPerUtterance,
-    base.seed,
-    base.data.windowSamples,
-  );
-  const testW = await probeWindows(data.test, 1, base.seed + 1, base.data.windowSamples);
-  const speakers = data.train.speakers.length;
+  const windows = await audioProbeWindows(base, data);
+  const speakers = windows.speakers;
   const rows: AudioResults['rows'] = {};
-  const probeBoth = (row: string, trainF: Tensor, testF: Tensor, speakerTrainF: Tensor, speakerTestF: Tensor): void => {
-    const speaker = probeTask(
-      'speaker',
-      { features: speakerTrainF, windows: trainW },
-      { features: speakerTestF, windows: testW },
-      base,
-      speakers,
-    );
-    const phone = probeTask(
-      'phone',
-      { features: trainF, windows: trainW },
-      { features: testF, windows: testW },
-      base,
-      speakers,
-    );
-    rows[row] = { phone, speaker };
-    log(`  ${row}: phone ${formatPercent(phone)}, speaker ${formatPercent(speaker)}`);
-  };
-  const probeStack = (
-    stack: GradientIsolatedStack,
-    layer: number,
-  ): { phone: [Tensor, Tensor]; speaker: [Tensor, Tensor] } => ({
-    phone: [
-      extractFeatures(stack, trainW.x, [layer], false).get(layer)!,
-      extractFeatures(stack, testW.x, [layer], false).get(layer)!,
-    ],
-    speaker: [
-      extractFeatures(stack, trainW.x, [layer], true).get(layer)!,
-      extractFeatures(stack, testW.x, [layer], true).get(layer)!,
-    ],
-  });
-  const evalRow = (row: Row, stack: GradientIsolatedStack, layer: number): void => {
-    const f = probeStack(stack, layer);
-    probeBoth(row, f.phone[0], f.phone[1], f.speaker[0], f.speaker[1]);
-    for (const t of [...f.phone, ...f.speaker]) t.dispose();
+  const probe = (task: ProbeTask, stack: GradientIsolatedStack, module: number): number =>
+    probeAudioModules({ stack, modules: [module], task, windows, config: base })[0]!;
+  const evalRow = (row: Row, stack: GradientIsolatedStack, module: number): void => {
+    rows[row] = { phone: probe('phone', stack, module), speaker: probe('speaker', stack, module) };
+    log(`  ${row}: phone ${formatPercent(rows[row].phone)}, speaker ${formatPercent(rows[row].speaker)}`);
   };
   const load = (name: string): GradientIsolatedStack =>
     loadAudioStack(path.join(runsRoot, name), configs[name]!, data).stack;
   const last = (s: GradientIsolatedStack): number => s.length - 1;
+  /** Supervised rows: a linear probe on the last features of a model trained with labels (its own head is the same map). */
+  const supervisedProbe = (task: ProbeTask, run: string): number => {
+    const stack = load(run);
+    const accuracy = probe(task, stack, last(stack));
+    stack.dispose();
+    return accuracy;
+  };
 
   log('probing');
   const random = buildAudioStack(configs.gim!, data); // untrained GIM architecture = CPC's encoder at random init
   evalRow('Random initialization', random, last(random));
   random.dispose();
   {
-    const [tr, te] = [mfccFeatures(trainW.x), mfccFeatures(testW.x)];
-    probeBoth('MFCC features', tr, te, tr, te);
-    tr.dispose();
-    te.dispose();
+    const [train, test] = [mfccFeatures(windows.train.x), mfccFeatures(windows.test.x)];
+    const probeMfcc = (task: ProbeTask): number =>
+      probeTask(
+        task,
+        { features: train, windows: windows.train },
+        { features: test, windows: windows.test },
+        base,
+        speakers,
+      );
+    rows['MFCC features'] = { phone: probeMfcc('phone'), speaker: probeMfcc('speaker') };
+    log(
+      `  MFCC features: phone ${formatPercent(rows['MFCC features'].phone)}, speaker ${formatPercent(rows['MFCC features'].speaker)}`,
+    );
+    train.dispose();
+    test.dispose();
   }
   rows.Supervised = {
-    phone: supervisedProbe('phone', load('supervised-phone')),
-    speaker: supervisedProbe('speaker', load('supervised-speaker')),
+    phone: supervisedProbe('phone', 'supervised-phone'),
+    speaker: supervisedProbe('speaker', 'supervised-speaker'),
   };
   rows['Greedy Supervised'] = {
-    phone: supervisedProbe('phone', load('greedy-supervised-phone')),
-    speaker: supervisedProbe('speaker', load('greedy-supervised-speaker')),
+    phone: supervisedProbe('phone', 'greedy-supervised-phone'),
+    speaker: supervisedProbe('speaker', 'greedy-supervised-speaker'),
   };
   for (const r of ['Supervised', 'Greedy Supervised'] as const)
     log(`  ${r}: phone ${formatPercent(rows[r]!.phone)}, speaker ${formatPercent(rows[r]!.speaker)}`);
@@ -189,19 +171,15 @@ export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResult
   evalRow('GIM without g_ar', gim, last(gim) - 1); // probes read the conv-5 output
 
   // --- Figure 4: speaker accuracy of every GIM module's output
-  const layers = gim.modules.map((_, i) => i);
-  const [trL, teL] = [extractFeatures(gim, trainW.x, layers, true), extractFeatures(gim, testW.x, layers, true)];
-  const perLayer = layers.map((l) =>
-    probeTask(
-      'speaker',
-      { features: trL.get(l)!, windows: trainW },
-      { features: teL.get(l)!, windows: testW },
-      base,
-      speakers,
-    ),
-  );
-  for (const t of [...trL.values(), ...teL.values()]) t.dispose();
+  const perLayer = probeAudioModules({
+    stack: gim,
+    modules: gim.modules.map((_, module) => module),
+    task: 'speaker',
+    windows,
+    config: base,
+  });
   for (const s of [cpc, gim, noBptt]) s.dispose();
+  disposeAudioProbeWindows(windows);
 
   const results: AudioResults = {
     scale: a.scale,
@@ -213,19 +191,6 @@ export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResult
   };
   await writeAudioResults(resultsDir, results);
   return results;
-
-  /** Supervised rows: a linear probe on the last features of a model trained with labels (its own head is the same map). */
-  function supervisedProbe(task: 'phone' | 'speaker', stack: GradientIsolatedStack): number {
-    const layer = last(stack);
-    const [tr, te] = [
-      extractFeatures(stack, trainW.x, [layer], task === 'speaker').get(layer)!,
-      extractFeatures(stack, testW.x, [layer], task === 'speaker').get(layer)!,
-    ];
-    const acc = probeTask(task, { features: tr, windows: trainW }, { features: te, windows: testW }, base, speakers);
-    for (const t of [tr, te]) t.dispose();
-    stack.dispose();
-    return acc;
-  }
 }
 
 const pct = (v: number | null | undefined): string => formatPercent(v ?? null);
@@ -266,7 +231,7 @@ export async function writeAudioResults(dir: string, r: AudioResults): Promise<v
     header('Table 4: ablations of the autoregressor') + markdownTable(cols, t4.map(row), { align }) + '\n',
   );
   writeFileAtomic(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
-  const names = r.perLayerSpeaker.gim.map((_, i) => (i < r.perLayerSpeaker.gim.length - 1 ? `conv${i + 1}` : 'gru'));
+  const names = audioModuleNames({ ...r.config.model, modelSplits: r.perLayerSpeaker.gim.length });
   const fig = await barPlot({
     title: 'Figure 4: speaker classification error per module (GIM)',
     xLabel: 'module output',

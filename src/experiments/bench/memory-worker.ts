@@ -9,7 +9,12 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildAudioModules, paperAudioEncoder, type AudioEncoderConfig } from '../../audio/model.js';
+import {
+  buildAudioModules,
+  paperAudioEncoder,
+  TINY_AUDIO_ENCODER,
+  type AudioEncoderConfig,
+} from '../../audio/model.js';
 import { GradientIsolatedStack, type GimModule } from '../../gim/index.js';
 import { Conv2d } from '../../nn/index.js';
 import { GimModule as BaseModule, InfoNCEHead, type ModuleStep } from '../../gim/index.js';
@@ -27,7 +32,7 @@ import {
   buildSupervisedVisionModules,
   buildVisionModules,
   paperVisionEncoder,
-  setSupervisedTargets,
+  TINY_VISION_ENCODER,
   type VisionEncoderConfig,
 } from '../../vision/model/index.js';
 
@@ -102,25 +107,6 @@ export function resetPeak(): boolean {
   return s.hwmMB <= s.rssMB + 1;
 }
 
-/** A small vision encoder (32×32 images, 7×7 grid of 8×8 patches), for quick runs, tests and the warm-up. */
-export const SMALL_VISION: Partial<VisionEncoderConfig> = {
-  stemChannels: 8,
-  planes: [4, 8, 8],
-  blocks: [1, 1, 1],
-  patch: 8,
-  patchStride: 4,
-  contextChannels: 16,
-  contextLayers: 2,
-};
-/** A small audio encoder (16 channels), for quick runs, tests and the warm-up. */
-export const SMALL_AUDIO: Partial<AudioEncoderConfig> = {
-  channels: 16,
-  hidden: 8,
-  predictionSteps: 4,
-  negativeSamples: 4,
-  window: null,
-};
-
 /**
  * warmUp(spec): one step of a tiny model of the same kind, so that libtorch's one-time costs (thread pools, kernel
  * libraries, allocator arenas) land before the baseline instead of in the measured peak.
@@ -130,8 +116,8 @@ function warmUp(spec: MemorySpec): void {
     spec.family === 'depth'
       ? { ...spec, layers: 1, channels: 4, size: 8, batch: 1 }
       : spec.family === 'vision'
-        ? { ...spec, encoder: SMALL_VISION, imageSize: 32, batch: 2 }
-        : { ...spec, encoder: SMALL_AUDIO, samples: 5120, batch: 2 };
+        ? { ...spec, encoder: TINY_VISION_ENCODER, imageSize: 32, batch: 2 }
+        : { ...spec, encoder: TINY_AUDIO_ENCODER, samples: 5120, batch: 2 };
   const built = buildModel(tiny);
   built.step();
   built.stack.dispose();
@@ -204,7 +190,7 @@ function buildModel(spec: MemorySpec): Built {
     cfg.modelSplits = endToEnd ? 1 : cfg.planes.length;
     modules = supervised ? buildSupervisedVisionModules(cfg, 10) : buildVisionModules(cfg);
     input = randn([spec.batch, cfg.inChannels, spec.imageSize, spec.imageSize]);
-    if (supervised) setSupervisedTargets(modules, (targets = randint(0, 10, [spec.batch])));
+    if (supervised) targets = randint(0, 10, [spec.batch]);
   } else {
     const cfg: AudioEncoderConfig = { ...paperAudioEncoder, ...spec.encoder };
     cfg.modelSplits = endToEnd ? 1 : cfg.kernels.length + 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SMALL_VISION } from './memory-worker.js';
+import { TINY_VISION_ENCODER } from '../../vision/model/index.js';
 import { depthCases, familyReport, measure, tableCases } from './memory.js';
 
 describe('gim bench memory', () => {
@@ -9,7 +9,7 @@ describe('gim bench memory', () => {
       variant: 'gim-all',
       batch: 2,
       imageSize: 32,
-      encoder: SMALL_VISION,
+      encoder: TINY_VISION_ENCODER,
       steps: 1,
       threads: 1,
     });

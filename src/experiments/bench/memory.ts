@@ -10,14 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { linePlot, markdownTable, saveFigure, type Series } from '../../report/index.js';
 import { makeDirectory } from '../../util/fs.js';
-import {
-  SMALL_AUDIO,
-  SMALL_VISION,
-  type DepthVariant,
-  type MemoryResult,
-  type MemorySpec,
-  type MemoryVariant,
-} from './memory-worker.js';
+import { TINY_AUDIO_ENCODER } from '../../audio/model.js';
+import { TINY_VISION_ENCODER } from '../../vision/model/index.js';
+import { type DepthVariant, type MemoryResult, type MemorySpec, type MemoryVariant } from './memory-worker.js';
 
 /** What `bench memory` can measure: Table 2's models, or the depth sweep. */
 export type MemoryFamily = 'vision' | 'audio' | 'depth';
@@ -51,8 +46,18 @@ export function tableCases(
   const paper = scale === 'paper';
   const base =
     family === 'vision'
-      ? { family, batch: paper ? 32 : 4, imageSize: paper ? 64 : 32, ...(paper ? {} : { encoder: SMALL_VISION }) }
-      : { family, batch: paper ? 8 : 2, samples: paper ? 20480 : 5120, ...(paper ? {} : { encoder: SMALL_AUDIO }) };
+      ? {
+          family,
+          batch: paper ? 32 : 4,
+          imageSize: paper ? 64 : 32,
+          ...(paper ? {} : { encoder: TINY_VISION_ENCODER }),
+        }
+      : {
+          family,
+          batch: paper ? 8 : 2,
+          samples: paper ? 20480 : 5120,
+          ...(paper ? {} : { encoder: TINY_AUDIO_ENCODER }),
+        };
   const M = family === 'vision' ? 3 : 6;
   const spec = (variant: MemoryVariant, module?: number) =>
     ({ ...base, variant, steps, threads, ...(module === undefined ? {} : { module }) }) as MemorySpec;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMetrics } from '../../report/index.js';
 import { manualSeed, tensor } from '../../tensor/index.js';
 import { FASHION_MNIST_DIR } from '../../vision/data/index.js';
+import { TINY_VISION_ENCODER } from '../../vision/model/index.js';
 import { gratings } from '../../vision/model/testing.js';
 import { listCheckpoints, runDir } from '../../gim/run-dir.js';
 import { reproduceVision } from './reproduce.js';
@@ -47,6 +48,10 @@ describe('vision config', () => {
     const c = resolveVisionConfig('small');
     expect(c.data).toMatchObject({ dataset: 'fashion-mnist', padTo: 32, crop: 32 });
     expect([c.model.patch, c.model.patchStride]).toEqual([8, 4]);
+  });
+
+  it('tiny is the one tiny vision encoder of the model layer, with a cheaper loss and a 1-layer PixelCNN', () => {
+    expect(tiny().model).toEqual({ ...TINY_VISION_ENCODER, predictionSteps: 3, negativeSamples: 4, contextLayers: 1 });
   });
 
   it('rejects inconsistent configs, naming the problem', () => {

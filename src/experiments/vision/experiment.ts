@@ -28,7 +28,6 @@ import {
 import {
   buildSupervisedVisionModules,
   buildVisionModules,
-  setSupervisedTargets,
   type VisionEncoderConfig,
 } from '../../vision/model/index.js';
 import type { VisionConfig } from './config.js';
@@ -74,19 +73,16 @@ export async function trainVision(config: VisionConfig, data: VisionData, args: 
   const supervised = config.train.objective === 'supervised';
   const source = supervised ? data.train : data.pretrain;
   const batches = new TrainBatches(config, source);
-  let modules: GimModule[] = [];
   return train(
     {
-      buildModules: () => (modules = visionModules(config, data.classes)),
+      buildModules: () => visionModules(config, data.classes),
       moduleNames: visionModuleNames(config),
       batch: (step) => {
         const { x, y } = batches.at(step);
-        if (supervised) setSupervisedTargets(modules, y); // the modules keep a reference until dispose
         return Promise.resolve({
           x,
           ...(supervised ? { targets: y } : {}),
           dispose: () => {
-            if (supervised) setSupervisedTargets(modules, null);
             x.dispose();
             y.dispose();
           },

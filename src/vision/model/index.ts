@@ -2,6 +2,7 @@
 export { patchGridSize, toPatchGrid, toPatchGridView, fromPatchVectors } from './patches.js';
 export {
   paperVisionEncoder,
+  TINY_VISION_ENCODER,
   PreActBottleneck,
   EncoderPart,
   stageChannels,
@@ -16,6 +17,5 @@ export {
   ClassifierHead,
   SupervisedModule,
   buildSupervisedVisionModules,
-  setSupervisedTargets,
   classificationAccuracy,
 } from './supervised.js';

@@ -3,7 +3,8 @@ import { GradientIsolatedStack } from '../../gim/index.js';
 import { abs, clone, liveTensors, manualSeed, noGrad, randn, sub, sum, tidy, type Tensor } from '../../tensor/index.js';
 import { buildVisionModules, VisionModule } from './modules.js';
 import { paperVisionEncoder } from './resnet.js';
-import { gratings, tinyVisionEncoder } from './testing.js';
+import { TINY_VISION_ENCODER } from './resnet.js';
+import { gratings } from './testing.js';
 import { testSeed } from '../../testing/env.js';
 import { moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
 
@@ -49,7 +50,7 @@ describe('vision GIM modules', () => {
 
   it('pool(z) is the mean of each patch map, at grid position [b, :, i, j]', () => {
     manualSeed(1);
-    const [m] = buildVisionModules(tinyVisionEncoder);
+    const [m] = buildVisionModules(TINY_VISION_ENCODER);
     const z = randn([2, 3, 4, 5, 2, 2]); // [B, gh, gw, C, h, w]
     const p = m!.pool(z);
     expect(p.shape).toEqual([2, 5, 3, 4]);
@@ -66,7 +67,7 @@ describe('vision GIM modules', () => {
 
   it('iterative training of module m changes only module m and leaves no gradients behind', () => {
     manualSeed(2);
-    const modules = buildVisionModules(tinyVisionEncoder);
+    const modules = buildVisionModules(TINY_VISION_ENCODER);
     const stack = new GradientIsolatedStack(modules, { lr: 1e-3 });
     const x = gratings(2, 32, 1);
     for (const m of [0, 1, 2]) {
@@ -83,7 +84,7 @@ describe('vision GIM modules', () => {
 
   it("module m's loss sends no gradient into module m − 1 (the stack's detach is the only block needed)", () => {
     manualSeed(3);
-    const [a, b] = buildVisionModules(tinyVisionEncoder);
+    const [a, b] = buildVisionModules(TINY_VISION_ENCODER);
     const x = gratings(2, 32, 2);
     tidy(() => b!.step(a!.encode(x).detach()).loss.backward());
     expect(a!.parameters().every((p) => p.grad === null)).toBe(true);
@@ -94,7 +95,7 @@ describe('vision GIM modules', () => {
 
   it('simultaneous GIM training on gratings lowers every module loss, without leaking tensors', () => {
     manualSeed(testSeed(4));
-    const stack = new GradientIsolatedStack(buildVisionModules(tinyVisionEncoder), { lr: 1e-2 });
+    const stack = new GradientIsolatedStack(buildVisionModules(TINY_VISION_ENCODER), { lr: 1e-2 });
     const x = gratings(8, 32, testSeed(3));
     const before = moduleLosses(stack, x);
     stack.trainStep(x, { mode: 'simultaneous' });
@@ -114,7 +115,7 @@ describe('vision GIM modules', () => {
 
   it('CPC (modelSplits 1): one module with every stage and a PixelCNN; its loss trains encoder and context network', () => {
     manualSeed(testSeed(5));
-    const modules = buildVisionModules({ ...tinyVisionEncoder, modelSplits: 1 });
+    const modules = buildVisionModules({ ...TINY_VISION_ENCODER, modelSplits: 1 });
     expect(modules.length).toBe(1);
     const cpc = modules[0]!;
     expect(cpc.autoregressor).not.toBeNull();
@@ -145,10 +146,10 @@ describe('vision GIM modules', () => {
   });
 
   it('rejects images given to a module without the stem, and a bad modelSplits', () => {
-    const modules = buildVisionModules(tinyVisionEncoder);
+    const modules = buildVisionModules(TINY_VISION_ENCODER);
     expect(() => modules[1]!.encode(randn([1, 1, 32, 32]))).toThrow(/patch grid/);
     expect(() => modules[1]!.encode(randn([1, 7, 7, 8, 8, 8]))).toThrow(/channels/);
-    expect(() => buildVisionModules({ ...tinyVisionEncoder, modelSplits: 2 })).toThrow(/modelSplits/);
+    expect(() => buildVisionModules({ ...TINY_VISION_ENCODER, modelSplits: 2 })).toThrow(/modelSplits/);
     for (const m of modules) m.dispose();
   });
 });

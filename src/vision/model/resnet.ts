@@ -55,6 +55,22 @@ export const paperVisionEncoder: VisionEncoderConfig = {
 };
 
 /**
+ * The tiny encoder of tests, smoke runs and the small memory benchmark, on 32×32 images: 8×8 patches with step 4 → a
+ * 7×7 grid, one block per stage, channels 16 / 32 / 32 (planes × expansion), a 16-wide, 2-layer PixelCNN; the rest
+ * as the paper's.
+ */
+export const TINY_VISION_ENCODER: VisionEncoderConfig = {
+  ...paperVisionEncoder,
+  stemChannels: 8,
+  planes: [4, 8, 8],
+  blocks: [1, 1, 1],
+  patch: 8,
+  patchStride: 4,
+  contextChannels: 16,
+  contextLayers: 2,
+};
+
+/**
  * Pre-activation bottleneck without batch norm, as the reference's PreActBottleneckNoBN:
  *   a = relu(x); out = conv3(relu(conv2(relu(conv1(a))))) + shortcut,
  * conv1 1×1 in→planes, conv2 3×3 planes→planes (stride, padding 1), conv3 1×1 planes→expansion·planes.

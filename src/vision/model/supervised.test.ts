@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GradientIsolatedStack } from '../../gim/index.js';
 import { liveTensors, manualSeed, noGrad, randn, tensor } from '../../tensor/index.js';
-import { ClassifierHead, buildSupervisedVisionModules, setSupervisedTargets } from './supervised.js';
-import { gratings, tinyVisionEncoder } from './testing.js';
+import { ClassifierHead, buildSupervisedVisionModules } from './supervised.js';
+import { TINY_VISION_ENCODER } from './resnet.js';
+import { gratings } from './testing.js';
 import { testSeed } from '../../testing/env.js';
 import { isCountOf, moduleAccuracies, moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
 
@@ -24,20 +25,19 @@ describe('supervised vision baselines', () => {
 
   it('greedy supervised: each module has its own classifier; training on labelled gratings lowers every loss', () => {
     manualSeed(testSeed(1));
-    const modules = buildSupervisedVisionModules(tinyVisionEncoder, 2);
+    const modules = buildSupervisedVisionModules(TINY_VISION_ENCODER, 2);
     expect(modules.map((m) => m.classifier.linear.inFeatures)).toEqual([16, 32, 32]);
     const stack = new GradientIsolatedStack(modules, { lr: 3e-3 });
     const labels = [0, 1, 1, 0, 1, 0, 0, 1];
     const x = gratings(labels.length, 32, testSeed(7), labels);
     const y = tensor(labels, [labels.length], { dtype: 'int64' });
-    setSupervisedTargets(modules, y);
-    const before = moduleLosses(stack, x);
-    stack.trainStep(x, { mode: 'simultaneous' });
+    const before = moduleLosses(stack, x, { targets: y });
+    stack.trainStep(x, { mode: 'simultaneous', targets: y });
     const live = liveTensors();
-    for (let i = 0; i < 30; i++) stack.trainStep(x, { mode: 'simultaneous' });
+    for (let i = 0; i < 30; i++) stack.trainStep(x, { mode: 'simultaneous', targets: y });
     expect(liveTensors()).toBe(live);
-    const after = moduleLosses(stack, x);
-    const accuracies = moduleAccuracies(stack, x);
+    const after = moduleLosses(stack, x, { targets: y });
+    const accuracies = moduleAccuracies(stack, x, { targets: y });
     for (const m of [0, 1, 2]) {
       // two classes: cross-entropy near log 2 at init
       expect(relativeFall(Math.log(2), before[m]!), `module ${m} at init`).toBeCloseTo(0, 1);
@@ -53,19 +53,20 @@ describe('supervised vision baselines', () => {
   });
 
   it('end to end (modelSplits 1): one module, no context network', () => {
-    const modules = buildSupervisedVisionModules({ ...tinyVisionEncoder, modelSplits: 1 }, 10);
+    const modules = buildSupervisedVisionModules({ ...TINY_VISION_ENCODER, modelSplits: 1 }, 10);
     expect(modules.length).toBe(1);
     expect(modules[0]!.outChannels).toBe(32);
     expect(modules[0]!.children().map(([n]) => n)).toEqual(['encoder', 'classifier']);
     modules[0]!.dispose();
   });
 
-  it('step needs the labels first, one per image', () => {
-    const [m] = buildSupervisedVisionModules(tinyVisionEncoder, 2);
+  it('step takes the labels as its targets, one per image', () => {
+    const [m] = buildSupervisedVisionModules(TINY_VISION_ENCODER, 2);
     const x = gratings(2, 32, 1);
-    expect(() => m!.step(x)).toThrow(/setTargets/);
-    m!.setTargets(tensor([0, 1, 1], [3], { dtype: 'int64' }));
-    expect(() => m!.step(x)).toThrow(/3 labels for a batch of 2/);
+    expect(() => m!.step(x)).toThrow(/no labels \(pass the batch's labels as targets/);
+    expect(() => m!.step(x, tensor([0, 1, 1], [3], { dtype: 'int64' }))).toThrow(/3 labels for a batch of 2/);
+    expect(() => m!.step(x, tensor([0, 1], [2, 1], { dtype: 'int64' }))).toThrow(/expected labels \[B\], got \[2, 1\]/);
+    expect('setTargets' in m!).toBe(false);
     m!.dispose();
   });
 });

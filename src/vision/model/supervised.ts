@@ -3,12 +3,11 @@
  * modelSplits 1 gives the end-to-end supervised ResNet; one module per stage gives greedy supervised training (each
  * module its own classifier, gradients isolated by the stack), as the reference's Supervised_Loss.
  *
- * GimModule.step(x) takes one tensor, so the labels of the batch are handed over beforehand with setTargets(labels)
- * (or setSupervisedTargets(modules, labels) for a whole stack). The module keeps a reference, not a copy: the caller
- * owns the labels and keeps them alive through the step. step() checks that their count matches the batch.
+ * The labels of a batch reach the modules as step(x, targets) (the stack's trainStep and trainModuleOn pass them on);
+ * step() checks that they are one label per image.
  */
 import { Linear, Module } from '../../nn/index.js';
-import { GimModule, type ModuleStep } from '../../gim/index.js';
+import type { ModuleStep } from '../../gim/index.js';
 import { argmax, crossEntropy, eq, mean, noGrad, to, type Tensor } from '../../tensor/index.js';
 import { positiveInteger } from '../../util/check.js';
 import { PatchGridModule, moduleStages } from './grid-module.js';
@@ -37,7 +36,6 @@ export function classificationAccuracy(logits: Tensor, targets: Tensor): number 
 /** A vision module trained by cross-entropy of its own classifier on its pooled encoding. */
 export class SupervisedModule extends PatchGridModule {
   readonly classifier: ClassifierHead;
-  #targets: Tensor | null = null;
 
   constructor(config: VisionEncoderConfig, stages: readonly number[], classes: number) {
     super(config, stages);
@@ -45,23 +43,14 @@ export class SupervisedModule extends PatchGridModule {
     this.classifier = this.registerModule('classifier', new ClassifierHead(this.outChannels, classes));
   }
 
-  /** setTargets(labels [B] int64): the labels of the next step(s); returns this. */
-  setTargets(labels: Tensor | null): this {
-    if (labels !== null && labels.rank !== 1)
-      throw new Error(`setTargets: expected labels [B], got [${labels.shape.join(', ')}]`);
-    this.#targets = labels;
-    return this;
-  }
-
-  get targets(): Tensor | null {
-    return this.#targets;
-  }
-
-  /** step(x, targets): the labels passed by the stack, else those handed over with setTargets. */
-  step(x: Tensor, given?: Tensor): ModuleStep {
-    const targets = given ?? this.#targets;
-    if (targets === null)
-      throw new Error('SupervisedModule.step: no labels (pass targets, or call setTargets(labels) first)');
+  /** step(x, targets): cross-entropy of the classifier against the batch's labels, targets [B] int64. */
+  step(x: Tensor, targets?: Tensor): ModuleStep {
+    if (targets === undefined)
+      throw new Error(
+        "SupervisedModule.step: no labels (pass the batch's labels as targets, e.g. trainStep's targets)",
+      );
+    if (targets.rank !== 1)
+      throw new Error(`SupervisedModule.step: expected labels [B], got [${targets.shape.join(', ')}]`);
     const z = this.encode(x); // [B, gh, gw, C, h, w]
     if (targets.shape[0] !== z.shape[0]) {
       throw new Error(`SupervisedModule.step: ${targets.shape[0]} labels for a batch of ${z.shape[0]}`);
@@ -77,9 +66,4 @@ export function buildSupervisedVisionModules(config: VisionEncoderConfig, classe
   return moduleStages(config, 'buildSupervisedVisionModules').map(
     (stages) => new SupervisedModule(config, stages, classes),
   );
-}
-
-/** setSupervisedTargets(modules, labels): hand the batch's labels to every SupervisedModule of a stack. */
-export function setSupervisedTargets(modules: readonly GimModule[], labels: Tensor | null): void {
-  for (const m of modules) if (m instanceof SupervisedModule) m.setTargets(labels);
 }

@@ -1,18 +1,5 @@
-/** Test helpers: small configs and structured images (oriented sinusoidal gratings). Not exported from index.ts. */
+/** Test helpers: structured images (oriented sinusoidal gratings). Not exported from index.ts. */
 import { tensor, type Tensor } from '../../tensor/index.js';
-import { paperVisionEncoder, type VisionEncoderConfig } from './resnet.js';
-
-/** A narrow, shallow encoder on 32×32 images: 8×8 patches with step 4 → a 7×7 grid, channels 16 / 32 / 32. */
-export const tinyVisionEncoder: VisionEncoderConfig = {
-  ...paperVisionEncoder,
-  stemChannels: 8,
-  planes: [4, 8, 8],
-  blocks: [1, 1, 1],
-  patch: 8,
-  patchStride: 4,
-  contextChannels: 16,
-  contextLayers: 2,
-};
 
 /** Deterministic uniform numbers in [0, 1) (an LCG), so the images do not depend on libtorch's generator. */
 function lcg(seed: number): () => number {

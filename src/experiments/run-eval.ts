@@ -1,13 +1,17 @@
 /**
- * The config `gim eval` evaluates a run with: the one stored in the run's newest checkpoint (what its weights were
- * trained with), else the run's config.json. Validated as a run config object; every error names the file.
+ * `gim eval`: linear probes on a trained run's frozen features (audio: speaker | phone; vision: class), merged into
+ * <run>/eval-<probe>.json. The run is evaluated with the config stored in its newest checkpoint (what its weights were
+ * trained with), else its config.json, validated as a run config object; every error names the file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { savedAudioConfig, type AudioConfig } from '../experiments/audio/config.js';
-import { listCheckpoints, runDir } from '../gim/run-dir.js';
-import { savedVisionConfig, type VisionConfig } from '../experiments/vision/config.js';
 import { MAX_HEADER_BYTES } from '../tensor/safetensors.js';
+import { savedAudioConfig, type AudioConfig } from './audio/config.js';
+import { evaluateAudioRun } from './audio/eval.js';
+import { evalResultsFile, mergeEvalResults, type EvalProbe, type RunEvaluation } from './eval-results.js';
+import { listCheckpoints, runDir } from '../gim/run-dir.js';
+import { savedVisionConfig, type VisionConfig } from './vision/config.js';
+import { evaluateVisionRun } from './vision/eval.js';
 
 /** A run's validated config and the file it came from. */
 export type RunConfig =
@@ -85,4 +89,33 @@ export function readRunConfig(run: string): RunConfig {
   const file = path.join(run, 'config.json');
   if (!fs.existsSync(file)) throw new Error(`${run}: no checkpoint and no config.json (is this a run directory?)`);
   return parseRunConfig(fs.readFileSync(file, 'utf8'), file);
+}
+
+export interface EvaluateRunArgs {
+  /** The run folder. */
+  run: string;
+  probe: EvalProbe;
+  /** The modules probed: a 1-based module, 'last' or 'all'. */
+  layer: string;
+  /** Called with each module's test accuracy (module 0-based) as the probes finish. */
+  onModule?: (module: number, accuracy: number) => void;
+}
+
+/**
+ * evaluateRun(args): probe the chosen modules of the run (audio or vision, as its config says) and merge the test
+ * accuracies into <run>/eval-<probe>.json; returns this evaluation's accuracies and the checkpoint step probed.
+ */
+export async function evaluateRun(args: EvaluateRunArgs): Promise<RunEvaluation> {
+  const { run, probe, layer, onModule } = args;
+  const runConfig = readRunConfig(run);
+  let evaluation: RunEvaluation;
+  if (runConfig.experiment === 'vision') {
+    if (probe !== 'class') throw new Error(`--probe ${probe}: a vision run is probed with --probe class`);
+    evaluation = evaluateVisionRun({ run, config: runConfig.config, layer, onModule });
+  } else {
+    if (probe === 'class') throw new Error('--probe class: an audio run is probed with --probe speaker or phone');
+    evaluation = await evaluateAudioRun({ run, config: runConfig.config, task: probe, layer, onModule });
+  }
+  mergeEvalResults(evalResultsFile(run, probe), probe, evaluation);
+  return evaluation;
 }
