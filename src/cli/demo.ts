@@ -1,7 +1,7 @@
 /** `gim demo`: Greedy InfoMax on Fashion-MNIST in about 1½ minutes (src/experiments/demo.ts), into a new run folder. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { demoPatch, runDemo } from '../experiments/demo.js';
+import { demoPatch, runDemo } from '../experiments/vision/demo.js';
 import { resolveVisionConfig } from '../experiments/vision/config.js';
 import { checkedPatchOf } from './reproduce.js';
 

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMetrics } from '../report/index.js';
+import { readMetrics } from '../../report/index.js';
 import { runDemo } from './demo.js';
-import { isCountOf } from '../testing/learning.js';
+import { isCountOf } from '../../testing/learning.js';
 
 const PROBE_TEST_IMAGES = 32;
 

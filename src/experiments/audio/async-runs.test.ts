@@ -3,22 +3,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../audio/data/index.js';
-import type { AudioEncoderConfig } from '../audio/model.js';
+import { mulberry32 } from '../../audio/data/index.js';
+import type { AudioEncoderConfig } from '../../audio/model.js';
 import {
   listModuleCheckpoints,
   moduleCheckpointDir,
   trainAsync,
   type AsyncBatch,
   type AsyncTrainArgs,
-} from '../gim/async/index.js';
-import { appendMetric, readMetrics } from '../report/index.js';
-import { loadCheckpointSync, setNumThreads } from '../tensor/index.js';
-import { audioModuleSpec } from './async-factories.js';
-import { resumeAsyncModules } from '../gim/training/async.js';
-import { RESUMABLE_KEYS } from '../gim/training/trainer.js';
-import { openRunFolder } from '../gim/run-folder.js';
-import { runDir } from '../gim/run-dir.js';
+} from '../../gim/async/index.js';
+import { appendMetric, readMetrics } from '../../report/index.js';
+import { loadCheckpointSync, setNumThreads } from '../../tensor/index.js';
+import { audioModuleSpec } from '../async-factories.js';
+import { resumeAsyncModules } from '../../gim/training/async.js';
+import { RESUMABLE_KEYS } from '../../gim/training/trainer.js';
+import { openRunFolder } from '../../gim/run-folder.js';
+import { runDir } from '../../gim/run-dir.js';
 
 setNumThreads(1);
 const model: AudioEncoderConfig = {

@@ -5,8 +5,8 @@
  * What it shows: each module's loss falling from its chance level ln(1 + negatives), and probes that beat random init.
  */
 import path from 'node:path';
-import { formatPercent, markdownTable, readMetrics } from '../report/index.js';
-import { mergePatches, type DeepPartial } from './overrides.js';
+import { formatPercent, markdownTable, readMetrics } from '../../report/index.js';
+import { mergePatches, type DeepPartial } from '../overrides.js';
 import {
   buildVisionStack,
   loadVisionStack,
@@ -14,9 +14,9 @@ import {
   trainVision,
   visionModuleNames,
   type LabelledImages,
-} from './vision/experiment.js';
-import { resolveVisionConfig, type VisionConfig } from './vision/config.js';
-import { evalImages, openVisionData } from './vision/data.js';
+} from './experiment.js';
+import { resolveVisionConfig, type VisionConfig } from './config.js';
+import { evalImages, openVisionData } from './data.js';
 
 /** The demo's settings on top of the vision-small preset: short training, a probe on a few thousand images. */
 export const demoPatch: DeepPartial<VisionConfig> = {
