@@ -12,7 +12,6 @@ import {
   FASHION_MNIST_NORM,
   fashionMnistDataset,
   makeBatch,
-  mixSeed,
   normalize,
   openStl10,
   padTo,
@@ -20,7 +19,6 @@ import {
   randomHflip,
   readFashionMnist,
   readStl10,
-  Rng,
   STL10_CLASSES,
   STL10_GRAY_NORM,
   stl10Dataset,
@@ -32,6 +30,7 @@ import {
   type Transform,
 } from '../vision/data/index.js';
 import { tensor, type Tensor } from '../tensor/index.js';
+import { mixSeed, Rng } from '../util/rng.js';
 import type { VisionConfig } from './vision-config.js';
 
 export interface VisionData {
