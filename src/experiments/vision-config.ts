@@ -181,7 +181,7 @@ const fashionMnist: DeepPartial<VisionConfig['data']> = {
  *
  * tiny = seconds, for tests and smoke runs: 256 train / 128 test images, a 1-block, 4/8/8-plane encoder, batch 4.
  */
-export const visionPresets: Record<VisionScale, DeepPartial<VisionConfig>> = {
+const visionPresets: Record<VisionScale, DeepPartial<VisionConfig>> = {
   full: { name: 'vision-full', device: 'cuda' },
   small: {
     name: 'vision-small',

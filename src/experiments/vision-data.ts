@@ -54,7 +54,7 @@ const firstN = (ds: ImageDataset, max: number): ImageDataset =>
     : ds;
 
 /** The normalisation constants a config uses. */
-export function normOf(config: VisionConfig): NormStats {
+function normOf(config: VisionConfig): NormStats {
   if (config.data.norm !== null) return config.data.norm;
   if (config.data.dataset === 'fashion-mnist') return FASHION_MNIST_NORM;
   if (config.data.grayscale) return STL10_GRAY_NORM;
@@ -109,7 +109,7 @@ function prefix(config: VisionConfig): Transform[] {
 }
 
 /** Training transform: pad → grayscale → random crop (after data.cropPadding) → random flip → normalise. */
-export function trainTransform(config: VisionConfig): Transform {
+function trainTransform(config: VisionConfig): Transform {
   const d = config.data;
   return compose(
     ...prefix(config),
@@ -120,7 +120,7 @@ export function trainTransform(config: VisionConfig): Transform {
 }
 
 /** Evaluation transform (probes, figures): pad → grayscale → central crop → normalise; no randomness. */
-export function evalTransform(config: VisionConfig): Transform {
+function evalTransform(config: VisionConfig): Transform {
   return compose(...prefix(config), centerCrop(config.data.crop), normalize(normOf(config)));
 }
 
@@ -131,7 +131,7 @@ export interface ImageTensors {
 }
 
 /** Steps in one epoch over n images: ⌊n / batchSize⌋ (the last, smaller batch is dropped). */
-export function stepsPerEpoch(config: VisionConfig, n: number): number {
+function stepsPerEpoch(config: VisionConfig, n: number): number {
   const s = Math.floor(n / config.train.batchSize);
   if (s < 1) throw new Error(`train.batchSize ${config.train.batchSize} is larger than the ${n} training images`);
   return s;

@@ -50,7 +50,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
 
 /** True if `s` is one of the supported dtype strings. */
-export function isSafetensorsDType(s: unknown): s is SafetensorsDType {
+function isSafetensorsDType(s: unknown): s is SafetensorsDType {
   return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ITEM_SIZE, s);
 }
 

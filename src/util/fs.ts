@@ -8,7 +8,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync
 import { dirname, resolve } from 'node:path';
 
 /** The temporary file of an atomic write of `path`: `<path>.<pid>.<8 hex digits>.tmp`, in the same folder. */
-export function temporaryPathFor(path: string): string {
+function temporaryPathFor(path: string): string {
   return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
 }
 
