@@ -16,8 +16,11 @@ export const visionConfigSchema = z
     /** Where the modules train: 'cpu', or 'cuda' / 'cuda:N' with a CUDA libtorch (LIBTORCH=…). */
     device: z.string().refine(isDevice, { message: "expected 'cpu', 'cuda' or 'cuda:N'" }),
     data: z.object({
-      dataset: z.enum(['stl10', 'fashion-mnist']),
-      /** STL-10: the folder of {train,test,unlabeled}_X.bin; Fashion-MNIST: the folder of the IDX files. */
+      dataset: z.enum(['stl10', 'fashion-mnist', 'cifar10']),
+      /**
+       * STL-10: the folder of {train,test,unlabeled}_X.bin; Fashion-MNIST: the folder of the IDX files; CIFAR-10: the
+       * folder of the binary version's data_batch_1..5.bin and test_batch.bin (or the folder holding cifar-10-batches-bin).
+       */
       root: z.string().min(1),
       /** What the self-supervised runs learn from: the labelled train split, or STL-10's 100k unlabeled images. */
       pretrain: z.enum(['train', 'unlabeled']),
@@ -31,7 +34,7 @@ export const visionConfigSchema = z
       hflip: z.boolean(),
       /** RGB → luma (the published GIM script trains on grayscale STL-10). */
       grayscale: z.boolean(),
-      /** Per-channel normalisation; null: the dataset's known constants (STL-10 grayscale, Fashion-MNIST). */
+      /** Per-channel normalisation; null: the dataset's known constants (STL-10 grayscale, Fashion-MNIST, RGB CIFAR-10). */
       norm: z.object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) }).nullable(),
       /** Caps on the images read (0: all): the train (and unlabeled) split, and the test split — first N images. */
       maxTrain: int.nonnegative(),
@@ -93,8 +96,8 @@ export const visionConfigSchema = z
   .refine((c) => c.data.pretrain === 'train' || c.data.dataset === 'stl10', {
     message: "data.pretrain 'unlabeled' needs data.dataset 'stl10'",
   })
-  .refine((c) => c.model.inChannels === (c.data.dataset === 'stl10' && !c.data.grayscale ? 3 : 1), {
-    message: 'model.inChannels must be 1 for grayscale or Fashion-MNIST images, 3 for RGB STL-10',
+  .refine((c) => c.model.inChannels === (c.data.dataset !== 'fashion-mnist' && !c.data.grayscale ? 3 : 1), {
+    message: 'model.inChannels must be 1 for grayscale or Fashion-MNIST images, 3 for RGB STL-10 or CIFAR-10',
   })
   .refine((c) => c.model.patch <= c.data.crop, { message: 'model.patch must fit in data.crop' })
   .refine((c) => c.train.mode !== 'async' || c.train.objective === 'infonce', {
