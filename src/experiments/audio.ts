@@ -122,7 +122,11 @@ export interface TrainAudioArgs {
   interactive?: boolean;
 }
 
-/** trainAudio(config, data, args): the training loop over audio windows. */
+/**
+ * trainAudio(config, data, args): seeds libtorch, builds the modules for the config's objective and hands them to
+ * trainLoop with the batch of each step — batchAt's seeded windows of the train split, with the speaker or phone labels
+ * as targets for the supervised objectives. train.mode 'async' is refused here (it runs through trainAudioAsync).
+ */
 export async function trainAudio(config: AudioConfig, data: AudioData, args: TrainAudioArgs): Promise<TrainResult> {
   if (config.train.mode === 'async')
     throw new Error(`train.mode 'async' runs through trainAudioAsync (async-audio.ts)`);

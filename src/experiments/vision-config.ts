@@ -167,20 +167,15 @@ const fashionMnist: DeepPartial<VisionConfig['data']> = {
  *
  * full = the paper (STL-10 at data.root, which users bring).
  *
- * small = Fashion-MNIST on this 2-core CPU, sized so that all of `gim reproduce vision --scale small` (4 training runs
- * of 800 steps, 5 feature extractions, 6 probes, Figure 2) takes ≤ 45 min. Images padded to 32×32, shifted ±2 px and
- * flipped; 8×8 patches with step 4 → the paper's 7×7 grid. Encoder: stem 16, planes [8, 16, 128] (×4 = 32 / 64 / 512
- * channels), one block per stage, strides [1, 2, 2] (8×8 → 8×8 → 4×4 → 2×2 per patch): narrow where the maps are large
- * (stages 1–2 run on 64 and 16 positions per patch), wide where they are small (stage 3: 4 positions), so the probed
- * vector is 512-d at little cost. Measured (300 GIM steps, probe on 5k/2k images): planes [8, 16, 32] → 65%,
- * [16, 32, 64] → 71%, [8, 16, 128] → 73%; Adam 2e-4 → 68% where 1e-3 gives 73%, so lr 1e-3 (the runs see 0.43 epoch;
- * the paper's 2e-4 is for 300 epochs). CPC's PixelCNN: 2 layers of 256 (half the encoder width; the paper: 4 of 1024).
- * Batch 32, K 5, N 16 as the paper. Probes: 10k train / 5k test images, 50 epochs.
- * Time, measured here with 2 threads (steps include batch assembly and checkpoints):
- *   idle machine: GIM 0.36 s a step, CPC 0.60, supervised 0.20, greedy supervised 0.17 (1.33 s for the 4 runs);
- *     frozen features + probe ≈ 4 ms per image → 800 × 1.33 ≈ 18 min + 5 × 15k × 4 ms ≈ 5 min + < 1 min ≈ 24 min;
- *   sharing the 2 cores with a `reproduce audio` run (load ≈ 4): GIM 0.58, CPC 1.07, supervised 0.44, greedy 0.33
- *     (2.42 s); features 5.8 ms → 32 + 7 + 1 ≈ 40 min.
+ * small = Fashion-MNIST on a 2-core CPU, sized so that all of `gim reproduce vision --scale small` (4 training runs of
+ * 800 steps, 5 feature extractions, 6 probes, Figure 2) takes ≤ 45 min. Images padded to 32×32, shifted ±2 px
+ * and flipped; 8×8 patches with step 4 → the paper's 7×7 grid. Encoder: stem 16, planes [8, 16, 128] (×4 = 32 / 64 /
+ * 512 channels), one block per stage, strides [1, 2, 2] (8×8 → 8×8 → 4×4 → 2×2 per patch): narrow where the maps are
+ * large (stages 1–2 run on 64 and 16 positions per patch), wide where they are small (stage 3: 4 positions), so the
+ * probed vector is 512-d at little cost. Adam lr 1e-3 (the runs see under half an epoch; the paper's 2e-4 is for 300
+ * epochs). CPC's PixelCNN: 2 layers of 256 (half the encoder width; the paper: 4 of 1024). Batch 32, K 5, N 16 as the
+ * paper. Probes: 10k train / 5k test images, 50 epochs. The measurements behind these choices (widths and learning
+ * rates against probe accuracy, step times): results/notes/vision-small-preset.md.
  *
  * tiny = seconds, for tests and smoke runs: 256 train / 128 test images, a 1-block, 4/8/8-plane encoder, batch 4.
  */

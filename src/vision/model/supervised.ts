@@ -3,9 +3,10 @@
  * modelSplits 1 gives the end-to-end supervised ResNet; one module per stage gives greedy supervised training (each
  * module its own classifier, gradients isolated by the stack), as the reference's Supervised_Loss.
  *
- * GimModule.step(x) takes one tensor, so the labels of the batch are handed over beforehand with setTargets(labels)
- * (or setSupervisedTargets(modules, labels) for a whole stack). The module keeps a reference, not a copy: the caller
- * owns the labels and keeps them alive through the step. step() checks that their count matches the batch.
+ * The labels of a batch reach step(x, targets) as its second argument (the stack passes the batch's targets); labels
+ * handed over beforehand with setTargets(labels) (or setSupervisedTargets(modules, labels) for a whole stack) are used
+ * when step is called without them. Either way the module uses the caller's tensor, not a copy: the caller owns the
+ * labels and keeps them alive through the step. step() checks that their count matches the batch.
  */
 import { Linear, Module } from '../../nn/index.js';
 import { GimModule, type ModuleStep } from '../../gim/index.js';
