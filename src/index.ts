@@ -4,3 +4,5 @@ export * as nn from './nn/index.js';
 export * as gim from './gim/index.js';
 export * as audio from './audio/index.js';
 export * as vision from './vision/index.js';
+/** The seeded generator that data transforms (e.g. `vision.makeBatch`) draw from, and the seed mixer for streams. */
+export { Rng, mixSeed } from './util/rng.js';

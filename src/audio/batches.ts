@@ -6,31 +6,14 @@
  * later batch, does not depend on when the bad file was found.
  */
 import { tensor, type Tensor } from '../tensor/index.js';
-import {
-  DataFileError,
-  HOP,
-  mulberry32,
-  randomInt,
-  type LibriSpeechDataset,
-  type UtteranceWindow,
-} from './data/index.js';
+import { audioMixSeed, Rng } from '../util/rng.js';
+import { DataFileError, HOP, type LibriSpeechDataset, type UtteranceWindow } from './data/index.js';
 
 export interface AudioBatch {
   x: Tensor; // [B, 1, W] float32
   speakers: Tensor; // [B] int64
   /** Phone class per encoder frame (W / 160 frames), −1 where the utterance has no label. */
   phones: Tensor | null; // [B, W/160] int64
-}
-
-/** A seed for one (seed, step, stream) triple: batches never depend on how many were drawn before. */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
-  return h >>> 0;
 }
 
 export interface AudioBatchArgs {
@@ -47,8 +30,8 @@ export async function batchAt(
   step: number,
   a: AudioBatchArgs,
 ): Promise<AudioBatch> {
-  const rng = mulberry32(mixSeed(seed, step));
-  const draw = (): string => dataset.ids[randomInt(rng, dataset.size)]!;
+  const rng = new Rng(audioMixSeed(seed, step)); // batches never depend on how many were drawn before
+  const draw = (): string => dataset.ids[rng.int(dataset.size)]!;
   const ids = Array.from({ length: a.batchSize }, draw);
   return windowsBatch(dataset, ids, rng, a, draw);
 }
@@ -60,7 +43,7 @@ export async function batchAt(
 async function loadGoodWindow(
   dataset: LibriSpeechDataset,
   id: string,
-  rng: () => number,
+  rng: Rng,
   windowSamples: number,
   replace: (() => string) | undefined,
 ): Promise<UtteranceWindow | null> {
@@ -86,7 +69,7 @@ async function loadGoodWindow(
 export async function windowsBatch(
   dataset: LibriSpeechDataset,
   ids: readonly string[],
-  rng: () => number,
+  rng: Rng,
   a: Omit<AudioBatchArgs, 'batchSize'>,
   replace?: () => string,
 ): Promise<AudioBatch> {

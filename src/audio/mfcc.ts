@@ -17,11 +17,8 @@
  *      last frames replicated beyond the edges; ΔΔ is the same regression applied to Δ.
  * Each output row is [c_0..c_12, Δc_0..Δc_12, ΔΔc_0..ΔΔc_12]. Arithmetic is float64; results are stored as float32.
  * No mean/variance normalisation is applied (do it on the probe's side if wanted).
- *
- * A JS library was considered first: meyda 5.6.3 (last stable release Dec 2024) hard-codes log(1 + x) instead of a
- * floored log, an unnormalised DCT, bin-rounded filters over 0..Nyquist only, power-of-two frames, and has neither
- * pre-emphasis nor deltas (plus CLI/rollup runtime dependencies), so this small implementation is used instead. It is
- * checked against an independent numpy implementation (scripts/make-mfcc-fixture.py → src/audio/fixtures/mfcc.json).
+ * Checked against an independent numpy implementation (scripts/make-mfcc-fixture.py → src/audio/fixtures/mfcc.json);
+ * why not a JS library: results/notes/mfcc.md.
  */
 import { isPowerOfTwo, makeRealFftPlan, realFftPowerInto } from './fft.js';
 

@@ -29,7 +29,7 @@ export interface OpenRunFolderArgs {
 const RUN_FILES = ['config.json', 'metrics.jsonl', 'checkpoints', 'cache'];
 const RUN_FILE_PATTERN = /^eval-[\w-]+\.json$/;
 const STEP_FILE = /^step-(\d+)\.safetensors$/;
-/** Temporary files of atomic writes: safetensors' `<file>.tmp-<pid>-<hex>`, writeFileAtomic's `<file>.<pid>.<hex>.tmp`. */
+/** Temporary files of atomic writes: writeFileAtomic's `<file>.<pid>.<hex>.tmp`, and `<file>.tmp-<pid>-<hex>` of older runs. */
 const TEMPORARY_FILE = /\.tmp-\d+-[0-9a-f]+$|\.\d+\.[0-9a-f]+\.tmp$/;
 
 const stderrLog = (line: string): void => void process.stderr.write(`${line}\n`);

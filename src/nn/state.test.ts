@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // checkpoint.ts is not re-exported from src/tensor/index.ts (see the report); tests import it directly.
-import { loadCheckpoint, saveCheckpointSync } from '../tensor/index.js';
+import { loadCheckpointSync, saveCheckpointSync } from '../tensor/index.js';
 import {
   getRngState,
   manualSeed,
@@ -47,7 +47,7 @@ function trainStep(m: Model, opt: Adam): void {
 }
 
 describe('moduleAndOptimizerState / restoreModuleAndOptimizer', () => {
-  it('module + Adam + RNG state survive a checkpoint bit for bit, and training continues identically', async () => {
+  it('module + Adam + RNG state survive a checkpoint bit for bit, and training continues identically', () => {
     manualSeed(7);
     const a = new Model();
     const optA = new Adam(a, { lr: 0.01, weightDecay: 1e-4 });
@@ -69,7 +69,7 @@ describe('moduleAndOptimizerState / restoreModuleAndOptimizer', () => {
     manualSeed(99);
     const b = new Model();
     const optB = new Adam(b, { lr: 1 });
-    const ck = await loadCheckpoint(path);
+    const ck = loadCheckpointSync(path);
     expect(ck.step).toBe(3);
     expect(ck.config).toEqual({ preset: 'test' });
     expect([...ck.tensors.keys()]).toContain('model.rnn.weight_hh_l0');

@@ -2,14 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  fromRawTensor,
-  loadCheckpoint,
-  loadCheckpointSync,
-  saveCheckpoint,
-  saveCheckpointSync,
-  toRawTensor,
-} from './checkpoint.js';
+import { fromRawTensor, loadCheckpointSync, saveCheckpointSync, toRawTensor } from './checkpoint.js';
 import {
   arange,
   getRngState,
@@ -25,7 +18,7 @@ import {
   type DType,
   type Tensor,
 } from './index.js';
-import { writeSafetensors } from './safetensors.js';
+import { writeSafetensorsSync } from './safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gim-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +26,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bits = (t: Tensor): Buffer => Buffer.from(t.data().buffer);
 
 describe('checkpoint', () => {
-  it('round-trips every dtype bit for bit, with config, step, RNG state and extras', async () => {
+  it('round-trips every dtype bit for bit, with config, step, RNG state and extras', () => {
     const values = [0, 1.5, -2.25, 3, 1e-3, 65504];
     const dtypes: DType[] = ['float32', 'float64', 'int64', 'int32', 'uint8', 'bool', 'bfloat16', 'float16'];
     const tensors = new Map<string, Tensor>();
@@ -46,10 +39,10 @@ describe('checkpoint', () => {
     const rngState = getRngState();
     const config = { model: { channels: [4, 8] }, lr: 2e-4, name: 'tiny' };
     const path = join(dir, 'all.safetensors');
-    await saveCheckpoint(path, { tensors, metadata: { config, step: 1234, rngState, epoch: 3, note: 'hi' } });
+    saveCheckpointSync(path, { tensors, metadata: { config, step: 1234, rngState, epoch: 3, note: 'hi' } });
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]); // no temp files left behind
 
-    const ck = await loadCheckpoint(path);
+    const ck = loadCheckpointSync(path);
     expect(ck.config).toEqual(config);
     expect(ck.step).toBe(1234);
     expect(ck.extra).toEqual({ epoch: 3, note: 'hi' });
@@ -65,14 +58,14 @@ describe('checkpoint', () => {
     for (const t of [base, ...tensors.values(), ...ck.tensors.values()]) t.dispose();
   });
 
-  it('restoring the saved RNG state reproduces the next randn', async () => {
+  it('restoring the saved RNG state reproduces the next randn', () => {
     manualSeed(42);
     randn([5]).dispose();
     const path = join(dir, 'rng.safetensors');
-    await saveCheckpoint(path, { tensors: new Map(), metadata: { config: null, step: 0, rngState: getRngState() } });
+    saveCheckpointSync(path, { tensors: new Map(), metadata: { config: null, step: 0, rngState: getRngState() } });
     const expected = randn([16]);
     randn([100]).dispose(); // advance the generator further
-    const ck = await loadCheckpoint(path);
+    const ck = loadCheckpointSync(path);
     setRngState(ck.rngState!);
     const again = randn([16]);
     expect(bits(again).equals(bits(expected))).toBe(true);
@@ -80,50 +73,48 @@ describe('checkpoint', () => {
     again.dispose();
   });
 
-  it('a truncated checkpoint throws an error naming the file', async () => {
+  it('a truncated checkpoint throws an error naming the file', () => {
     const path = join(dir, 'truncated.safetensors');
     const t = randn([64]);
-    await saveCheckpoint(path, { tensors: new Map([['w', t]]), metadata: { config: {}, step: 1 } });
+    saveCheckpointSync(path, { tensors: new Map([['w', t]]), metadata: { config: {}, step: 1 } });
     t.dispose();
     const bytes = readFileSync(path);
     writeFileSync(path, bytes.subarray(0, bytes.length - 10));
     const live = liveTensors();
-    await expect(loadCheckpoint(path)).rejects.toThrow(path);
+    expect(() => loadCheckpointSync(path)).toThrow(path);
     expect(liveTensors()).toBe(live);
     writeFileSync(path, bytes.subarray(0, 5));
-    await expect(loadCheckpoint(path)).rejects.toThrow(path);
     expect(() => loadCheckpointSync(path)).toThrow(path);
   });
 
-  it('missing files, foreign safetensors files and bad metadata are clear errors', async () => {
+  it('missing files, foreign safetensors files and bad metadata are clear errors', () => {
     const missing = join(dir, 'nope.safetensors');
-    await expect(loadCheckpoint(missing)).rejects.toThrow(missing);
+    expect(() => loadCheckpointSync(missing)).toThrow(missing);
     const foreign = join(dir, 'foreign.safetensors');
-    await writeSafetensors(foreign, { x: { dtype: 'U8', shape: [1], data: new Uint8Array([1]) } }, { a: 'b' });
-    await expect(loadCheckpoint(foreign)).rejects.toThrow(/foreign\.safetensors.*not a greedy-infomax checkpoint/);
+    writeSafetensorsSync(foreign, { x: { dtype: 'U8', shape: [1], data: new Uint8Array([1]) } }, { a: 'b' });
+    expect(() => loadCheckpointSync(foreign)).toThrow(/foreign\.safetensors.*not a greedy-infomax checkpoint/);
     const bad = join(dir, 'bad.safetensors');
-    await expect(
-      saveCheckpoint(bad, { tensors: new Map(), metadata: { config: {}, step: 1, f: () => 1 } }),
-    ).rejects.toThrow(/bad\.safetensors.*'f' is not JSON-serialisable/);
-    await expect(saveCheckpoint(bad, { tensors: new Map(), metadata: { config: {}, step: NaN } })).rejects.toThrow(
+    expect(() =>
+      saveCheckpointSync(bad, { tensors: new Map(), metadata: { config: {}, step: 1, f: () => 1 } }),
+    ).toThrow(/bad\.safetensors.*'f' is not JSON-serialisable/);
+    expect(() => saveCheckpointSync(bad, { tensors: new Map(), metadata: { config: {}, step: NaN } })).toThrow(
       /'step' must be a non-negative integer/,
     );
   });
 
-  it('saveCheckpoint reads its tensors before the first await; the sync variants round-trip inside tidy', async () => {
+  it('saves and loads inside tidy without leaking tensors', () => {
     const path = join(dir, 'early.safetensors');
     const t = tensor([1, 2, 3], [3], { dtype: 'float64' });
-    const pending = saveCheckpoint(path, { tensors: new Map([['t', t]]), metadata: { config: 1, step: 2 } });
-    t.dispose(); // safe: already copied out
-    await pending;
-    const syncPath = join(dir, 'sync.safetensors');
+    saveCheckpointSync(path, { tensors: new Map([['t', t]]), metadata: { config: 1, step: 2 } });
+    t.dispose();
+    const copyPath = join(dir, 'sync.safetensors');
     const live = liveTensors();
     tidy(() => {
       const ck = loadCheckpointSync(path);
-      saveCheckpointSync(syncPath, { tensors: ck.tensors, metadata: { config: ck.config, step: ck.step } });
+      saveCheckpointSync(copyPath, { tensors: ck.tensors, metadata: { config: ck.config, step: ck.step } });
     });
     expect(liveTensors()).toBe(live);
-    const back = loadCheckpointSync(syncPath);
+    const back = loadCheckpointSync(copyPath);
     expect(back.tensors.get('t')!.toArray()).toEqual([1, 2, 3]);
     expect([back.config, back.step]).toEqual([1, 2]);
     back.tensors.get('t')!.dispose();

@@ -6,9 +6,7 @@ import { endianness } from 'node:os';
 import type { DType } from './dtype.js';
 import { tensor } from './ops/creation.js';
 import {
-  readSafetensors,
   readSafetensorsSync,
-  writeSafetensors,
   writeSafetensorsSync,
   type RawTensor,
   type SafetensorsDType,
@@ -149,22 +147,9 @@ function encodeCheckpoint(ckpt: CheckpointInput): [Map<string, RawTensor>, Recor
 }
 
 /**
- * saveCheckpoint(path, {tensors, metadata}): write tensors + JSON metadata to `path` atomically (temp file + rename).
- * The tensors are read synchronously, before the first await: they may be disposed once this returns its promise.
+ * saveCheckpointSync(path, {tensors, metadata}): write tensors + JSON metadata to `path` atomically and durably (util/fs
+ * writeFileAtomic). Synchronous, so it may run inside tidy; every error message names `path`.
  */
-export function saveCheckpoint(path: string, ckpt: CheckpointInput): Promise<void> {
-  let encoded: [Map<string, RawTensor>, Record<string, string>];
-  try {
-    encoded = encodeCheckpoint(ckpt);
-  } catch (e) {
-    return Promise.reject(fail('saveCheckpoint', path, e));
-  }
-  return writeSafetensors(path, ...encoded).catch((e: unknown) => {
-    throw fail('saveCheckpoint', path, e);
-  });
-}
-
-/** saveCheckpointSync(path, c): saveCheckpoint without a promise, e.g. inside tidy. */
 export function saveCheckpointSync(path: string, ckpt: CheckpointInput): void {
   try {
     writeSafetensorsSync(path, ...encodeCheckpoint(ckpt));
@@ -235,24 +220,7 @@ function decodeCheckpoint(file: SafetensorsFile): Checkpoint {
   return out;
 }
 
-/** loadCheckpoint(path) → {tensors, config, step, rngState?, extra}; every error message names `path`. */
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  let file: SafetensorsFile;
-  try {
-    file = await readSafetensors(path);
-  } catch (e) {
-    throw fail('loadCheckpoint', path, e);
-  }
-  try {
-    const ckpt = decodeCheckpoint(file);
-    checkStepOf(path, ckpt);
-    return ckpt;
-  } catch (e) {
-    throw fail('loadCheckpoint', path, e);
-  }
-}
-
-/** loadCheckpointSync(path): loadCheckpoint without a promise. */
+/** loadCheckpointSync(path) → {tensors, config, step, rngState?, extra}; every error message names `path`. */
 export function loadCheckpointSync(path: string): Checkpoint {
   try {
     const ckpt = decodeCheckpoint(readSafetensorsSync(path));

@@ -51,10 +51,10 @@ export interface NativeBinding {
 }
 
 /**
- * OpenMP threads that wait passively instead of spinning. libgomp reads this when libtorch is loaded, so it is set
- * before the addon loads (unless the user set it). Measured here with another process on the 2 cores: a GIM audio
- * step took 3.0 s with spinning threads and 0.65 s with passive ones. Child processes (e.g. Python in the benchmarks)
- * inherit it, so comparisons stay fair.
+ * OpenMP threads that wait passively instead of spinning, so that libtorch's idle threads do not take the cores from
+ * other processes (results/notes/openmp-wait-policy.md). libgomp reads this when libtorch is loaded, so it is set
+ * before the addon loads (unless the user set it). Child processes (e.g. Python in the benchmarks) inherit it, so
+ * comparisons stay fair.
  */
 process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
 

@@ -7,10 +7,8 @@
  * "__metadata__": {string: string}. Tensors must cover the buffer exactly (no holes/overlaps).
  * Pure byte-level module: no dependency on the tensor engine.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as nodePath from 'node:path';
+import { writeFileAtomic } from '../util/fs.js';
 
 export type SafetensorsDType = 'F32' | 'F64' | 'I64' | 'I32' | 'U8' | 'BOOL' | 'BF16' | 'F16';
 
@@ -52,7 +50,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
 
 /** True if `s` is one of the supported dtype strings. */
-export function isSafetensorsDType(s: unknown): s is SafetensorsDType {
+function isSafetensorsDType(s: unknown): s is SafetensorsDType {
   return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ITEM_SIZE, s);
 }
 
@@ -230,90 +228,15 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
   return { tensors, metadata };
 }
 
-function tmpPathFor(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return; // directories cannot be fsynced there
-  const h = await fsp.open(dir, 'r');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-}
-
-function fsyncDirSync(dir: string): void {
-  if (process.platform === 'win32') return;
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Atomically write a safetensors file: temp file in the same directory, fsync, rename over `path`, fsync the directory. */
-export async function writeSafetensors(
-  path: string,
-  tensors: TensorInput,
-  metadata?: Record<string, string>,
-): Promise<void> {
-  const bytes = encodeSafetensors(tensors, metadata); // validation errors happen before touching the disk
-  const tmp = tmpPathFor(path);
-  let renamed = false;
-  try {
-    const h = await fsp.open(tmp, 'wx');
-    try {
-      await h.writeFile(bytes);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    await fsp.rename(tmp, path);
-    renamed = true;
-    await fsyncDir(nodePath.dirname(path));
-  } finally {
-    if (!renamed) await fsp.rm(tmp, { force: true }).catch(() => undefined);
-  }
-}
-
-/** Synchronous variant of {@link writeSafetensors} (same atomicity guarantees). */
+/**
+ * Write a safetensors file atomically and durably (util/fs writeFileAtomic: temporary file in the same folder, fsync,
+ * rename over `path`, fsync the folder). Encoding errors are thrown before the disk is touched.
+ */
 export function writeSafetensorsSync(path: string, tensors: TensorInput, metadata?: Record<string, string>): void {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const tmp = tmpPathFor(path);
-  let renamed = false;
-  try {
-    const fd = fs.openSync(tmp, 'wx');
-    try {
-      let off = 0;
-      while (off < bytes.byteLength) off += fs.writeSync(fd, bytes, off, bytes.byteLength - off);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, path);
-    renamed = true;
-    fsyncDirSync(nodePath.dirname(path));
-  } finally {
-    if (!renamed) {
-      try {
-        fs.rmSync(tmp, { force: true });
-      } catch {
-        // best effort cleanup; the original error is what matters
-      }
-    }
-  }
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 /** Read and validate a safetensors file; errors name the path. */
-export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  const buf = await fsp.readFile(path);
-  return decodeSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
-}
-
-/** Synchronous variant of {@link readSafetensors}. */
 export function readSafetensorsSync(path: string): SafetensorsFile {
   const buf = fs.readFileSync(path);
   return decodeSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);

@@ -10,8 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { batchAt, disposeBatch, mixSeed as audioMixSeed } from '../audio/batches.js';
-import { LibriSpeechDataset, mulberry32, randomInt, sampleWindowStart } from '../audio/data/index.js';
+import { batchAt, disposeBatch } from '../audio/batches.js';
+import { LibriSpeechDataset, sampleWindowStart } from '../audio/data/index.js';
 import { buildAudioModules } from '../audio/model.js';
 import { resolveAudioConfig } from '../experiments/audio/config.js';
 import { probeWindows } from '../experiments/audio/experiment.js';
@@ -20,7 +20,8 @@ import { resolveVisionConfig } from '../experiments/vision/config.js';
 import { TrainBatches } from '../experiments/vision/data.js';
 import { sampleNegatives } from '../gim/negatives.js';
 import { manualSeed, randint, type Tensor } from '../tensor/index.js';
-import { fashionMnistDataset, mixSeed as visionMixSeed, Rng } from '../vision/data/index.js';
+import { audioMixSeed, mixSeed as visionMixSeed, Rng } from '../util/rng.js';
+import { fashionMnistDataset } from '../vision/data/index.js';
 import { gratings } from '../vision/model/testing.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/random-streams.json', import.meta.url));
@@ -59,9 +60,10 @@ async function audioStreams(): Promise<Streams> {
   const ds = await new LibriSpeechDataset({ root: LIBRISPEECH, split: 'train', requirePhones: true }).open();
   const out: Streams = {};
   out.mixSeed = STEPS.map((step) => audioMixSeed(SEED, step));
-  out.uniform = Array.from({ length: DRAWS }, mulberry32(audioMixSeed(SEED, 3)));
-  const rng = mulberry32(SEED);
-  out.randomInt = Array.from({ length: DRAWS }, (_, i) => randomInt(rng, i + 1));
+  const uniform = new Rng(audioMixSeed(SEED, 3));
+  out.uniform = Array.from({ length: DRAWS }, () => uniform.next());
+  const rng = new Rng(SEED);
+  out.randomInt = Array.from({ length: DRAWS }, (_, i) => rng.int(i + 1));
   out.windowStart = STEPS.map((step) => sampleWindowStart(16000 + step * 997, 5120, 160, step + SEED));
   const args = { batchSize: 3, windowSamples: 1600, phones: false };
   out.batches = [];

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { LIBRISPEECH_FIXTURES, fixtureTrees, openWith } from './testing/fixture-trees.js';
 import { LibriSpeechDataset, utterancePath, type LibriSpeechOptions } from './librispeech.js';
-import { mulberry32 } from './rng.js';
+import { Rng } from '../../util/rng.js';
 import { LIBRISPEECH_NORMALIZATION, minSamplesForWindow } from './window.js';
 
 const FIXTURES = LIBRISPEECH_FIXTURES;
@@ -87,7 +87,7 @@ describe('LibriSpeechDataset on the fixture tree', () => {
   it('windows are deterministic for a seed, and start at multiples of 160', async () => {
     const { ds } = await openWith({ root: FIXTURES, split: 'train' });
     const draw = async (seed: number): Promise<number[]> => {
-      const rng = mulberry32(seed);
+      const rng = new Rng(seed);
       const starts: number[] = [];
       for (let k = 0; k < 20; k++) starts.push((await ds.loadWindow('103-1240-0000', rng)).start);
       return starts;

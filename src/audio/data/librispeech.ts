@@ -32,7 +32,7 @@ import {
   speakerOf,
   utterancePath,
 } from './librispeech-files.js';
-import type { Uniform } from './rng.js';
+import type { Rng } from '../../util/rng.js';
 import { ByteBudgetCache, mapLimit } from './util.js';
 import {
   HOP,
@@ -325,7 +325,7 @@ export class LibriSpeechDataset {
   /** A random window of an utterance (start a multiple of `hop`; see `sampleWindow` for short utterances). */
   async loadWindow(
     id: string,
-    rng: Uniform | number,
+    rng: Rng | number,
     windowLength: number = WINDOW_LENGTH,
     hop: number = HOP,
   ): Promise<UtteranceWindow> {

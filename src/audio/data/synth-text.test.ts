@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from './rng.js';
-import { entrySentences, keepSentence, sentencesFromFortunes, shuffled } from './synth-text.js';
+import { entrySentences, keepSentence, sentencesFromFortunes } from './synth-text.js';
 
 const filter = { minWords: 4, maxWords: 20 };
 
@@ -36,16 +35,5 @@ describe('sentences', () => {
       'Five six seven eight.',
       'Nine ten eleven twelve.',
     ]);
-  });
-});
-
-describe('shuffled', () => {
-  it('shuffles a copy into a permutation, fixed by the seed', () => {
-    const items = Array.from({ length: 50 }, (_v, i) => i);
-    const s = shuffled(items, mulberry32(1));
-    expect(s).not.toEqual(items);
-    expect([...s].sort((x, y) => x - y)).toEqual(items);
-    expect(shuffled(items, mulberry32(1))).toEqual(s);
-    expect(shuffled(items, mulberry32(2))).not.toEqual(s);
   });
 });

@@ -1,9 +1,8 @@
 /**
- * Sentences for the synthetic speech corpus, taken from Debian's `fortunes` package, and a seeded shuffle to pick them.
+ * Sentences for the synthetic speech corpus, taken from Debian's `fortunes` package.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Uniform } from './rng.js';
 
 /** Where Debian's `fortunes` / `fortunes-min` packages put their files. */
 export const DEFAULT_FORTUNES_DIR = '/usr/share/games/fortunes';
@@ -106,16 +105,4 @@ export async function loadSentencePool(dir: string, filter: SentenceFilter): Pro
     );
   }
   return sentencesFromFortunes(contents, filter);
-}
-
-/** Fisher-Yates shuffle of a copy of `items`, driven by `rand`. */
-export function shuffled<T>(items: readonly T[], rand: Uniform): T[] {
-  const out = items.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const tmp = out[i] as T;
-    out[i] = out[j] as T;
-    out[j] = tmp;
-  }
-  return out;
 }

@@ -22,8 +22,8 @@ import { describeFsError } from './errors.js';
 import { PHONES } from './phones.js';
 import { FRAME_SAMPLES, frameLabels, SAMPLE_RATE } from './synth-labels.js';
 import { MAX_SPEAKERS, synthSpeakers, type SynthSpeaker } from './synth-speakers.js';
-import { mulberry32 } from './rng.js';
-import { DEFAULT_FORTUNES_DIR, loadSentencePool, shuffled } from './synth-text.js';
+import { Rng } from '../../util/rng.js';
+import { DEFAULT_FORTUNES_DIR, loadSentencePool } from './synth-text.js';
 import { fliteVersion, requireTools, synthesizeUtterance } from './synth-tools.js';
 
 export interface SpeechCorpusProgress {
@@ -235,8 +235,8 @@ async function buildInto(
   const needed = nSpeakers * perSpeaker;
 
   // One PRNG stream: first the sentences (and so their speakers), then each speaker's split.
-  const rand = mulberry32(seed);
-  const sentences = shuffled(pool, rand).slice(0, needed);
+  const rng = new Rng(seed);
+  const sentences = rng.shuffled(pool).slice(0, needed);
   const speakers = synthSpeakers(nSpeakers);
   const utterances: Utterance[] = [];
   for (const [k, speaker] of speakers.entries()) {
@@ -270,7 +270,7 @@ async function buildInto(
   for (const [k, speaker] of speakers.entries()) {
     const own = utterances.slice(k * perSpeaker, (k + 1) * perSpeaker);
     const nTest = perSpeaker < 2 ? 0 : Math.min(perSpeaker - 1, Math.max(1, Math.round(perSpeaker * testFraction)));
-    const order = shuffled(own, rand);
+    const order = rng.shuffled(own);
     test.push(...order.slice(0, nTest).map((u) => u.id));
     train.push(...order.slice(nTest).map((u) => u.id));
     const trans = own.map((u) => `${u.id} ${u.text.toUpperCase()}`);

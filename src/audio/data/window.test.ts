@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { mulberry32, randomInt, toUniform } from './rng.js';
+import { Rng } from '../../util/rng.js';
 import {
   HOP,
   LIBRISPEECH_NORMALIZATION,
@@ -10,29 +10,6 @@ import {
   sampleWindowStart,
   WINDOW_LENGTH,
 } from './window.js';
-
-describe('seeded uniform source', () => {
-  it('is deterministic per seed and in [0, 1)', () => {
-    const a = mulberry32(42);
-    const b = mulberry32(42);
-    const c = mulberry32(43);
-    const xs = Array.from({ length: 1000 }, () => a());
-    expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
-    expect(Array.from({ length: 1000 }, () => c())).not.toEqual(xs);
-    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
-    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-    expect(Math.abs(mean - 0.5)).toBeLessThan(0.05);
-  });
-
-  it('takes a seed or a function, and rejects draws outside [0, 1)', () => {
-    const f = (): number => 0.25;
-    expect(toUniform(f)).toBe(f);
-    expect(toUniform(7)()).toBe(mulberry32(7)());
-    expect(randomInt(() => 0.999, 10)).toBe(9);
-    expect(() => randomInt(() => 1, 10)).toThrow(/outside \[0, 1\)/);
-    expect(() => mulberry32(1.5)).toThrow(RangeError);
-  });
-});
 
 describe('sampleWindow', () => {
   const utterance = Float32Array.from({ length: 22400 }, (_, i) => i);
@@ -45,7 +22,7 @@ describe('sampleWindow', () => {
   });
 
   it('starts at a multiple of 160 in [160, maxLength − 20480), length 20480, a view of the audio', () => {
-    const rng = mulberry32(1);
+    const rng = new Rng(1);
     const starts = new Set<number>();
     for (let k = 0; k < 500; k++) {
       const w = sampleWindow(utterance, 20480, 160, rng);
@@ -64,7 +41,7 @@ describe('sampleWindow', () => {
 
   it('is deterministic for a seed', () => {
     const draw = (seed: number): number[] => {
-      const rng = mulberry32(seed);
+      const rng = new Rng(seed);
       return Array.from({ length: 50 }, () => sampleWindow(utterance, 20480, 160, rng).start);
     };
     expect(draw(5)).toEqual(draw(5));
@@ -74,14 +51,14 @@ describe('sampleWindow', () => {
 
   it('drops the partial last hop, as the reference does', () => {
     // 22559 samples: maxLength 22400, so the same 11 starts as for 22400.
-    const rng = mulberry32(2);
+    const rng = new Rng(2);
     for (let k = 0; k < 200; k++) expect(sampleWindowStart(22559, 20480, 160, rng)).toBeLessThanOrEqual(1760);
     // The shortest length the reference accepts has exactly one start, 160.
     for (let k = 0; k < 20; k++) expect(sampleWindowStart(20800, 20480, 160, rng)).toBe(160);
   });
 
   it('still fits a window when the reference rule has none', () => {
-    const rng = mulberry32(3);
+    const rng = new Rng(3);
     const seen = new Set<number>();
     for (let k = 0; k < 100; k++) {
       const start = sampleWindowStart(20799, 20480, 160, rng);
@@ -95,7 +72,7 @@ describe('sampleWindow', () => {
 
   it('zero-pads an utterance shorter than the window', () => {
     const short = Float32Array.from({ length: 5000 }, (_, i) => (i % 7) + 1);
-    const w = sampleWindow(short, 20480, 160, mulberry32(4));
+    const w = sampleWindow(short, 20480, 160, new Rng(4));
     expect(w.start).toBe(0);
     expect(w.padded).toBe(15480);
     expect(w.samples.length).toBe(20480);

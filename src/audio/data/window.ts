@@ -8,7 +8,7 @@
  * shorter than the window is zero-padded at the end (start 0). To skip short utterances instead, as the reference
  * data does, filter with {@link minSamplesForWindow} (`LibriSpeechDataset`'s `minSamples` option).
  */
-import { randomInt, toUniform, type Uniform } from './rng.js';
+import { toRng, type Rng } from '../../util/rng.js';
 
 /** The reference's window length in samples (1.28 s at 16 kHz). */
 export const WINDOW_LENGTH = 20480;
@@ -65,15 +65,15 @@ export function sampleWindowStart(
   length: number,
   windowLength: number = WINDOW_LENGTH,
   hop: number = HOP,
-  rng: Uniform | number,
+  rng: Rng | number,
 ): number {
   checkWindowArgs(windowLength, hop);
-  const uniform = toUniform(rng);
+  const source = toRng(rng);
   const maxLength = Math.floor(length / hop) * hop;
   // Reference: starts hop·j, j = 1.., with hop·j < maxLength − windowLength.
   const count = Math.ceil((maxLength - windowLength) / hop) - 1;
-  if (count >= 1) return hop * (1 + randomInt(uniform, count));
-  if (length >= windowLength) return hop * randomInt(uniform, Math.floor((length - windowLength) / hop) + 1);
+  if (count >= 1) return hop * (1 + source.int(count));
+  if (length >= windowLength) return hop * source.int(Math.floor((length - windowLength) / hop) + 1);
   return 0;
 }
 
@@ -82,7 +82,7 @@ export function sampleWindow(
   samples: Float32Array,
   windowLength: number = WINDOW_LENGTH,
   hop: number = HOP,
-  rng: Uniform | number,
+  rng: Rng | number,
 ): AudioWindow {
   const start = sampleWindowStart(samples.length, windowLength, hop, rng);
   if (samples.length >= windowLength) {

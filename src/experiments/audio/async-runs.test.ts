@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../audio/data/index.js';
 import type { AudioEncoderConfig } from '../../audio/model.js';
 import {
   listModuleCheckpoints,
@@ -14,6 +13,7 @@ import {
 } from '../../gim/async/index.js';
 import { appendMetric, readMetrics } from '../../report/index.js';
 import { loadCheckpointSync, setNumThreads } from '../../tensor/index.js';
+import { Rng } from '../../util/rng.js';
 import { audioModuleSpec } from '../async-factories.js';
 import { resumeAsyncModules } from '../../gim/training/async.js';
 import { RESUMABLE_KEYS } from '../../gim/training/trainer.js';
@@ -37,10 +37,10 @@ const BATCH = 4;
 const SAMPLES = 1024;
 const MODULES = 2;
 function sinusoids(step: number): Promise<AsyncBatch> {
-  const rng = mulberry32(7 + step);
+  const rng = new Rng(7 + step);
   const x = new Float32Array(BATCH * SAMPLES);
   for (let b = 0; b < BATCH; b++) {
-    const f = 0.01 + 0.1 * rng();
+    const f = 0.01 + 0.1 * rng.next();
     for (let t = 0; t < SAMPLES; t++) x[b * SAMPLES + t] = Math.sin(f * t);
   }
   return Promise.resolve({ x, shape: [BATCH, 1, SAMPLES] });

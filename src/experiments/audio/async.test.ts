@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../audio/data/index.js';
 import { buildAudioModules, type AudioEncoderConfig } from '../../audio/model.js';
 import {
   AsyncWorkerError,
@@ -22,6 +21,7 @@ import { appendMetric, readMetrics } from '../../report/index.js';
 import { manualSeed, tensor } from '../../tensor/index.js';
 import { readTestEnv, testSeed } from '../../testing/env.js';
 import { loggedFall, moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
+import { Rng } from '../../util/rng.js';
 import { audioModuleSpec } from '../async-factories.js';
 
 const { threads } = readTestEnv();
@@ -51,11 +51,11 @@ async function sinusoidTensor(step: number) {
 }
 /** Sinusoids of random frequency and phase: a structured signal the modules can learn to predict. */
 async function sinusoids(step: number): Promise<AsyncBatch> {
-  const rng = mulberry32(1000 + step);
+  const rng = new Rng(1000 + step);
   const x = new Float32Array(B * W);
   for (let b = 0; b < B; b++) {
-    const f = 0.01 + 0.1 * rng();
-    const p = 2 * Math.PI * rng();
+    const f = 0.01 + 0.1 * rng.next();
+    const p = 2 * Math.PI * rng.next();
     for (let t = 0; t < W; t++) x[b * W + t] = Math.sin(f * t + p);
   }
   return { x, shape: [B, 1, W] };

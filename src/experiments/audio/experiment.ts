@@ -5,13 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { batchAt, disposeBatch, windowsBatch } from '../../audio/batches.js';
-import {
-  buildSpeechCorpus,
-  checkLibriSpeechRoot,
-  HOP,
-  LibriSpeechDataset,
-  mulberry32,
-} from '../../audio/data/index.js';
+import { buildSpeechCorpus, checkLibriSpeechRoot, HOP, LibriSpeechDataset } from '../../audio/data/index.js';
 import { mfcc } from '../../audio/mfcc.js';
 import { audioModuleNames, buildAudioModules, type AudioObjective } from '../../audio/model.js';
 import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type FeatureSet } from '../../gim/index.js';
@@ -29,7 +23,7 @@ import {
   transpose,
   type Tensor,
 } from '../../tensor/index.js';
-import { mixSeed } from '../../audio/batches.js';
+import { audioMixSeed, Rng } from '../../util/rng.js';
 import { audioPresets, type AudioConfig } from './config.js';
 import { restoreNewestCheckpoint, type LoadedStack } from '../../gim/run-dir.js';
 import { train, type TrainResult, type TrainRunArgs } from '../../gim/training/trainer.js';
@@ -157,7 +151,7 @@ export async function probeWindows(
   seed: number,
   windowSamples: number,
 ): Promise<ProbeWindows> {
-  const rng = mulberry32(mixSeed(seed, 0x9b0be));
+  const rng = new Rng(audioMixSeed(seed, 0x9b0be));
   const ids = dataset.ids.flatMap((id) => Array<string>(perUtterance).fill(id));
   const b = await windowsBatch(dataset, ids, rng, { windowSamples, phones: true });
   return { x: keep(b.x), speakers: keep(b.speakers), phones: keep(b.phones!) };

@@ -4,14 +4,9 @@
  * <out>/async.md (one section per experiment) and <out>/async.json.
  *
  * Scales. tiny: the tiny presets as they are (seconds; tests and smoke runs). small: the small presets, shortened so
- * that `--experiment both` takes ≤ ~12 min on this 2-core machine when it is otherwise idle — 200 steps per run
- * (ASYNC_BENCH_SMALL_STEPS; the presets train 600 / 800) and, for vision, the probe on the first 5k train / 2k test
- * images (the presets: 10k / 5k). Budget, from the presets' measured idle step times (audio-small GIM ≈ 0.40 s a
- * step, vision-small GIM ≈ 0.36 s) and async at roughly the simultaneous throughput or somewhat below (3 or 6
- * single-thread workers on 2 cores):
- *   audio:  3 runs × 200 steps × ≈ 0.4–0.5 s ≈ 4.5 min, + 3 × (speaker + phone probe) ≈ 1 min, + windows ≈ 0.3 min;
- *   vision: 3 runs × 200 steps × ≈ 0.36–0.45 s ≈ 4 min, + 3 × 7k images × ≈ 4 ms ≈ 1.4 min, + data ≈ 0.2 min;
- *   ≈ 11–12 min in all (more on a loaded machine: the step times roughly double when the 2 cores are shared).
+ * that `--experiment both` takes ≤ ~12 min on an idle 2-core machine — ASYNC_BENCH_SMALL_STEPS steps per run (the
+ * presets train 600 / 800) and, for vision, the probe on the first 5k train / 2k test images (the presets: 10k / 5k).
+ * The time budget behind these numbers: results/notes/async-bench-budget.md.
  */
 import os from 'node:os';
 import path from 'node:path';

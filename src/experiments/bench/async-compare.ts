@@ -182,7 +182,10 @@ function finish(c: AsyncComparison, a: AsyncCompareArgs, log: (line: string) => 
   return c;
 }
 
-/** probeLast(stack, ...): speaker (time-mean features) and phone (frame features) accuracy of the last module. */
+/**
+ * probeLastAudio(stack, windows, config, speakers) → { speaker, phone }: test accuracies of linear probes on the last
+ * module's features of the probe windows, averaged over time for the speaker task and per frame for the phone task.
+ */
 function probeLastAudio(
   stack: GradientIsolatedStack,
   w: { train: ProbeWindows; test: ProbeWindows },

@@ -16,8 +16,11 @@ export const visionConfigSchema = z
     /** Where the modules train: 'cpu', or 'cuda' / 'cuda:N' with a CUDA libtorch (LIBTORCH=…). */
     device: z.string().refine(isDevice, { message: "expected 'cpu', 'cuda' or 'cuda:N'" }),
     data: z.object({
-      dataset: z.enum(['stl10', 'fashion-mnist']),
-      /** STL-10: the folder of {train,test,unlabeled}_X.bin; Fashion-MNIST: the folder of the IDX files. */
+      dataset: z.enum(['stl10', 'fashion-mnist', 'cifar10']),
+      /**
+       * STL-10: the folder of {train,test,unlabeled}_X.bin; Fashion-MNIST: the folder of the IDX files; CIFAR-10: the
+       * folder of the binary version's data_batch_1..5.bin and test_batch.bin (or the folder holding cifar-10-batches-bin).
+       */
       root: z.string().min(1),
       /** What the self-supervised runs learn from: the labelled train split, or STL-10's 100k unlabeled images. */
       pretrain: z.enum(['train', 'unlabeled']),
@@ -31,7 +34,7 @@ export const visionConfigSchema = z
       hflip: z.boolean(),
       /** RGB → luma (the published GIM script trains on grayscale STL-10). */
       grayscale: z.boolean(),
-      /** Per-channel normalisation; null: the dataset's known constants (STL-10 grayscale, Fashion-MNIST). */
+      /** Per-channel normalisation; null: the dataset's known constants (STL-10 grayscale, Fashion-MNIST, RGB CIFAR-10). */
       norm: z.object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) }).nullable(),
       /** Caps on the images read (0: all): the train (and unlabeled) split, and the test split — first N images. */
       maxTrain: int.nonnegative(),
@@ -93,8 +96,8 @@ export const visionConfigSchema = z
   .refine((c) => c.data.pretrain === 'train' || c.data.dataset === 'stl10', {
     message: "data.pretrain 'unlabeled' needs data.dataset 'stl10'",
   })
-  .refine((c) => c.model.inChannels === (c.data.dataset === 'stl10' && !c.data.grayscale ? 3 : 1), {
-    message: 'model.inChannels must be 1 for grayscale or Fashion-MNIST images, 3 for RGB STL-10',
+  .refine((c) => c.model.inChannels === (c.data.dataset !== 'fashion-mnist' && !c.data.grayscale ? 3 : 1), {
+    message: 'model.inChannels must be 1 for grayscale or Fashion-MNIST images, 3 for RGB STL-10 or CIFAR-10',
   })
   .refine((c) => c.model.patch <= c.data.crop, { message: 'model.patch must fit in data.crop' })
   .refine((c) => c.train.mode !== 'async' || c.train.objective === 'infonce', {
@@ -164,24 +167,19 @@ const fashionMnist: DeepPartial<VisionConfig['data']> = {
  *
  * full = the paper (STL-10 at data.root, which users bring).
  *
- * small = Fashion-MNIST on this 2-core CPU, sized so that all of `gim reproduce vision --scale small` (4 training runs
- * of 800 steps, 5 feature extractions, 6 probes, Figure 2) takes ≤ 45 min. Images padded to 32×32, shifted ±2 px and
- * flipped; 8×8 patches with step 4 → the paper's 7×7 grid. Encoder: stem 16, planes [8, 16, 128] (×4 = 32 / 64 / 512
- * channels), one block per stage, strides [1, 2, 2] (8×8 → 8×8 → 4×4 → 2×2 per patch): narrow where the maps are large
- * (stages 1–2 run on 64 and 16 positions per patch), wide where they are small (stage 3: 4 positions), so the probed
- * vector is 512-d at little cost. Measured (300 GIM steps, probe on 5k/2k images): planes [8, 16, 32] → 65%,
- * [16, 32, 64] → 71%, [8, 16, 128] → 73%; Adam 2e-4 → 68% where 1e-3 gives 73%, so lr 1e-3 (the runs see 0.43 epoch;
- * the paper's 2e-4 is for 300 epochs). CPC's PixelCNN: 2 layers of 256 (half the encoder width; the paper: 4 of 1024).
- * Batch 32, K 5, N 16 as the paper. Probes: 10k train / 5k test images, 50 epochs.
- * Time, measured here with 2 threads (steps include batch assembly and checkpoints):
- *   idle machine: GIM 0.36 s a step, CPC 0.60, supervised 0.20, greedy supervised 0.17 (1.33 s for the 4 runs);
- *     frozen features + probe ≈ 4 ms per image → 800 × 1.33 ≈ 18 min + 5 × 15k × 4 ms ≈ 5 min + < 1 min ≈ 24 min;
- *   sharing the 2 cores with a `reproduce audio` run (load ≈ 4): GIM 0.58, CPC 1.07, supervised 0.44, greedy 0.33
- *     (2.42 s); features 5.8 ms → 32 + 7 + 1 ≈ 40 min.
+ * small = Fashion-MNIST on a 2-core CPU, sized so that all of `gim reproduce vision --scale small` (4 training runs of
+ * 800 steps, 5 feature extractions, 6 probes, Figure 2) takes ≤ 45 min. Images padded to 32×32, shifted ±2 px
+ * and flipped; 8×8 patches with step 4 → the paper's 7×7 grid. Encoder: stem 16, planes [8, 16, 128] (×4 = 32 / 64 /
+ * 512 channels), one block per stage, strides [1, 2, 2] (8×8 → 8×8 → 4×4 → 2×2 per patch): narrow where the maps are
+ * large (stages 1–2 run on 64 and 16 positions per patch), wide where they are small (stage 3: 4 positions), so the
+ * probed vector is 512-d at little cost. Adam lr 1e-3 (the runs see under half an epoch; the paper's 2e-4 is for 300
+ * epochs). CPC's PixelCNN: 2 layers of 256 (half the encoder width; the paper: 4 of 1024). Batch 32, K 5, N 16 as the
+ * paper. Probes: 10k train / 5k test images, 50 epochs. The measurements behind these choices (widths and learning
+ * rates against probe accuracy, step times): results/notes/vision-small-preset.md.
  *
  * tiny = seconds, for tests and smoke runs: 256 train / 128 test images, a 1-block, 4/8/8-plane encoder, batch 4.
  */
-export const visionPresets: Record<VisionScale, DeepPartial<VisionConfig>> = {
+const visionPresets: Record<VisionScale, DeepPartial<VisionConfig>> = {
   full: { name: 'vision-full', device: 'cuda' },
   small: {
     name: 'vision-small',

@@ -1,5 +1,6 @@
 /**
- * The vision experiment's data: the splits a config names (Fashion-MNIST or STL-10, capped by data.maxTrain/maxTest),
+ * The vision experiment's data: the splits a config names (Fashion-MNIST, STL-10 or CIFAR-10, capped by
+ * data.maxTrain/maxTest),
  * the training transform (pad → grayscale → random crop → flip → normalise) and the evaluation transform (pad →
  * grayscale → central crop → normalise), and the batch of a training step as a pure function of (seed, step).
  */
@@ -7,20 +8,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   centerCrop,
+  CIFAR10_CLASSES,
+  CIFAR10_NORM,
+  cifar10Dataset,
+  cifar10Folder,
   compose,
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_NORM,
   fashionMnistDataset,
   makeBatch,
-  mixSeed,
   normalize,
   openStl10,
   padTo,
   randomCrop,
   randomHflip,
+  readCifar10,
   readFashionMnist,
   readStl10,
-  Rng,
   STL10_CLASSES,
   STL10_GRAY_NORM,
   stl10Dataset,
@@ -32,6 +36,7 @@ import {
   type Transform,
 } from '../../vision/data/index.js';
 import { tensor, type Tensor } from '../../tensor/index.js';
+import { mixSeed, Rng } from '../../util/rng.js';
 import type { VisionConfig } from './config.js';
 
 export interface VisionData {
@@ -55,9 +60,13 @@ const firstN = (ds: ImageDataset, max: number): ImageDataset =>
     : ds;
 
 /** The normalisation constants a config uses. */
-export function normOf(config: VisionConfig): NormStats {
+function normOf(config: VisionConfig): NormStats {
   if (config.data.norm !== null) return config.data.norm;
   if (config.data.dataset === 'fashion-mnist') return FASHION_MNIST_NORM;
+  if (config.data.dataset === 'cifar10') {
+    if (!config.data.grayscale) return CIFAR10_NORM;
+    throw new Error('data.norm: no known constants for grayscale CIFAR-10; set data.norm.mean and data.norm.std');
+  }
   if (config.data.grayscale) return STL10_GRAY_NORM;
   throw new Error('data.norm: no known constants for RGB STL-10; set data.norm.mean and data.norm.std');
 }
@@ -79,6 +88,7 @@ export function openVisionData(config: VisionConfig): VisionData {
       close: () => undefined,
     };
   }
+  if (d.dataset === 'cifar10') return openCifar10(config, norm);
   if (![d.root, path.join(d.root, 'stl10_binary')].some((r) => fs.existsSync(path.join(r, 'train_X.bin')))) {
     throw new Error(`${d.root}: no STL-10 binaries (train_X.bin); set data.root to the stl10_binary/ folder`);
   }
@@ -101,6 +111,29 @@ export function openVisionData(config: VisionConfig): VisionData {
   };
 }
 
+/** CIFAR-10's binary version at data.root: the 50k train images (the pretraining set too) and the 10k test images. */
+function openCifar10(config: VisionConfig, norm: NormStats): VisionData {
+  const d = config.data;
+  try {
+    cifar10Folder(d.root);
+  } catch (err) {
+    throw new Error(`data.root: ${(err as Error).message}; set data.root to the folder of the binary batches`, {
+      cause: err,
+    });
+  }
+  const cifar = readCifar10(d.root);
+  const train = firstN(cifar10Dataset(cifar.train), d.maxTrain);
+  return {
+    pretrain: train,
+    train,
+    test: firstN(cifar10Dataset(cifar.test), d.maxTest),
+    classes: CIFAR10_CLASSES.length,
+    classNames: CIFAR10_CLASSES,
+    norm,
+    close: () => undefined,
+  };
+}
+
 /** The shared head of both transforms: pad to data.padTo, then grayscale. */
 function prefix(config: VisionConfig): Transform[] {
   const out: Transform[] = [];
@@ -110,7 +143,7 @@ function prefix(config: VisionConfig): Transform[] {
 }
 
 /** Training transform: pad → grayscale → random crop (after data.cropPadding) → random flip → normalise. */
-export function trainTransform(config: VisionConfig): Transform {
+function trainTransform(config: VisionConfig): Transform {
   const d = config.data;
   return compose(
     ...prefix(config),
@@ -121,7 +154,7 @@ export function trainTransform(config: VisionConfig): Transform {
 }
 
 /** Evaluation transform (probes, figures): pad → grayscale → central crop → normalise; no randomness. */
-export function evalTransform(config: VisionConfig): Transform {
+function evalTransform(config: VisionConfig): Transform {
   return compose(...prefix(config), centerCrop(config.data.crop), normalize(normOf(config)));
 }
 
@@ -132,7 +165,7 @@ export interface ImageTensors {
 }
 
 /** Steps in one epoch over n images: ⌊n / batchSize⌋ (the last, smaller batch is dropped). */
-export function stepsPerEpoch(config: VisionConfig, n: number): number {
+function stepsPerEpoch(config: VisionConfig, n: number): number {
   const s = Math.floor(n / config.train.batchSize);
   if (s < 1) throw new Error(`train.batchSize ${config.train.batchSize} is larger than the ${n} training images`);
   return s;

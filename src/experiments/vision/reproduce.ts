@@ -200,7 +200,11 @@ export async function reproduceVision(a: ReproduceVisionArgs): Promise<VisionRes
   }
 }
 
-const DATASET_NAMES: Record<VisionResults['dataset'], string> = { stl10: 'STL-10', 'fashion-mnist': 'Fashion-MNIST' };
+const DATASET_NAMES: Record<VisionResults['dataset'], string> = {
+  stl10: 'STL-10',
+  'fashion-mnist': 'Fashion-MNIST',
+  cifar10: 'CIFAR-10',
+};
 
 /** Table 1 (ours beside the paper's) and the raw JSON. */
 export function writeVisionResults(dir: string, r: VisionResults): void {

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { conv1d, conv2d, ones, tensor, tidy, type ConvArgs, type Tensor } from '../index.js';
 import { expectClose, gradcheck } from '../testing/gradcheck.js';
-import { mulberry32Floats } from '../../util/rng.js';
+import { Rng } from '../../util/rng.js';
 
 const f64 = { dtype: 'float64' as const };
 const t = (data: number[], shape: number[]): Tensor => tensor(data, shape, f64);
 
 /** Deterministic float64 values in [-1, 1) (mulberry32), so that libtorch's RNG is left alone. */
 function rand(shape: number[], seed: number, requiresGrad = true): Tensor {
-  const next = mulberry32Floats(seed);
+  const rng = new Rng(seed);
   const n = shape.reduce((p, q) => p * q, 1);
-  const v = Float64Array.from({ length: n }, () => next() * 2 - 1);
+  const v = Float64Array.from({ length: n }, () => rng.next() * 2 - 1);
   return tensor(v, shape, { ...f64, requiresGrad });
 }
 

@@ -11,7 +11,7 @@ import {
   type Tensor,
 } from '../index.js';
 import { expectClose, gradcheck } from '../testing/gradcheck.js';
-import { mulberry32Floats } from '../../util/rng.js';
+import { Rng } from '../../util/rng.js';
 
 const f64 = { dtype: 'float64' as const };
 const t = (data: number[], shape: number[]): Tensor => tensor(data, shape, f64);
@@ -22,13 +22,8 @@ const range = (n: number, from = 1): number[] => Array.from({ length: n }, (_, i
  * are closer than 2 / n — max pooling's argmax then never flips under a 1e-6 finite-difference step.
  */
 function distinct(shape: number[], seed: number): Tensor {
-  const next = mulberry32Floats(seed);
   const n = shape.reduce((p, q) => p * q, 1);
-  const v = Float64Array.from({ length: n }, (_, k) => (2 * k) / n - 1);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [v[i], v[j]] = [v[j]!, v[i]!];
-  }
+  const v = Float64Array.from(new Rng(seed).shuffled(Array.from({ length: n }, (_, k) => (2 * k) / n - 1)));
   return tensor(v, shape, { ...f64, requiresGrad: true });
 }
 

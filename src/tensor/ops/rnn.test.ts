@@ -14,16 +14,16 @@ import {
   type Tensor,
 } from '../index.js';
 import { expectClose, gradcheck } from '../testing/gradcheck.js';
-import { mulberry32Floats } from '../../util/rng.js';
+import { Rng } from '../../util/rng.js';
 
 const f64 = { dtype: 'float64' as const };
 const t = (data: number[], shape: number[]): Tensor => tensor(data, shape, f64);
 
 /** Deterministic float64 values in [-scale, scale) (mulberry32), leaving libtorch's RNG alone. */
 function rand(shape: number[], seed: number, scale = 1, requiresGrad = true): Tensor {
-  const next = mulberry32Floats(seed);
+  const rng = new Rng(seed);
   const n = shape.reduce((p, q) => p * q, 1);
-  const v = Float64Array.from({ length: n }, () => (next() * 2 - 1) * scale);
+  const v = Float64Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
   return tensor(v, shape, { ...f64, requiresGrad });
 }
 

@@ -8,7 +8,7 @@ import { noGrad } from '../autograd.js';
 import { tensor } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { mulberry32Floats } from '../../util/rng.js';
+import { Rng } from '../../util/rng.js';
 
 export interface GradcheckOptions {
   /** Central-difference step (default 1e-6). */
@@ -23,8 +23,8 @@ export interface GradcheckOptions {
 
 /** Weights in ±[0.5, 1.5): nonzero, so that every output element contributes to the checked scalar. */
 function weights(n: number, seed: number): Float64Array {
-  const rnd = mulberry32Floats(seed); // a JS generator: leaves libtorch's RNG untouched
-  return Float64Array.from({ length: n }, () => (rnd() < 0.5 ? -1 : 1) * (0.5 + rnd()));
+  const rng = new Rng(seed); // a JS generator: leaves libtorch's RNG untouched
+  return Float64Array.from({ length: n }, () => (rng.next() < 0.5 ? -1 : 1) * (0.5 + rng.next()));
 }
 
 /** Row-major multi-index of flat element `k` in `shape`. */

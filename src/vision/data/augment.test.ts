@@ -16,7 +16,7 @@ import {
   resizeBilinear,
 } from './augment.js';
 import { bytesDataset } from './dataset.js';
-import { mixSeed, Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 import type { Image } from './types.js';
 
 /** C × H × W image whose value at (c, y, x) is 1000·c + 100·y + x (so crops reveal their offsets). */
@@ -26,33 +26,6 @@ function ramp(C: number, H: number, W: number): Image {
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data[(c * H + y) * W + x] = 1000 * c + 100 * y + x;
   return image(data, C, H, W);
 }
-
-describe('Rng', () => {
-  it('is deterministic per seed, and seeds differ', () => {
-    const a = new Rng(42);
-    const b = new Rng(42);
-    const c = new Rng(43);
-    const sa = Array.from({ length: 8 }, () => a.nextUint32());
-    expect(Array.from({ length: 8 }, () => b.nextUint32())).toEqual(sa);
-    expect(Array.from({ length: 8 }, () => c.nextUint32())).not.toEqual(sa);
-    expect(mixSeed(1, 2)).toBe(mixSeed(1, 2));
-    expect(mixSeed(1, 2)).not.toBe(mixSeed(2, 1));
-  });
-
-  it('draws integers in range and true permutations', () => {
-    const rng = new Rng(7);
-    const seen = new Set<number>();
-    for (let k = 0; k < 1000; k++) {
-      const v = rng.int(6);
-      expect(v >= 0 && v < 6 && Number.isInteger(v)).toBe(true);
-      seen.add(v);
-    }
-    expect(seen.size).toBe(6);
-    const p = Array.from(rng.permutation(100));
-    expect([...p].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    expect(p).not.toEqual(Array.from({ length: 100 }, (_, i) => i));
-  });
-});
 
 describe('crops', () => {
   it('random crop offsets lie in range, reach both ends, and repeat per seed', () => {

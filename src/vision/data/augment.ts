@@ -3,7 +3,7 @@
  * Plain ops (crop, pad, hflip, grayscale, resizeBilinear, normalizeImage) map an Image to a new Image; the
  * factories (randomCrop, randomHflip, centerCrop, padTo, resize, toGrayscale, normalize, compose) build Transforms.
  */
-import { NoRng, type Rng } from './rng.js';
+import { NoRng, type Rng } from '../../util/rng.js';
 import { checkIndex, type Image, type ImageDataset } from './types.js';
 
 /** An image transform; random ones draw from rng, deterministic ones ignore it. */

@@ -66,6 +66,17 @@ describe('CIFAR-10 reader', () => {
     expect(test.images[2 * 1024 + 5]).toBe(px(99, 2, 0, 5));
   });
 
+  it('a folder lacking batch files is refused before any is read, naming the folder and every missing file', () => {
+    const root = join(dir, 'incomplete');
+    mkdirSync(root);
+    writeFileSync(join(root, 'data_batch_1.bin'), records([{ id: 1, label: 1 }]));
+    writeFileSync(join(root, 'data_batch_3.bin'), Buffer.alloc(5)); // malformed, but never read
+    expect(() => readCifar10(root)).toThrow(
+      `CIFAR-10 binary version: ${root} (nor ${join(root, 'cifar-10-batches-bin')}) lacks data_batch_2.bin, ` +
+        'data_batch_4.bin, data_batch_5.bin, test_batch.bin',
+    );
+  });
+
   it('rejects a partial record, naming file and offset', () => {
     const path = join(dir, 'partial.bin');
     writeFileSync(

@@ -81,15 +81,28 @@ export function concatSplits(parts: readonly LabelledImageBytes[]): LabelledImag
   return { images, labels, n, channels: first.channels, height: first.height, width: first.width };
 }
 
+/** The files of CIFAR-10's binary version: five train batches (10k images each), then the test batch (10k). */
+export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`);
+export const CIFAR10_TEST_FILE = 'test_batch.bin';
+
+/**
+ * The folder holding CIFAR-10's binary batches: `dir` itself, or `dir/cifar-10-batches-bin` (as the archive unpacks).
+ * Throws, naming the folder and every missing file, unless all six files are there.
+ */
+export function cifar10Folder(dir: string): string {
+  const nested = join(dir, 'cifar-10-batches-bin');
+  const root = !existsSync(join(dir, CIFAR10_TEST_FILE)) && existsSync(join(nested, CIFAR10_TEST_FILE)) ? nested : dir;
+  const missing = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].filter((name) => !existsSync(join(root, name)));
+  if (missing.length > 0) {
+    const where = root === dir ? `${dir} (nor ${nested})` : root;
+    throw new Error(`CIFAR-10 binary version: ${where} lacks ${missing.join(', ')}`);
+  }
+  return root;
+}
+
 /** Read CIFAR-10's data_batch_1..5.bin (train, 50k) and test_batch.bin (test, 10k) from dir or dir/cifar-10-batches-bin. */
 export function readCifar10(dir: string): Cifar10 {
-  const nested = join(dir, 'cifar-10-batches-bin');
-  const root = !existsSync(join(dir, 'test_batch.bin')) && existsSync(join(nested, 'test_batch.bin')) ? nested : dir;
-  const batch = (name: string): LabelledImageBytes => {
-    const path = join(root, name);
-    if (!existsSync(path)) throw new Error(`CIFAR-10: ${name} not found in ${root}`);
-    return readCifarBatch(path);
-  };
-  const train = concatSplits([1, 2, 3, 4, 5].map((k) => batch(`data_batch_${k}.bin`)));
-  return { train, test: batch('test_batch.bin') };
+  const root = cifar10Folder(dir);
+  const train = concatSplits(CIFAR10_TRAIN_FILES.map((name) => readCifarBatch(join(root, name))));
+  return { train, test: readCifarBatch(join(root, CIFAR10_TEST_FILE)) };
 }

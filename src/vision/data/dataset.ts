@@ -3,7 +3,7 @@
  * per-channel statistics (how the normalisation constants in augment.ts are measured).
  */
 import { makeBatch, type Batch, type NormStats, type Transform } from './augment.js';
-import { mixSeed, Rng } from './rng.js';
+import { mixSeed, Rng } from '../../util/rng.js';
 import type { Stl10ImageFile } from './stl10.js';
 import { checkIndex, type ImageBytes, type ImageDataset, type LabelledImageBytes } from './types.js';
 

@@ -1,6 +1,5 @@
 /** Vision data: readers for IDX (Fashion-MNIST), CIFAR-10 and STL-10 binaries, datasets, augmentation, batching. */
 export * from './types.js';
-export * from './rng.js';
 export * from './idx.js';
 export * from './cifar.js';
 export * from './stl10.js';

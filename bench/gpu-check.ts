@@ -3,10 +3,10 @@
  * 1. op parity: conv1d, conv2d, GRU, log-softmax + NLL and matmul on CUDA equal the CPU in float64, values and grads;
  * 2. paper-width training steps on CUDA (audio GIM vs CPC at batch 8, vision GIM vs CPC at batch 32), timed;
  * 3. a short GIM training on CUDA whose every module's loss falls, and a checkpoint round trip through the CPU.
- * Prints one JSON object. Run with `node dist/experiments/gpu-check.js` after `npm run build`.
+ * Prints one JSON object. Run with `npm run bench:gpu` (results/gpu/README.md has the setup).
  */
-import { buildAudioModules, paperAudioEncoder } from '../audio/model.js';
-import { GradientIsolatedStack, restoreStack, stackState } from '../gim/index.js';
+import { buildAudioModules, paperAudioEncoder } from '../src/audio/model.js';
+import { GradientIsolatedStack, restoreStack, stackState } from '../src/gim/index.js';
 import {
   abs,
   conv1d,
@@ -31,8 +31,8 @@ import {
   to,
   type Device,
   type Tensor,
-} from '../tensor/index.js';
-import { buildVisionModules, paperVisionEncoder } from '../vision/model/index.js';
+} from '../src/tensor/index.js';
+import { buildVisionModules, paperVisionEncoder } from '../src/vision/model/index.js';
 
 type Case = { name: string; inputs: () => Tensor[]; fn: (xs: Tensor[]) => Tensor };
 
