@@ -28,12 +28,12 @@ export async function batchAt(
   dataset: LibriSpeechDataset,
   seed: number,
   step: number,
-  a: AudioBatchArgs,
+  args: AudioBatchArgs,
 ): Promise<AudioBatch> {
   const rng = new Rng(audioMixSeed(seed, step)); // batches never depend on how many were drawn before
   const draw = (): string => dataset.ids[rng.int(dataset.size)]!;
-  const ids = Array.from({ length: a.batchSize }, draw);
-  return windowsBatch(dataset, ids, rng, a, draw);
+  const ids = Array.from({ length: args.batchSize }, draw);
+  return windowsBatch(dataset, ids, rng, args, draw);
 }
 
 /**

@@ -180,9 +180,9 @@ function checkSamples(samples: Float32Array, hopLength: number): void {
 }
 
 /** Log-mel energies (steps 1–6 of the pipeline), in float64: [frames, nMels]. */
-function logMelFloat64(samples: Float32Array, a: ResolvedMfccArgs): { logMel: Float64Array; frames: number } {
-  checkSamples(samples, a.hopLength);
-  const { preEmphasis, windowLength, hopLength, nFft, nMels, logFloor } = a;
+function logMelFloat64(samples: Float32Array, args: ResolvedMfccArgs): { logMel: Float64Array; frames: number } {
+  checkSamples(samples, args.hopLength);
+  const { preEmphasis, windowLength, hopLength, nFft, nMels, logFloor } = args;
   const len = samples.length;
   const frames = mfccFrameCount(len, hopLength);
   const nBins = nFft / 2 + 1;
@@ -190,7 +190,7 @@ function logMelFloat64(samples: Float32Array, a: ResolvedMfccArgs): { logMel: Fl
   for (let n = 0; n < windowLength; n++) {
     window[n] = windowLength === 1 ? 1 : 0.54 - 0.46 * Math.cos((2 * Math.PI * n) / (windowLength - 1));
   }
-  const fb = melFilterbank(a);
+  const fb = melFilterbank(args);
   // Non-zero range of each filter, to skip zeros in the filterbank product.
   const fbLo = new Int32Array(nMels);
   const fbHi = new Int32Array(nMels);

@@ -19,17 +19,17 @@ export interface ConfigKey {
 }
 
 /** configCommand(args): the text `gim config` prints (JSON of the resolved config, or the key table). */
-export function configCommand(a: ConfigCommandArgs): string {
-  const preset = parsePreset(a.preset);
+export function configCommand(args: ConfigCommandArgs): string {
+  const preset = parsePreset(args.preset);
   let config: object = preset.config();
-  for (const flag of a.sets) config = applySet(config, flag);
-  if (!a.keys) return JSON.stringify(config, null, 2);
+  for (const flag of args.sets) config = applySet(config, flag);
+  if (!args.keys) return JSON.stringify(config, null, 2);
   const schema = preset.experiment === 'audio' ? audioConfigSchema : visionConfigSchema;
   const rows = configKeyTypes(schema, config);
   const width = Math.max(...rows.map((r) => r.key.length));
   const typeWidth = Math.max(...rows.map((r) => r.type.length));
   const lines = rows.map((r) => `${r.key.padEnd(width)}  ${r.type.padEnd(typeWidth)}  ${JSON.stringify(r.value)}`);
-  const valueTitle = a.sets.length === 0 ? `default (${preset.name})` : `value (${preset.name} with --set)`;
+  const valueTitle = args.sets.length === 0 ? `default (${preset.name})` : `value (${preset.name} with --set)`;
   return [`${'key'.padEnd(width)}  ${'type'.padEnd(typeWidth)}  ${valueTitle}`, ...lines].join('\n');
 }
 
@@ -50,9 +50,9 @@ type JsonSchema = {
 export function configKeyTypes(schema: z.ZodType, config: object): ConfigKey[] {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const rows: ConfigKey[] = [];
-  const walk = (node: JsonSchema, value: unknown, prefix: string): void => {
+  const walk = (node: JsonSchema, value: unknown, keyPath: string): void => {
     for (const [k, child] of Object.entries(node.properties ?? {})) {
-      const key = prefix === '' ? k : `${prefix}.${k}`;
+      const key = keyPath === '' ? k : `${keyPath}.${k}`;
       const v = (value as Record<string, unknown> | undefined)?.[k];
       if (child.type === 'object' && child.properties !== undefined) walk(child, v, key);
       else rows.push({ key, type: describeType(child), value: v });

@@ -21,11 +21,11 @@ export function defaultDemoRun(now = new Date()): string {
 }
 
 /** demoCommand(args): train and probe, print the table; returns the exit code. */
-export async function demoCommand(a: DemoCommandArgs): Promise<number> {
-  const run = a.run ?? defaultDemoRun();
+export async function demoCommand(args: DemoCommandArgs): Promise<number> {
+  const run = args.run ?? defaultDemoRun();
   if (fs.existsSync(run) && (!fs.statSync(run).isDirectory() || fs.readdirSync(run).length > 0))
     throw new Error(`demo: ${run} already exists and is not an empty folder; pass another --run`);
-  const patch = checkedPatchOf<object>(resolveVisionConfig('small', demoPatch), a.sets);
+  const patch = checkedPatchOf<object>(resolveVisionConfig('small', demoPatch), args.sets);
   const result = await runDemo({ run, patch, log: (line) => console.log(line) });
   console.log(`the trained run is in ${run} (gim eval --run ${run} --probe class)`);
   return result.outcome === 'finished' ? 0 : 1;

@@ -37,13 +37,13 @@ export async function reproduceCommand(
   experiment: string,
   scale: Scale,
   sets: string[],
-  a: ReproduceCommandArgs = {},
+  args: ReproduceCommandArgs = {},
 ): Promise<number> {
   if (!(EXPERIMENTS as readonly string[]).includes(experiment))
     throw new Error(`reproduce: unknown experiment '${experiment}' (known: ${EXPERIMENTS.join(', ')})`);
-  const log = a.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { runsRoot, resultsDir: defaultResults } = reproduceDirs(experiment, scale);
-  const resultsDir = a.out ?? defaultResults;
+  const resultsDir = args.out ?? defaultResults;
   const base = experiment === 'vision' ? resolveVisionConfig(scale) : resolveAudioConfig(scale);
   const patch = checkedPatchOf<object>(base, sets);
   checkResultsScale(resultsDir, scale);

@@ -32,15 +32,17 @@ export interface TrainCommandArgs {
 export async function trainCommand(
   preset: PresetName,
   presetConfig: ExperimentConfig,
-  a: TrainCommandArgs,
+  args: TrainCommandArgs,
 ): Promise<number> {
-  checkRunFolder({ root: a.run, resume: a.resume, overwrite: a.overwrite }); // before any data is opened or built
-  const config = a.resume ? resumedConfig(presetConfig, a) : presetConfig;
+  checkRunFolder({ root: args.run, resume: args.resume, overwrite: args.overwrite }); // before any data is opened or built
+  const config = args.resume ? resumedConfig(presetConfig, args) : presetConfig;
   const r =
-    config.experiment === 'vision' ? await trainVisionRun(preset, config, a) : await trainAudioRun(preset, config, a);
+    config.experiment === 'vision'
+      ? await trainVisionRun(preset, config, args)
+      : await trainAudioRun(preset, config, args);
   r.stack.dispose();
   process.stderr.write(
-    `${r.outcome} at step ${r.step} in ${r.seconds.toFixed(1)} s; checkpoints in ${a.run}/checkpoints\n`,
+    `${r.outcome} at step ${r.step} in ${r.seconds.toFixed(1)} s; checkpoints in ${args.run}/checkpoints\n`,
   );
   if (r.outcome === 'finished') return 0;
   return r.outcome === 'interrupted' ? exitCodeOf(r.signal ?? 'SIGINT') : 1;
@@ -50,12 +52,12 @@ export async function trainCommand(
  * resumedConfig(presetConfig, a): the config stored in the run's newest intact checkpoint (an async run's module 1
  * checkpoint) with the command line's explicit changes applied; the preset's experiment must match the run's.
  */
-function resumedConfig(presetConfig: ExperimentConfig, a: TrainCommandArgs): ExperimentConfig {
-  const run = runDir(a.run);
+function resumedConfig(presetConfig: ExperimentConfig, args: TrainCommandArgs): ExperimentConfig {
+  const run = runDir(args.run);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const dir =
-    latestCheckpoint(run) === null && fs.existsSync(moduleCheckpointDir(a.run, 0))
-      ? moduleCheckpointDir(a.run, 0)
+    latestCheckpoint(run) === null && fs.existsSync(moduleCheckpointDir(args.run, 0))
+      ? moduleCheckpointDir(args.run, 0)
       : run.checkpoints;
   const point = newestIntactCheckpoint(dir, log);
   if (point === null) return presetConfig; // the training loop reports what is missing
@@ -68,35 +70,35 @@ function resumedConfig(presetConfig: ExperimentConfig, a: TrainCommandArgs): Exp
   }
   if (stored.name !== presetConfig.name) {
     log(
-      `--resume: ${a.run} is a '${stored.name}' run and continues with the config stored in ${point.file} ` +
+      `--resume: ${args.run} is a '${stored.name}' run and continues with the config stored in ${point.file} ` +
         `(--preset ${presetConfig.name} is not applied; change keys with --set)`,
     );
   }
   // Keys added to the config since the run was written take their defaults.
   const base = stored.experiment === 'vision' ? savedVisionConfig(stored) : savedAudioConfig(stored);
-  return (a.sets ?? []).reduce<ExperimentConfig>((c, s) => applySet(c, s), base);
+  return (args.sets ?? []).reduce<ExperimentConfig>((c, s) => applySet(c, s), base);
 }
 
-async function trainAudioRun(preset: PresetName, config: unknown, a: TrainCommandArgs): Promise<TrainResult> {
+async function trainAudioRun(preset: PresetName, config: unknown, args: TrainCommandArgs): Promise<TrainResult> {
   const valid = parseAudioConfig(config);
   await ensureCorpus(valid);
   const data = await openAudioData(valid, valid.train.objective === 'phone');
   const s = data.train.stats();
   process.stderr.write(
-    `${preset}: ${data.train.size} training utterances, ${s.speakers} speakers, ${s.minutes.toFixed(1)} min → ${a.run}\n`,
+    `${preset}: ${data.train.size} training utterances, ${s.speakers} speakers, ${s.minutes.toFixed(1)} min → ${args.run}\n`,
   );
-  return trainAudio(valid, data, a);
+  return trainAudio(valid, data, args);
 }
 
-async function trainVisionRun(preset: PresetName, config: unknown, a: TrainCommandArgs): Promise<TrainResult> {
+async function trainVisionRun(preset: PresetName, config: unknown, args: TrainCommandArgs): Promise<TrainResult> {
   const valid = parseVisionConfig(config);
   const data = openVisionData(valid);
   try {
     const source = valid.train.objective === 'supervised' ? data.train : data.pretrain;
     process.stderr.write(
-      `${preset}: ${source.n} ${valid.data.dataset} training images, ${totalSteps(valid, source.n)} steps of ${valid.train.batchSize} → ${a.run}\n`,
+      `${preset}: ${source.n} ${valid.data.dataset} training images, ${totalSteps(valid, source.n)} steps of ${valid.train.batchSize} → ${args.run}\n`,
     );
-    return await trainVision(valid, data, a);
+    return await trainVision(valid, data, args);
   } finally {
     data.close();
   }

@@ -217,21 +217,21 @@ interface PredictArgs {
  */
 function positiveIndex(
   S: number,
-  a: PredictArgs,
+  args: PredictArgs,
   device: Device,
   dtype: DType,
 ): { predRow: Tensor; targetRow: Tensor; weights: Tensor } {
   const predRow: number[] = [];
   const targetRow: number[] = [];
   const weights: number[] = [];
-  for (let step = 1; step <= a.K; step++) {
-    const offset = step + a.skip;
-    const n = a.L - offset; // predicting positions t ∈ [0, n) of the window
+  for (let step = 1; step <= args.K; step++) {
+    const offset = step + args.skip;
+    const n = args.L - offset; // predicting positions t ∈ [0, n) of the window
     for (let seq = 0; seq < S; seq++) {
       for (let time = 0; time < n; time++) {
-        predRow.push((seq * a.L + time) * a.K + step - 1);
-        targetRow.push(seq * a.L + time + offset);
-        weights.push(1 / (a.K * S * n));
+        predRow.push((seq * args.L + time) * args.K + step - 1);
+        targetRow.push(seq * args.L + time + offset);
+        weights.push(1 / (args.K * S * n));
       }
     }
   }
@@ -244,13 +244,13 @@ function positiveIndex(
 }
 
 /** The window's (sequence, time) rows in [S, L] order, for gathering the contexts c_t together with the targets. */
-function windowIndex(S: number, a: PredictArgs, device: Device): { s: Tensor; t: Tensor } {
+function windowIndex(S: number, args: PredictArgs, device: Device): { s: Tensor; t: Tensor } {
   const s: number[] = [];
   const t: number[] = [];
   for (let seq = 0; seq < S; seq++) {
-    for (let time = 0; time < a.L; time++) {
+    for (let time = 0; time < args.L; time++) {
       s.push(seq);
-      t.push(a.start + time);
+      t.push(args.start + time);
     }
   }
   return { s: tensor(s, [s.length], { dtype: 'int64', device }), t: tensor(t, [t.length], { dtype: 'int64', device }) };

@@ -31,16 +31,16 @@ export interface SampleNegativesArgs {
 }
 
 /** Draw negatives: pool ~ U{0..population−1}^(N·G), pick[q, n] = n·G + U{0..G−1}. */
-export function sampleNegatives(a: SampleNegativesArgs): NegativeIndices {
-  positiveInteger('sampleNegatives', 'population', a.population);
-  nonNegativeInteger('sampleNegatives', 'positives', a.positives);
-  positiveInteger('sampleNegatives', 'count', a.count);
-  positiveInteger('sampleNegatives', 'groupSize', a.groupSize);
+export function sampleNegatives(args: SampleNegativesArgs): NegativeIndices {
+  positiveInteger('sampleNegatives', 'population', args.population);
+  nonNegativeInteger('sampleNegatives', 'positives', args.positives);
+  positiveInteger('sampleNegatives', 'count', args.count);
+  positiveInteger('sampleNegatives', 'groupSize', args.groupSize);
   return tidy(() => {
-    const device = a.device ?? 'cpu';
-    const pool = randint(0, a.population, [a.count * a.groupSize], { device }); // [N·G]
-    const within = randint(0, a.groupSize, [a.positives, a.count], { device }); // [Q, N]
-    const groupStart = mul(arange(0, a.count, 1, { device }), a.groupSize); // [N]
+    const device = args.device ?? 'cpu';
+    const pool = randint(0, args.population, [args.count * args.groupSize], { device }); // [N·G]
+    const within = randint(0, args.groupSize, [args.positives, args.count], { device }); // [Q, N]
+    const groupStart = mul(arange(0, args.count, 1, { device }), args.groupSize); // [N]
     return { pool, pick: add(within, groupStart) }; // pick: [Q, N]
   });
 }

@@ -125,7 +125,7 @@ export function probeAccuracy(probe: LinearProbe, test: FeatureSet, batchSize = 
   positiveInteger('probeAccuracy', 'batchSize', batchSize);
   checkFeatureSet('probeAccuracy', test, probe.args.pooling);
   let correct = 0;
-  let counted = 0;
+  let labelled = 0;
   const N = test.features.shape[0]!;
   noGrad(() => {
     for (let start = 0; start < N; start += batchSize) {
@@ -138,9 +138,9 @@ export function probeAccuracy(probe: LinearProbe, test: FeatureSet, batchSize = 
         return [sum(to(eq(pred, y), { dtype: 'int64' })).item(), sum(to(labelled, { dtype: 'int64' })).item()];
       });
       correct += c;
-      counted += k;
+      labelled += k;
     }
   });
-  if (counted === 0) throw new Error('probeAccuracy: the test set has no labelled items');
-  return correct / counted;
+  if (labelled === 0) throw new Error('probeAccuracy: the test set has no labelled items');
+  return correct / labelled;
 }

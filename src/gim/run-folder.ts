@@ -38,20 +38,20 @@ const stderrLog = (line: string): void => void process.stderr.write(`${line}\n`)
  * checkRunFolder(args): the checks of {@link openRunFolder}, touching nothing, so a command can refuse a run folder
  * before it opens data or builds anything. Returns the folder's entries (none when it is absent).
  */
-export function checkRunFolder(a: OpenRunFolderArgs): string[] {
-  if (a.root === '') throw new Error('run folder: the folder path is empty');
-  if (a.resume && a.overwrite === true)
-    throw new Error(`${a.root}: --resume and --overwrite contradict each other (continue the run, or replace it)`);
-  if (fs.existsSync(a.root) && !fs.statSync(a.root).isDirectory())
-    throw new Error(`${a.root}: the run folder is a file, not a folder`);
-  const entries = fs.existsSync(a.root) ? fs.readdirSync(a.root) : [];
-  if (entries.length === 0 && a.resume)
+export function checkRunFolder(args: OpenRunFolderArgs): string[] {
+  if (args.root === '') throw new Error('run folder: the folder path is empty');
+  if (args.resume && args.overwrite === true)
+    throw new Error(`${args.root}: --resume and --overwrite contradict each other (continue the run, or replace it)`);
+  if (fs.existsSync(args.root) && !fs.statSync(args.root).isDirectory())
+    throw new Error(`${args.root}: the run folder is a file, not a folder`);
+  const entries = fs.existsSync(args.root) ? fs.readdirSync(args.root) : [];
+  if (entries.length === 0 && args.resume)
     throw new Error(
-      `--resume: ${a.root} ${fs.existsSync(a.root) ? 'is empty' : 'does not exist'}: there is no run to resume (start without --resume)`,
+      `--resume: ${args.root} ${fs.existsSync(args.root) ? 'is empty' : 'does not exist'}: there is no run to resume (start without --resume)`,
     );
-  if (entries.length > 0 && !a.resume && a.overwrite !== true) {
+  if (entries.length > 0 && !args.resume && args.overwrite !== true) {
     throw new Error(
-      `${a.root} is not empty (${entries.slice(0, 4).join(', ')}${entries.length > 4 ? ', …' : ''}): ` +
+      `${args.root} is not empty (${entries.slice(0, 4).join(', ')}${entries.length > 4 ? ', …' : ''}): ` +
         `pass --resume to continue the run there, or --overwrite to replace it`,
     );
   }
@@ -59,19 +59,19 @@ export function checkRunFolder(a: OpenRunFolderArgs): string[] {
 }
 
 /** openRunFolder(args): check and prepare a run folder (see the file comment); creates it when absent. */
-export function openRunFolder(a: OpenRunFolderArgs): void {
-  const log = a.log ?? stderrLog;
-  const entries = checkRunFolder(a);
+export function openRunFolder(args: OpenRunFolderArgs): void {
+  const log = args.log ?? stderrLog;
+  const entries = checkRunFolder(args);
   if (entries.length === 0) {
-    makeDirectory(a.root, 'run folder');
+    makeDirectory(args.root, 'run folder');
     return;
   }
-  if (a.overwrite === true) {
+  if (args.overwrite === true) {
     const removed = entries.filter((e) => RUN_FILES.includes(e) || RUN_FILE_PATTERN.test(e));
-    for (const e of removed) fs.rmSync(path.join(a.root, e), { recursive: true, force: true });
-    log(`--overwrite: removed ${removed.length === 0 ? 'nothing' : removed.join(', ')} from ${a.root}`);
+    for (const e of removed) fs.rmSync(path.join(args.root, e), { recursive: true, force: true });
+    log(`--overwrite: removed ${removed.length === 0 ? 'nothing' : removed.join(', ')} from ${args.root}`);
   }
-  const stale = removeTemporaryFiles(a.root);
+  const stale = removeTemporaryFiles(args.root);
   if (stale.length > 0) log(`removed ${stale.length} temporary file(s) of an interrupted save: ${stale.join(', ')}`);
 }
 
@@ -148,13 +148,14 @@ export function disposeCheckpoint(c: Checkpoint): void {
   for (const t of c.tensors.values()) t.dispose();
 }
 
-/** configDifferences(a, b): the dotted keys whose values differ (arrays compared whole). */
-export function configDifferences(a: unknown, b: unknown, prefix = ''): string[] {
+/** configDifferences(stored, requested): the dotted keys whose values differ (arrays compared whole). */
+export function configDifferences(stored: unknown, requested: unknown, keyPath = ''): string[] {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (!isObject(a) || !isObject(b)) return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || '(config)'];
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  return keys.flatMap((k) => configDifferences(a[k], b[k], prefix === '' ? k : `${prefix}.${k}`));
+  if (!isObject(stored) || !isObject(requested))
+    return JSON.stringify(stored) === JSON.stringify(requested) ? [] : [keyPath || '(config)'];
+  const keys = [...new Set([...Object.keys(stored), ...Object.keys(requested)])].sort();
+  return keys.flatMap((k) => configDifferences(stored[k], requested[k], keyPath === '' ? k : `${keyPath}.${k}`));
 }
 
 export interface ResumeConfigArgs {
@@ -170,16 +171,16 @@ export interface ResumeConfigArgs {
  * checkResumeConfig(args): throws, naming the checkpoint and the keys, when the requested config differs from the
  * stored one in a key that is not resumable; returns the resumable keys that differ (to report).
  */
-export function checkResumeConfig(a: ResumeConfigArgs): string[] {
+export function checkResumeConfig(args: ResumeConfigArgs): string[] {
   // A key absent from the stored config was added since the run was written: it takes its (requested) value.
-  const differing = configDifferences(a.stored, a.requested).filter((k) => valueAt(a.stored, k) !== 'absent');
-  const allowed = (k: string): boolean => a.resumable.some((r) => k === r || k.startsWith(`${r}.`));
+  const differing = configDifferences(args.stored, args.requested).filter((k) => valueAt(args.stored, k) !== 'absent');
+  const allowed = (k: string): boolean => args.resumable.some((r) => k === r || k.startsWith(`${r}.`));
   const refused = differing.filter((k) => !allowed(k));
   if (refused.length > 0) {
-    const show = (k: string): string => `${k} (${valueAt(a.stored, k)} → ${valueAt(a.requested, k)})`;
+    const show = (k: string): string => `${k} (${valueAt(args.stored, k)} → ${valueAt(args.requested, k)})`;
     throw new Error(
-      `--resume: the requested config differs from the one stored in ${a.file} in ${refused.map(show).join(', ')}; ` +
-        `a resumed run may change only ${a.resumable.join(', ')} (train a new run for the others)`,
+      `--resume: the requested config differs from the one stored in ${args.file} in ${refused.map(show).join(', ')}; ` +
+        `a resumed run may change only ${args.resumable.join(', ')} (train a new run for the others)`,
     );
   }
   return differing;

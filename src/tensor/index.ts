@@ -1,5 +1,5 @@
 /** The tensor engine: libtorch from TypeScript. */
-export { Tensor, op, op1, opInPlace, isDevice, type Device, type OpInput, type OpOutput } from './tensor.js';
+export { Tensor, op, opTensor, opInPlace, isDevice, type Device, type OpInput, type OpOutput } from './tensor.js';
 export { type DType, isFloating } from './dtype.js';
 export { tidy, keep, liveTensors, type Disposable } from './scope.js';
 export { noGrad, isGradEnabled } from './autograd.js';

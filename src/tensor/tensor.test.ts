@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { liveTensors, noGrad, isGradEnabled, op, op1, tidy } from './index.js';
+import { liveTensors, noGrad, isGradEnabled, op, opTensor, tidy } from './index.js';
 import { copyInto, scalar, tensor, zeros } from './ops/creation.js';
 import { randn } from './ops/random.js';
 import { add, mul } from './ops/elementwise.js';
@@ -43,7 +43,7 @@ describe('metadata', () => {
       expect(d).toBeInstanceOf(Float64Array);
       d[0] = 100;
       expect(t.toArray()[0]).toBe(1);
-      const tr = op1('aten::t', '', [t]);
+      const tr = opTensor('aten::t', '', [t]);
       expect(tr.shape).toEqual([3, 2]);
       expect(tr.toArray()).toEqual([1, 4, 2, 5, 3, 6]);
     });

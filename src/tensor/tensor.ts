@@ -144,7 +144,7 @@ export function op(name: string, overload: string, args: OpInput[]): OpOutput {
 }
 
 /** `op` for operators that return exactly one tensor. */
-export function op1(name: string, overload: string, args: OpInput[]): Tensor {
+export function opTensor(name: string, overload: string, args: OpInput[]): Tensor {
   return op(name, overload, args) as Tensor;
 }
 

@@ -71,13 +71,13 @@ export interface AudioResults {
   data: { trainUtterances: number; testUtterances: number; speakers: number; minutes: number };
 }
 
-export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResults> {
-  const log = a.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+export async function reproduceAudio(args: ReproduceAudioArgs): Promise<AudioResults> {
+  const log = args.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const started = performance.now();
-  const base = resolveAudioConfig(a.scale, a.patch ?? {});
-  const runsRoot = a.runsRoot ?? reproduceDirs('audio', a.scale).runsRoot;
-  const resultsDir = a.resultsDir ?? reproduceDirs('audio', a.scale).resultsDir;
-  checkResultsScale(resultsDir, a.scale);
+  const base = resolveAudioConfig(args.scale, args.patch ?? {});
+  const runsRoot = args.runsRoot ?? reproduceDirs('audio', args.scale).runsRoot;
+  const resultsDir = args.resultsDir ?? reproduceDirs('audio', args.scale).resultsDir;
+  checkResultsScale(resultsDir, args.scale);
   await ensureCorpus(base, log);
   const data = await openAudioData(base);
   const stats = data.train.stats();
@@ -89,7 +89,10 @@ export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResult
   const configs: Record<string, AudioConfig> = {};
   const runSeconds: Record<string, number> = {};
   for (const [name, patch] of Object.entries(runsFor())) {
-    const config = resolveAudioConfig(a.scale, mergePatches(a.patch ?? {}, patch, { name: `${base.name}-${name}` }));
+    const config = resolveAudioConfig(
+      args.scale,
+      mergePatches(args.patch ?? {}, patch, { name: `${base.name}-${name}` }),
+    );
     configs[name] = config;
     const dir = path.join(runsRoot, name);
     const done = latestCheckpoint(runDir(dir))?.step === config.train.steps;
@@ -182,7 +185,7 @@ export async function reproduceAudio(a: ReproduceAudioArgs): Promise<AudioResult
   disposeAudioProbeWindows(windows);
 
   const results: AudioResults = {
-    scale: a.scale,
+    scale: args.scale,
     rows,
     perLayerSpeaker: { gim: perLayer, cpc: [rows.CPC!.speaker!] },
     seconds: { total: (performance.now() - started) / 1000, runs: runSeconds },

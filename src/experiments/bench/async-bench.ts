@@ -71,13 +71,13 @@ export interface BenchAsyncResult {
 }
 
 /** benchAsync(args): compare the modes on each experiment, then write async.md and async.json; see the file comment. */
-export async function benchAsync(a: BenchAsyncArgs): Promise<BenchAsyncResult> {
+export async function benchAsync(args: BenchAsyncArgs): Promise<BenchAsyncResult> {
   const started = performance.now();
-  const log = a.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const runs = a.runs ?? path.join('runs', `bench-async-${a.scale}`);
-  const configs = asyncBenchConfigs(a.scale, a.steps);
+  const log = args.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const runs = args.runs ?? path.join('runs', `bench-async-${args.scale}`);
+  const configs = asyncBenchConfigs(args.scale, args.steps);
   const comparisons: AsyncComparison[] = [];
-  for (const experiment of a.experiments) {
+  for (const experiment of args.experiments) {
     const into = { runs: path.join(runs, experiment), log };
     if (experiment === 'audio') {
       const config = configs.audio;
@@ -97,10 +97,10 @@ export async function benchAsync(a: BenchAsyncArgs): Promise<BenchAsyncResult> {
       }
     }
   }
-  const md = path.join(a.out, 'async.md');
-  const json = path.join(a.out, 'async.json');
+  const md = path.join(args.out, 'async.md');
+  const json = path.join(args.out, 'async.json');
   const result: BenchAsyncResult = {
-    scale: a.scale,
+    scale: args.scale,
     cores: os.cpus().length,
     seconds: (performance.now() - started) / 1000,
     comparisons,

@@ -150,7 +150,7 @@ async function compareModes(
 }
 
 /** Shared setting fields of a comparison. */
-function setting(
+function comparisonSetting(
   experiment: AsyncExperiment,
   c: {
     name: string;
@@ -174,10 +174,11 @@ function setting(
   };
 }
 
-function finish(c: AsyncComparison, a: AsyncCompareArgs, log: (line: string) => void): AsyncComparison {
-  if (a.out !== undefined) {
-    writeFileAtomic(a.out, asyncReport([c]));
-    log(`wrote ${a.out}`);
+/** reportComparison(comparison, args, log): write the report when args.out says where; returns the comparison. */
+function reportComparison(c: AsyncComparison, args: AsyncCompareArgs, log: (line: string) => void): AsyncComparison {
+  if (args.out !== undefined) {
+    writeFileAtomic(args.out, asyncReport([c]));
+    log(`wrote ${args.out}`);
   }
   return c;
 }
@@ -209,10 +210,10 @@ function probeLastAudio(
 export async function compareAsync(
   config: AudioConfig,
   data: AudioData,
-  a: AsyncCompareArgs,
+  args: AsyncCompareArgs,
 ): Promise<AsyncComparison> {
   const started = performance.now();
-  const log = a.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const log = args.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const w = {
     train: await probeWindows(
       data.train,
@@ -229,7 +230,7 @@ export async function compareAsync(
   });
   try {
     const rows = await compareModes(
-      a.runs,
+      args.runs,
       config.model.modelSplits,
       config.train.batchSize,
       {
@@ -247,13 +248,13 @@ export async function compareAsync(
       log,
     );
     const c: AsyncComparison = {
-      ...setting('audio', config, config.model.modelSplits, config.train.steps),
+      ...comparisonSetting('audio', config, config.model.modelSplits, config.train.steps),
       probes: ['speaker', 'phone'],
       probeNote: 'speaker: time-mean features; phone: per frame',
       seconds: (performance.now() - started) / 1000,
       rows,
     };
-    return finish(c, a, log);
+    return reportComparison(c, args, log);
   } finally {
     for (const t of [w.train, w.test]) for (const x of [t.x, t.speakers, t.phones]) x.dispose();
   }
@@ -263,10 +264,10 @@ export async function compareAsync(
 export async function compareAsyncVision(
   config: VisionConfig,
   data: VisionData,
-  a: AsyncCompareArgs,
+  args: AsyncCompareArgs,
 ): Promise<AsyncComparison> {
   const started = performance.now();
-  const log = a.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const log = args.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   if (config.train.objective !== 'infonce')
     throw new Error(`compareAsyncVision: train.objective must be infonce (got ${config.train.objective})`);
   const steps = totalSteps(config, data.pretrain.n);
@@ -278,7 +279,7 @@ export async function compareAsyncVision(
   const test = evalImages(config, data.test, config.probe.maxTest);
   try {
     const rows = await compareModes(
-      a.runs,
+      args.runs,
       config.model.modelSplits,
       config.train.batchSize,
       {
@@ -298,7 +299,7 @@ export async function compareAsyncVision(
       log,
     );
     const c: AsyncComparison = {
-      ...setting('vision', config, config.model.modelSplits, steps),
+      ...comparisonSetting('vision', config, config.model.modelSplits, steps),
       probes: ['class'],
       probeNote:
         `class: average-pooled last-module map of centre crops, ${train.y.shape[0]} train / ` +
@@ -306,7 +307,7 @@ export async function compareAsyncVision(
       seconds: (performance.now() - started) / 1000,
       rows,
     };
-    return finish(c, a, log);
+    return reportComparison(c, args, log);
   } finally {
     for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
   }

@@ -232,12 +232,14 @@ export interface BenchMemoryArgs {
 }
 
 /** benchMemory(args): measure every case of the chosen families, one fresh process each, and write the report. */
-export async function benchMemory(a: BenchMemoryArgs): Promise<MemoryRow[]> {
-  const log = a.log ?? ((l: string) => void process.stderr.write(`${l}\n`));
+export async function benchMemory(args: BenchMemoryArgs): Promise<MemoryRow[]> {
+  const log = args.log ?? ((l: string) => void process.stderr.write(`${l}\n`));
   const cases: MemoryCase[] = [];
-  for (const f of a.families) {
-    const steps = a.steps ?? (a.scale === 'paper' && f === 'vision' ? 1 : f === 'depth' ? 3 : 2);
-    cases.push(...(f === 'depth' ? depthCases(a.scale, steps, a.threads) : tableCases(f, a.scale, steps, a.threads)));
+  for (const f of args.families) {
+    const steps = args.steps ?? (args.scale === 'paper' && f === 'vision' ? 1 : f === 'depth' ? 3 : 2);
+    cases.push(
+      ...(f === 'depth' ? depthCases(args.scale, steps, args.threads) : tableCases(f, args.scale, steps, args.threads)),
+    );
   }
   const rows: MemoryRow[] = [];
   for (const [i, c] of cases.entries()) {
@@ -248,13 +250,13 @@ export async function benchMemory(a: BenchMemoryArgs): Promise<MemoryRow[]> {
     );
   }
   // Families not measured this time keep their rows from an earlier run.
-  const json = path.join(a.out, 'memory.json');
+  const json = path.join(args.out, 'memory.json');
   const earlier = fs.existsSync(json) ? (JSON.parse(fs.readFileSync(json, 'utf8')) as MemoryRow[]) : [];
-  const all = [...earlier.filter((r) => !a.families.includes(r.spec.family)), ...rows];
-  makeDirectory(a.out, '--out');
+  const all = [...earlier.filter((r) => !args.families.includes(r.spec.family)), ...rows];
+  makeDirectory(args.out, '--out');
   fs.writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`);
-  fs.writeFileSync(path.join(a.out, 'memory.md'), memoryMarkdown(all));
-  if (a.families.includes('depth')) await depthFigures(rows, a.out);
+  fs.writeFileSync(path.join(args.out, 'memory.md'), memoryMarkdown(all));
+  if (args.families.includes('depth')) await depthFigures(rows, args.out);
   return rows;
 }
 

@@ -27,11 +27,11 @@ export interface TopPatchesArgs {
 }
 
 /** topPatches(stack, x): for every module, the chosen neurons and the patches of x [N, C, H, W] they respond to most. */
-export function topPatches(stack: GradientIsolatedStack, x: Tensor, a: TopPatchesArgs): NeuronPatches[] {
+export function topPatches(stack: GradientIsolatedStack, x: Tensor, args: TopPatchesArgs): NeuronPatches[] {
   const layers = stack.modules.map((_, i) => i);
   const maps = visionFeatures(stack, x, layers, {
     grid: true,
-    ...(a.featureBatch ? { batchSize: a.featureBatch } : {}),
+    ...(args.featureBatch ? { batchSize: args.featureBatch } : {}),
   });
   const out: NeuronPatches[] = [];
   for (const l of layers) {
@@ -55,7 +55,7 @@ export function topPatches(stack: GradientIsolatedStack, x: Tensor, a: TopPatche
     });
     const chosen = spread
       .sort((p, q) => q.variance - p.variance || p.c - q.c)
-      .slice(0, a.neurons)
+      .slice(0, args.neurons)
       .map((s) => s.c)
       .sort((p, q) => p - q);
     for (const c of chosen) {
@@ -65,7 +65,7 @@ export function topPatches(stack: GradientIsolatedStack, x: Tensor, a: TopPatche
         return { image: n, row: Math.floor(g0 / gw), col: g0 % gw, activation: v[(n * C + c) * G + g0]! };
       });
       best.sort((p, q) => q.activation - p.activation || p.image - q.image);
-      out.push({ module: l, channel: c, patches: best.slice(0, a.patches) });
+      out.push({ module: l, channel: c, patches: best.slice(0, args.patches) });
     }
   }
   return out;
@@ -76,18 +76,18 @@ function patchPixels(
   x: Float32Array,
   shape: readonly number[],
   at: { image: number; row: number; col: number },
-  a: TopPatchesArgs,
+  args: TopPatchesArgs,
   norm: NormStats,
 ): GridImage {
   const [, C, H, W] = shape as [number, number, number, number];
-  const p = a.patch;
+  const p = args.patch;
   const out = new Float32Array(C * p * p);
   for (let c = 0; c < C; c++) {
     const mean = norm.mean.length === 1 ? norm.mean[0]! : norm.mean[c]!;
     const std = norm.std.length === 1 ? norm.std[0]! : norm.std[c]!;
     for (let y = 0; y < p; y++) {
       for (let xx = 0; xx < p; xx++) {
-        const src = ((at.image * C + c) * H + at.row * a.patchStride + y) * W + at.col * a.patchStride + xx;
+        const src = ((at.image * C + c) * H + at.row * args.patchStride + y) * W + at.col * args.patchStride + xx;
         out[(c * p + y) * p + xx] = x[src]! * std + mean;
       }
     }
@@ -99,16 +99,16 @@ function patchPixels(
 export function topPatchesFigure(
   neurons: readonly NeuronPatches[],
   images: Tensor,
-  a: TopPatchesArgs,
+  args: TopPatchesArgs,
   norm: NormStats,
   title: string,
 ): Figure {
   const x = images.data() as Float32Array;
   return imageGrid({
     title,
-    images: neurons.map((n) => n.patches.map((at) => patchPixels(x, images.shape, at, a, norm))),
+    images: neurons.map((n) => n.patches.map((at) => patchPixels(x, images.shape, at, args, norm))),
     rowLabels: neurons.map((n) => `module ${n.module + 1}, neuron ${n.channel}`),
-    scale: Math.max(2, Math.round(48 / a.patch)),
+    scale: Math.max(2, Math.round(48 / args.patch)),
     gap: 3,
   });
 }

@@ -69,13 +69,13 @@ export interface VisionResults {
   data: { pretrain: number; train: number; test: number; probeTrain: number; probeTest: number; classes: number };
 }
 
-export async function reproduceVision(a: ReproduceVisionArgs): Promise<VisionResults> {
-  const log = a.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+export async function reproduceVision(args: ReproduceVisionArgs): Promise<VisionResults> {
+  const log = args.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const started = performance.now();
-  const base = resolveVisionConfig(a.scale, a.patch ?? {});
-  const runsRoot = a.runsRoot ?? reproduceDirs('vision', a.scale).runsRoot;
-  const resultsDir = a.resultsDir ?? reproduceDirs('vision', a.scale).resultsDir;
-  checkResultsScale(resultsDir, a.scale);
+  const base = resolveVisionConfig(args.scale, args.patch ?? {});
+  const runsRoot = args.runsRoot ?? reproduceDirs('vision', args.scale).runsRoot;
+  const resultsDir = args.resultsDir ?? reproduceDirs('vision', args.scale).resultsDir;
+  checkResultsScale(resultsDir, args.scale);
   const data = openVisionData(base);
   try {
     log(
@@ -87,7 +87,10 @@ export async function reproduceVision(a: ReproduceVisionArgs): Promise<VisionRes
     const steps: Record<string, number> = {};
     const runSeconds: Record<string, number> = {};
     for (const [name, patch] of Object.entries(runsFor(base.model.planes.length))) {
-      const config = resolveVisionConfig(a.scale, mergePatches(a.patch ?? {}, patch, { name: `${base.name}-${name}` }));
+      const config = resolveVisionConfig(
+        args.scale,
+        mergePatches(args.patch ?? {}, patch, { name: `${base.name}-${name}` }),
+      );
       configs[name] = config;
       const dir = path.join(runsRoot, name);
       const n = config.train.objective === 'supervised' ? data.train.n : data.pretrain.n;
@@ -169,14 +172,14 @@ export async function reproduceVision(a: ReproduceVisionArgs): Promise<VisionRes
         figImages.x,
         fig,
         data.norm,
-        `Figure 2: test patches that excite GIM neurons most (${base.data.dataset}, ${a.scale})`,
+        `Figure 2: test patches that excite GIM neurons most (${base.data.dataset}, ${args.scale})`,
       ),
     );
     figImages.x.dispose();
     figImages.y.dispose();
 
     const results: VisionResults = {
-      scale: a.scale,
+      scale: args.scale,
       dataset: base.data.dataset,
       rows,
       perModule: { gim, greedySupervised: greedy },

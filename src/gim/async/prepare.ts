@@ -24,18 +24,18 @@ export interface PrepareArgs {
  * prepareAsyncRun(a) → each module's starting step. Without resume the old module checkpoints are deleted. A module
  * without a checkpoint gets step 0: every module built from the seed, as simultaneous mode builds them, and saved.
  */
-export async function prepareAsyncRun(a: PrepareArgs): Promise<number[]> {
-  if (!a.resume) clearAsyncCheckpoints(a.run);
-  const factory = await loadModuleFactory(a.factory);
-  manualSeed(a.seed);
-  const modules = factory(a.factory.args);
+export async function prepareAsyncRun(args: PrepareArgs): Promise<number[]> {
+  if (!args.resume) clearAsyncCheckpoints(args.run);
+  const factory = await loadModuleFactory(args.factory);
+  manualSeed(args.seed);
+  const modules = factory(args.factory.args);
   try {
     return modules.map((module, m) => {
-      const dir = moduleCheckpointDir(a.run, m);
+      const dir = moduleCheckpointDir(args.run, m);
       const last = latestModuleCheckpoint(dir);
       if (last !== null) return last.step;
-      const adam = new Adam(module, a.adam ?? {});
-      saveModuleCheckpoint(dir, 0, module, adam, { config: a.config ?? null, module: m, modules: modules.length });
+      const adam = new Adam(module, args.adam ?? {});
+      saveModuleCheckpoint(dir, 0, module, adam, { config: args.config ?? null, module: m, modules: modules.length });
       adam.dispose();
       return 0;
     });

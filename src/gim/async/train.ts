@@ -93,15 +93,15 @@ export class AsyncWorkerError extends Error {
 type StopReason = 'interrupted' | 'time-limit' | 'diverged' | 'failed';
 
 /** trainAsync(args): run the pipeline to `steps` own updates per module (or until stopped); see the file comment. */
-export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
+export async function trainAsync(args: AsyncTrainArgs): Promise<AsyncTrainResult> {
   const started = performance.now();
-  const log = a.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const log = args.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   getNumThreads(); // fix the main thread's own libtorch thread count before the workers change the process-wide one
-  const startSteps = await prepareAsyncRun(a);
+  const startSteps = await prepareAsyncRun(args);
   const M = startSteps.length;
-  if (a.resume) log(`resume: modules continue from steps ${startSteps.join(', ')} (of ${a.steps})`);
-  const inputs = Math.max(0, ...startSteps.map((s) => a.steps - s));
-  const dirs = startSteps.map((_, m) => moduleCheckpointDir(a.run, m));
+  if (args.resume) log(`resume: modules continue from steps ${startSteps.join(', ')} (of ${args.steps})`);
+  const inputs = Math.max(0, ...startSteps.map((s) => args.steps - s));
+  const dirs = startSteps.map((_, m) => moduleCheckpointDir(args.run, m));
   let readyAt: number | null = null;
   const result = (outcome: AsyncOutcome, produced: number, modules: AsyncModuleSummary[]): AsyncTrainResult => ({
     outcome,
@@ -118,28 +118,28 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
       startSteps.map((s, m) => placeholderSummary(m, 'finished', dirs[m]!, s)),
     );
 
-  const capacity = a.queueCapacity ?? 2;
-  const threads = (m: number): number => (typeof a.threads === 'number' ? a.threads : (a.threads?.[m] ?? 1));
+  const capacity = args.queueCapacity ?? 2;
+  const threads = (m: number): number => (typeof args.threads === 'number' ? args.threads : (args.threads?.[m] ?? 1));
   const channels = startSteps.map(() => new MessageChannel()); // channel m feeds module m
   const workers: Worker[] = startSteps.map((_, m) =>
     spawnModuleWorker({
       module: m,
       modules: M,
-      factory: a.factory,
-      seed: a.seed,
+      factory: args.factory,
+      seed: args.seed,
       threads: threads(m),
-      adam: a.adam ?? {},
-      steps: a.steps,
+      adam: args.adam ?? {},
+      steps: args.steps,
       inputs,
       queueCapacity: capacity,
-      checkpointEvery: a.checkpointEvery,
-      logEvery: a.logEvery,
-      keepCheckpoints: a.keepCheckpoints ?? 3,
+      checkpointEvery: args.checkpointEvery,
+      logEvery: args.logEvery,
+      keepCheckpoints: args.keepCheckpoints ?? 3,
       checkpointDir: dirs[m]!,
-      config: a.config ?? null,
+      config: args.config ?? null,
       input: channels[m]!.port2,
       output: m + 1 < M ? channels[m + 1]!.port1 : null,
-      ...(a.fault === undefined ? {} : { fault: a.fault }),
+      ...(args.fault === undefined ? {} : { fault: args.fault }),
     }),
   );
 
@@ -163,12 +163,12 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
       () => {
         workers.forEach((w, m) => {
           if (exited[m]) return;
-          errors[m] ??= `it did not stop within ${a.stopTimeoutSeconds ?? 60} s and was terminated`;
+          errors[m] ??= `it did not stop within ${args.stopTimeoutSeconds ?? 60} s and was terminated`;
           log(`module ${m + 1} worker: ${errors[m]}`);
           void w.terminate();
         });
       },
-      (a.stopTimeoutSeconds ?? 60) * 1000,
+      (args.stopTimeoutSeconds ?? 60) * 1000,
     );
   };
 
@@ -178,10 +178,11 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
         w.on('message', (r: WorkerReport) => {
           if (r.type === 'ready' && ++ready === M) {
             readyAt = performance.now();
-            if (a.maxSeconds !== undefined) deadline = setTimeout(() => stopAll('time-limit'), a.maxSeconds * 1000);
+            if (args.maxSeconds !== undefined)
+              deadline = setTimeout(() => stopAll('time-limit'), args.maxSeconds * 1000);
           } else if (r.type === 'metrics') {
-            a.record({ ...r.record });
-            a.onMetric?.(r.record);
+            args.record({ ...r.record });
+            args.onMetric?.(r.record);
           } else if (r.type === 'done') summaries[m] = r.summary;
           else if (r.type === 'failed') {
             errors[m] ??= r.message;
@@ -200,17 +201,17 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
       }),
   );
   const onAbort = (): void => stopAll('interrupted');
-  if (a.signal?.aborted) onAbort();
-  a.signal?.addEventListener('abort', onAbort);
+  if (args.signal?.aborted) onAbort();
+  args.signal?.addEventListener('abort', onAbort);
 
   // --- produce: batches start-index … steps−1 into module 1's queue
   const feed = new Outbox(channels[0]!.port1, capacity);
-  const first = a.steps - inputs;
+  const first = args.steps - inputs;
   let produced = 0;
   let producerError: unknown = null;
   try {
     while (produced < inputs && (await feed.acquire(stop))) {
-      const b = await a.batch(first + produced);
+      const b = await args.batch(first + produced);
       if (stop.requested) break;
       feed.send({ type: 'batch', seq: first + produced, count: 0, ...b });
       produced++;
@@ -223,13 +224,13 @@ export async function trainAsync(a: AsyncTrainArgs): Promise<AsyncTrainResult> {
   await Promise.all(exits);
   clearTimeout(killTimer);
   clearTimeout(deadline);
-  a.signal?.removeEventListener('abort', onAbort);
+  args.signal?.removeEventListener('abort', onAbort);
   feed.close();
 
   const modules = startSteps.map((s, m) => summaries[m] ?? placeholderSummary(m, 'failed', dirs[m]!, s));
   for (const s of modules) {
     const { queue, staleness, ...rest } = s;
-    a.record({
+    args.record({
       ...rest,
       name: 'async-summary',
       queueMean: queue.mean,

@@ -1,7 +1,7 @@
 /** Convolutions (cross-correlation, as in PyTorch). */
 import { countingFlops, recordFlops } from '../flops.js';
 import { positiveInteger } from '../../util/check.js';
-import { op1, type Tensor } from '../tensor.js';
+import { opTensor, type Tensor } from '../tensor.js';
 import { checkRank, checkWindow } from './check.js';
 
 export interface ConvArgs {
@@ -58,16 +58,22 @@ function convArgs(
 
 /** conv1d(x [B, Cin, T], w [Cout, Cin/g, k], b [Cout]) → [B, Cout, T']. */
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, args: ConvArgs = {}): Tensor {
-  return counted(weight, op1('aten::conv1d', '', [x, weight, bias, ...convArgs('conv1d', x, weight, args, 1)]));
+  return withConvFlops(
+    weight,
+    opTensor('aten::conv1d', '', [x, weight, bias, ...convArgs('conv1d', x, weight, args, 1)]),
+  );
 }
 
 /** conv2d(x [B, Cin, H, W], w [Cout, Cin/g, kh, kw], b [Cout]) → [B, Cout, H', W']. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, args: ConvArgs = {}): Tensor {
-  return counted(weight, op1('aten::conv2d', '', [x, weight, bias, ...convArgs('conv2d', x, weight, args, 2)]));
+  return withConvFlops(
+    weight,
+    opTensor('aten::conv2d', '', [x, weight, bias, ...convArgs('conv2d', x, weight, args, 2)]),
+  );
 }
 
 /** Forward FLOPs of a convolution: 2 · |out| · (Cin/groups) · ∏ kernel. */
-function counted(weight: Tensor, out: Tensor): Tensor {
+function withConvFlops(weight: Tensor, out: Tensor): Tensor {
   if (countingFlops()) recordFlops('conv', 2 * out.size * (weight.size / weight.shape[0]!));
   return out;
 }

@@ -1,7 +1,7 @@
 /** Creating tensors: from JS data, constant fills, ranges; moving between dtypes and devices. */
 import { native } from '../native.js';
 import { checkShape, dtypeOfArray, scalarTypeCode, type DType } from '../dtype.js';
-import { op1, Tensor, type Device } from '../tensor.js';
+import { opTensor, Tensor, type Device } from '../tensor.js';
 import { nonNegativeInteger } from '../../util/check.js';
 
 export interface CreationArgs {
@@ -80,19 +80,19 @@ export function scalar(value: number, args: CreationArgs = {}): Tensor {
 /** zeros(shape): every element 0. */
 export function zeros(shape: readonly number[], args: CreationArgs = {}): Tensor {
   checkShape('zeros', shape);
-  return grad(op1('aten::zeros', '', [[...shape], ...factoryArgs('zeros', args)]), args);
+  return grad(opTensor('aten::zeros', '', [[...shape], ...factoryArgs('zeros', args)]), args);
 }
 
 /** ones(shape): every element 1. */
 export function ones(shape: readonly number[], args: CreationArgs = {}): Tensor {
   checkShape('ones', shape);
-  return grad(op1('aten::ones', '', [[...shape], ...factoryArgs('ones', args)]), args);
+  return grad(opTensor('aten::ones', '', [[...shape], ...factoryArgs('ones', args)]), args);
 }
 
 /** full(shape, v): every element v. */
 export function full(shape: readonly number[], value: number, args: CreationArgs = {}): Tensor {
   checkShape('full', shape);
-  return grad(op1('aten::full', '', [[...shape], value, ...factoryArgs('full', args)]), args);
+  return grad(opTensor('aten::full', '', [[...shape], value, ...factoryArgs('full', args)]), args);
 }
 
 /** arange(start, end, step): start, start+step, … < end. */
@@ -100,34 +100,37 @@ export function arange(start: number, end?: number, step = 1, args: CreationArgs
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   const dtype =
     args.dtype ?? (Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step) ? 'int64' : 'float32');
-  return grad(op1('aten::arange', 'start_step', [lo, hi, step, ...factoryArgs('arange', { ...args, dtype })]), args);
+  return grad(
+    opTensor('aten::arange', 'start_step', [lo, hi, step, ...factoryArgs('arange', { ...args, dtype })]),
+    args,
+  );
 }
 
 /** eye(n): the n×n identity. */
 export function eye(n: number, args: CreationArgs = {}): Tensor {
-  return grad(op1('aten::eye', '', [nonNegativeInteger('eye', 'n', n), ...factoryArgs('eye', args)]), args);
+  return grad(opTensor('aten::eye', '', [nonNegativeInteger('eye', 'n', n), ...factoryArgs('eye', args)]), args);
 }
 
 /** zerosLike(x): zeros with x's shape, dtype and device. */
 export function zerosLike(x: Tensor): Tensor {
-  return op1('aten::zeros_like', '', [x]);
+  return opTensor('aten::zeros_like', '', [x]);
 }
 
 /** onesLike(x): ones with x's shape, dtype and device. */
 export function onesLike(x: Tensor): Tensor {
-  return op1('aten::ones_like', '', [x]);
+  return opTensor('aten::ones_like', '', [x]);
 }
 
 /** clone(x): a copy with its own memory (differentiable). */
 export function clone(x: Tensor): Tensor {
-  return op1('aten::clone', '', [x]);
+  return opTensor('aten::clone', '', [x]);
 }
 
 /** to(x, {dtype, device}): x converted (a new tensor, differentiable). */
 export function to(x: Tensor, args: { dtype?: DType; device?: Device }): Tensor {
   const dtype = scalarTypeCode('to', args.dtype ?? x.dtype);
-  if (args.device === undefined) return op1('aten::to', 'dtype', [x, dtype, false, true]);
-  return op1('aten::to', 'device', [x, args.device, dtype, false, true]);
+  if (args.device === undefined) return opTensor('aten::to', 'dtype', [x, dtype, false, true]);
+  return opTensor('aten::to', 'device', [x, args.device, dtype, false, true]);
 }
 
 /** copyInto(dst, src): dst ← src in place (no grad tracking across; for loading state). */

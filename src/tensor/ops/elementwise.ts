@@ -1,10 +1,10 @@
 /** Elementwise arithmetic, nonlinearities and comparisons (broadcasting as in PyTorch). */
-import { op1, Tensor } from '../tensor.js';
+import { opTensor, Tensor } from '../tensor.js';
 
 type Operand = Tensor | number;
 
 function binary(name: string, a: Tensor, b: Operand): Tensor {
-  return b instanceof Tensor ? op1(name, 'Tensor', [a, b]) : op1(name, 'Scalar', [a, b]);
+  return b instanceof Tensor ? opTensor(name, 'Tensor', [a, b]) : opTensor(name, 'Scalar', [a, b]);
 }
 
 /** add(a, b) = a + b. */
@@ -17,28 +17,28 @@ export const mul = (a: Tensor, b: Operand): Tensor => binary('aten::mul', a, b);
 export const div = (a: Tensor, b: Operand): Tensor => binary('aten::div', a, b);
 /** pow(a, b) = a^b. */
 export const pow = (a: Tensor, b: Operand): Tensor =>
-  b instanceof Tensor ? op1('aten::pow', 'Tensor_Tensor', [a, b]) : op1('aten::pow', 'Tensor_Scalar', [a, b]);
+  b instanceof Tensor ? opTensor('aten::pow', 'Tensor_Tensor', [a, b]) : opTensor('aten::pow', 'Tensor_Scalar', [a, b]);
 /** neg(x) = −x. */
-export const neg = (x: Tensor): Tensor => op1('aten::neg', '', [x]);
+export const neg = (x: Tensor): Tensor => opTensor('aten::neg', '', [x]);
 /** abs(x) = |x|. */
-export const abs = (x: Tensor): Tensor => op1('aten::abs', '', [x]);
+export const abs = (x: Tensor): Tensor => opTensor('aten::abs', '', [x]);
 /** sqrt(x) = √x. */
-export const sqrt = (x: Tensor): Tensor => op1('aten::sqrt', '', [x]);
+export const sqrt = (x: Tensor): Tensor => opTensor('aten::sqrt', '', [x]);
 /** exp(x) = eˣ. */
-export const exp = (x: Tensor): Tensor => op1('aten::exp', '', [x]);
+export const exp = (x: Tensor): Tensor => opTensor('aten::exp', '', [x]);
 /** log(x) = ln x. */
-export const log = (x: Tensor): Tensor => op1('aten::log', '', [x]);
+export const log = (x: Tensor): Tensor => opTensor('aten::log', '', [x]);
 /** relu(x) = max(x, 0). */
-export const relu = (x: Tensor): Tensor => op1('aten::relu', '', [x]);
+export const relu = (x: Tensor): Tensor => opTensor('aten::relu', '', [x]);
 /** sigmoid(x) = 1 / (1 + e⁻ˣ). */
-export const sigmoid = (x: Tensor): Tensor => op1('aten::sigmoid', '', [x]);
+export const sigmoid = (x: Tensor): Tensor => opTensor('aten::sigmoid', '', [x]);
 /** tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ). */
-export const tanh = (x: Tensor): Tensor => op1('aten::tanh', '', [x]);
+export const tanh = (x: Tensor): Tensor => opTensor('aten::tanh', '', [x]);
 /** clamp(x, min, max) = min(max(x, min), max); either bound may be null. */
 export const clamp = (x: Tensor, min: number | null, max: number | null): Tensor =>
-  op1('aten::clamp', '', [x, min, max]);
+  opTensor('aten::clamp', '', [x, min, max]);
 /** where(cond, a, b) = cond ? a : b, elementwise. */
-export const where = (cond: Tensor, a: Tensor, b: Tensor): Tensor => op1('aten::where', 'self', [cond, a, b]);
+export const where = (cond: Tensor, a: Tensor, b: Tensor): Tensor => opTensor('aten::where', 'self', [cond, a, b]);
 
 /** eq(a, b) = (a == b) as bool. */
 export const eq = (a: Tensor, b: Operand): Tensor => binary('aten::eq', a, b);
@@ -53,11 +53,11 @@ export const gt = (a: Tensor, b: Operand): Tensor => binary('aten::gt', a, b);
 /** ge(a, b) = (a ≥ b) as bool. */
 export const ge = (a: Tensor, b: Operand): Tensor => binary('aten::ge', a, b);
 /** isnan(x): elementwise x ≠ x. */
-export const isnan = (x: Tensor): Tensor => op1('aten::isnan', '', [x]);
+export const isnan = (x: Tensor): Tensor => opTensor('aten::isnan', '', [x]);
 /** floorDivide(a, b) = ⌊a / b⌋ (integer tensors stay integer). */
 export const floorDivide = (a: Tensor, b: Operand): Tensor =>
   b instanceof Tensor
-    ? op1('aten::div', 'Tensor_mode', [a, b, 'floor'])
-    : op1('aten::div', 'Scalar_mode', [a, b, 'floor']);
+    ? opTensor('aten::div', 'Tensor_mode', [a, b, 'floor'])
+    : opTensor('aten::div', 'Scalar_mode', [a, b, 'floor']);
 /** remainder(a, b) = a − b·⌊a / b⌋ (the sign of b, as Python's %). */
 export const remainder = (a: Tensor, b: Operand): Tensor => binary('aten::remainder', a, b);

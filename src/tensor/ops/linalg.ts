@@ -1,19 +1,20 @@
 /** Matrix products. */
 import { countingFlops, recordFlops } from '../flops.js';
-import { op1, type Tensor } from '../tensor.js';
+import { opTensor, type Tensor } from '../tensor.js';
 
 /** Forward FLOPs of a product whose output is `out` and inner dimension `k`: 2 · |out| · k. */
-function counted(out: Tensor, k: number): Tensor {
+function withMatmulFlops(out: Tensor, k: number): Tensor {
   if (countingFlops()) recordFlops('matmul', 2 * out.size * k);
   return out;
 }
 
 /** matmul(a, b): matrix product with NumPy broadcasting of batch dims. */
-export const matmul = (a: Tensor, b: Tensor): Tensor => counted(op1('aten::matmul', '', [a, b]), a.shape[a.rank - 1]!);
+export const matmul = (a: Tensor, b: Tensor): Tensor =>
+  withMatmulFlops(opTensor('aten::matmul', '', [a, b]), a.shape[a.rank - 1]!);
 /** bmm(a, b): [B, n, m] × [B, m, p] → [B, n, p]. */
-export const bmm = (a: Tensor, b: Tensor): Tensor => counted(op1('aten::bmm', '', [a, b]), a.shape[2]!);
+export const bmm = (a: Tensor, b: Tensor): Tensor => withMatmulFlops(opTensor('aten::bmm', '', [a, b]), a.shape[2]!);
 /** linear(x, W, b) = x Wᵀ + b, W: [out, in]. */
 export const linear = (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor =>
-  counted(op1('aten::linear', '', [x, weight, bias ?? null]), weight.shape[1]!);
+  withMatmulFlops(opTensor('aten::linear', '', [x, weight, bias ?? null]), weight.shape[1]!);
 /** einsum(eq, ...xs): Einstein summation, as torch.einsum. */
-export const einsum = (equation: string, ...xs: Tensor[]): Tensor => op1('aten::einsum', '', [equation, xs]);
+export const einsum = (equation: string, ...xs: Tensor[]): Tensor => opTensor('aten::einsum', '', [equation, xs]);

@@ -1,6 +1,6 @@
 /** Pooling over time (1-D) and space (2-D). */
 import { positiveInteger } from '../../util/check.js';
-import { op1, type Tensor } from '../tensor.js';
+import { opTensor, type Tensor } from '../tensor.js';
 import { checkRank, checkWindow } from './check.js';
 
 export interface PoolArgs {
@@ -16,10 +16,10 @@ const spatialNames = ['input height', 'input width'];
  * checkPool(fn, x, kernel, a, dims): x is [B, C, …] or [C, …] with `dims` spatial dims; on each, the window fits the
  * padded input and the padding is at most half the kernel (libtorch's rule). Returns [stride, padding].
  */
-function checkPool(fn: string, x: Tensor, kernel: number, a: PoolArgs, dims: 1 | 2): [number, number] {
+function checkPool(fn: string, x: Tensor, kernel: number, args: PoolArgs, dims: 1 | 2): [number, number] {
   checkRank(fn, x, [dims + 1, dims + 2], dims === 1 ? '[B, C, T] or [C, T]' : '[B, C, H, W] or [C, H, W]');
-  const stride = a.stride ?? kernel;
-  const padding = a.padding ?? 0;
+  const stride = args.stride ?? kernel;
+  const padding = args.padding ?? 0;
   const spatial = x.shape.slice(-dims);
   spatial.forEach((length, i) => {
     const input = dims === 1 ? 'input length' : spatialNames[i]!;
@@ -30,41 +30,41 @@ function checkPool(fn: string, x: Tensor, kernel: number, a: PoolArgs, dims: 1 |
 }
 
 /** avgPool1d(x [B, C, T], k) → mean over windows of k. */
-export function avgPool1d(x: Tensor, kernel: number, a: PoolArgs = {}): Tensor {
-  const [stride, padding] = checkPool('avgPool1d', x, kernel, a, 1);
-  return op1('aten::avg_pool1d', '', [x, [kernel], [stride], [padding], a.ceilMode ?? false, true]);
+export function avgPool1d(x: Tensor, kernel: number, args: PoolArgs = {}): Tensor {
+  const [stride, padding] = checkPool('avgPool1d', x, kernel, args, 1);
+  return opTensor('aten::avg_pool1d', '', [x, [kernel], [stride], [padding], args.ceilMode ?? false, true]);
 }
 
 /** avgPool2d(x [B, C, H, W], k) → mean over k×k windows. */
-export function avgPool2d(x: Tensor, kernel: number, a: PoolArgs = {}): Tensor {
-  const [stride, padding] = checkPool('avgPool2d', x, kernel, a, 2);
-  return op1('aten::avg_pool2d', '', [
+export function avgPool2d(x: Tensor, kernel: number, args: PoolArgs = {}): Tensor {
+  const [stride, padding] = checkPool('avgPool2d', x, kernel, args, 2);
+  return opTensor('aten::avg_pool2d', '', [
     x,
     [kernel, kernel],
     [stride, stride],
     [padding, padding],
-    a.ceilMode ?? false,
+    args.ceilMode ?? false,
     true,
     null,
   ]);
 }
 
 /** maxPool1d(x [B, C, T], k) → max over windows of k. */
-export function maxPool1d(x: Tensor, kernel: number, a: PoolArgs = {}): Tensor {
-  const [stride, padding] = checkPool('maxPool1d', x, kernel, a, 1);
-  return op1('aten::max_pool1d', '', [x, [kernel], [stride], [padding], [1], a.ceilMode ?? false]);
+export function maxPool1d(x: Tensor, kernel: number, args: PoolArgs = {}): Tensor {
+  const [stride, padding] = checkPool('maxPool1d', x, kernel, args, 1);
+  return opTensor('aten::max_pool1d', '', [x, [kernel], [stride], [padding], [1], args.ceilMode ?? false]);
 }
 
 /** maxPool2d(x [B, C, H, W], k) → max over k×k windows. */
-export function maxPool2d(x: Tensor, kernel: number, a: PoolArgs = {}): Tensor {
-  const [stride, padding] = checkPool('maxPool2d', x, kernel, a, 2);
-  return op1('aten::max_pool2d', '', [
+export function maxPool2d(x: Tensor, kernel: number, args: PoolArgs = {}): Tensor {
+  const [stride, padding] = checkPool('maxPool2d', x, kernel, args, 2);
+  return opTensor('aten::max_pool2d', '', [
     x,
     [kernel, kernel],
     [stride, stride],
     [padding, padding],
     [1, 1],
-    a.ceilMode ?? false,
+    args.ceilMode ?? false,
   ]);
 }
 
@@ -72,7 +72,7 @@ export function maxPool2d(x: Tensor, kernel: number, a: PoolArgs = {}): Tensor {
 export function adaptiveAvgPool1d(x: Tensor, size: number): Tensor {
   checkRank('adaptiveAvgPool1d', x, [2, 3], '[B, C, T] or [C, T]');
   positiveInteger('adaptiveAvgPool1d', 'size', size);
-  return op1('aten::adaptive_avg_pool1d', '', [x, [size]]);
+  return opTensor('aten::adaptive_avg_pool1d', '', [x, [size]]);
 }
 
 /** adaptiveAvgPool2d(x [B, C, H, W], [h, w]) → [B, C, h, w]. */
@@ -82,5 +82,5 @@ export function adaptiveAvgPool2d(x: Tensor, size: [number, number]): Tensor {
     throw new TypeError(`adaptiveAvgPool2d: size must be a pair [h, w], got ${String(size)}`);
   }
   size.forEach((s, i) => positiveInteger('adaptiveAvgPool2d', `size[${i}]`, s));
-  return op1('aten::adaptive_avg_pool2d', '', [x, size]);
+  return opTensor('aten::adaptive_avg_pool2d', '', [x, size]);
 }

@@ -1,7 +1,7 @@
 /** Random numbers from libtorch's generator: seeding, state, and sampling. */
 import { native } from '../native.js';
 import { checkShape, scalarTypeCode, type DType } from '../dtype.js';
-import { op1, opInPlace, type Tensor } from '../tensor.js';
+import { opTensor, opInPlace, type Tensor } from '../tensor.js';
 import type { CreationArgs } from './creation.js';
 import { integer, integerIn, nonNegativeInteger } from '../../util/check.js';
 
@@ -31,13 +31,13 @@ function grad(t: Tensor, args: CreationArgs): Tensor {
 /** rand(shape): uniform on [0, 1). */
 export function rand(shape: readonly number[], args: CreationArgs = {}): Tensor {
   checkShape('rand', shape);
-  return grad(op1('aten::rand', '', [[...shape], ...dev('rand', args, 'float32')]), args);
+  return grad(opTensor('aten::rand', '', [[...shape], ...dev('rand', args, 'float32')]), args);
 }
 
 /** randn(shape): standard normal. */
 export function randn(shape: readonly number[], args: CreationArgs = {}): Tensor {
   checkShape('randn', shape);
-  return grad(op1('aten::randn', '', [[...shape], ...dev('randn', args, 'float32')]), args);
+  return grad(opTensor('aten::randn', '', [[...shape], ...dev('randn', args, 'float32')]), args);
 }
 
 /** randint(low, high, shape): integers uniform on [low, high). */
@@ -46,18 +46,18 @@ export function randint(low: number, high: number, shape: readonly number[], arg
   integer('randint', 'high', high);
   if (high <= low) throw new RangeError(`randint: high must be > low = ${low}, got ${high}`);
   checkShape('randint', shape);
-  return op1('aten::randint', 'low', [low, high, [...shape], ...dev('randint', args, 'int64')]);
+  return opTensor('aten::randint', 'low', [low, high, [...shape], ...dev('randint', args, 'int64')]);
 }
 
 /** randperm(n): a random permutation of 0..n-1. */
 export function randperm(n: number, args: CreationArgs = {}): Tensor {
-  return op1('aten::randperm', '', [nonNegativeInteger('randperm', 'n', n), ...dev('randperm', args, 'int64')]);
+  return opTensor('aten::randperm', '', [nonNegativeInteger('randperm', 'n', n), ...dev('randperm', args, 'int64')]);
 }
 
 /** dropout(x, p, train): zero each element with probability p and scale the rest by 1/(1-p) when training. */
 export function dropout(x: Tensor, p: number, train = true): Tensor {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout(p): p must be in [0, 1], got ${p}`);
-  return op1('aten::dropout', '', [x, p, train]);
+  return opTensor('aten::dropout', '', [x, p, train]);
 }
 
 /** uniform_(x, a, b): fill x in place from U(a, b) (for initialisation). */

@@ -1,6 +1,6 @@
 /** Gated recurrent units: the fused multi-layer GRU and a single GRU cell. */
 import { countingFlops, recordFlops } from '../flops.js';
-import { op, op1, type Tensor } from '../tensor.js';
+import { op, opTensor, type Tensor } from '../tensor.js';
 
 /** Forward FLOPs of GRU steps: 2 · rows · (|W_ih| + |W_hh|) per layer. */
 function countGru(rows: number, layers: GruLayerWeights[]): void {
@@ -50,5 +50,5 @@ export function gru(x: Tensor, h0: Tensor, layers: GruLayerWeights[], args: GruA
 /** gruCell(x [B, in], h [B, H], weights) → h' [B, H]: one step of the recurrence above. */
 export function gruCell(x: Tensor, h: Tensor, w: GruLayerWeights): Tensor {
   countGru(x.shape[0]!, [w]);
-  return op1('aten::gru_cell', '', [x, h, w.wIh, w.wHh, w.bIh, w.bHh]);
+  return opTensor('aten::gru_cell', '', [x, h, w.wIh, w.wHh, w.bIh, w.bHh]);
 }

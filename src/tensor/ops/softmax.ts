@@ -1,14 +1,14 @@
 /** Softmax and the classification losses built on it. */
 import { oneOf } from '../../util/check.js';
-import { op1, type Tensor } from '../tensor.js';
+import { opTensor, type Tensor } from '../tensor.js';
 import { checkDim } from './check.js';
 
 /** softmax(x, dim)_i = exp(x_i) / Σ_j exp(x_j). */
 export const softmax = (x: Tensor, dim: number): Tensor =>
-  op1('aten::softmax', 'int', [x, checkDim('softmax', 'dim', dim, x.rank)]);
+  opTensor('aten::softmax', 'int', [x, checkDim('softmax', 'dim', dim, x.rank)]);
 /** logSoftmax(x, dim)_i = x_i − log Σ_j exp(x_j). */
 export const logSoftmax = (x: Tensor, dim: number): Tensor =>
-  op1('aten::log_softmax', 'int', [x, checkDim('logSoftmax', 'dim', dim, x.rank)]);
+  opTensor('aten::log_softmax', 'int', [x, checkDim('logSoftmax', 'dim', dim, x.rank)]);
 
 export const reductions = ['none', 'mean', 'sum'] as const;
 export type Reduction = (typeof reductions)[number];
@@ -22,22 +22,22 @@ export interface LossArgs {
 }
 
 /** nllLoss(logp [N, C, …], y [N, …]) = −mean_n logp[n, y_n]. */
-export const nllLoss = (logProbs: Tensor, target: Tensor, a: LossArgs = {}): Tensor =>
-  op1('aten::nll_loss_nd', '', [
+export const nllLoss = (logProbs: Tensor, target: Tensor, args: LossArgs = {}): Tensor =>
+  opTensor('aten::nll_loss_nd', '', [
     logProbs,
     target,
-    a.weight ?? null,
-    reductionCode[oneOf('nllLoss', 'reduction', a.reduction ?? 'mean', reductions)],
-    a.ignoreIndex ?? -100,
+    args.weight ?? null,
+    reductionCode[oneOf('nllLoss', 'reduction', args.reduction ?? 'mean', reductions)],
+    args.ignoreIndex ?? -100,
   ]);
 
 /** crossEntropy(logits [N, C, …], y [N, …]) = nllLoss(logSoftmax(logits, 1), y). */
-export const crossEntropy = (logits: Tensor, target: Tensor, a: LossArgs = {}): Tensor =>
-  op1('aten::cross_entropy_loss', '', [
+export const crossEntropy = (logits: Tensor, target: Tensor, args: LossArgs = {}): Tensor =>
+  opTensor('aten::cross_entropy_loss', '', [
     logits,
     target,
-    a.weight ?? null,
-    reductionCode[oneOf('crossEntropy', 'reduction', a.reduction ?? 'mean', reductions)],
-    a.ignoreIndex ?? -100,
+    args.weight ?? null,
+    reductionCode[oneOf('crossEntropy', 'reduction', args.reduction ?? 'mean', reductions)],
+    args.ignoreIndex ?? -100,
     0,
   ]);
