@@ -4,9 +4,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DeepPartial } from './overrides.js';
 
 /** The scale whose results are committed under results/<experiment>/. */
 export const COMMITTED_RESULTS_SCALE = 'small';
+
+/** What `reproduce <experiment>` takes: the scale, where runs and results go, a patch for every run's config. */
+export interface ReproduceArgs<Scale extends string, Config> {
+  scale: Scale;
+  /** Folder for the runs and for results (defaults: reproduceDirs). */
+  runsRoot?: string;
+  resultsDir?: string;
+  /** Patch applied to every run's config (e.g. a different data.root). */
+  patch?: DeepPartial<Config>;
+  log?: (line: string) => void;
+}
 
 export interface ReproduceDirs {
   runsRoot: string;

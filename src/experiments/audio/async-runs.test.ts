@@ -3,48 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AudioEncoderConfig } from '../../audio/model.js';
-import {
-  listModuleCheckpoints,
-  moduleCheckpointDir,
-  trainAsync,
-  type AsyncBatch,
-  type AsyncTrainArgs,
-} from '../../gim/async/index.js';
+import { listModuleCheckpoints, moduleCheckpointDir, trainAsync, type AsyncTrainArgs } from '../../gim/async/index.js';
 import { appendMetric, readMetrics } from '../../report/index.js';
 import { loadCheckpointSync, setNumThreads } from '../../tensor/index.js';
-import { Rng } from '../../util/rng.js';
 import { audioModuleSpec } from '../async-factories.js';
+import { narrowAudioEncoder, sinusoidBatches } from '../testing/async-audio.js';
 import { resumeAsyncModules } from '../../gim/training/async.js';
 import { RESUMABLE_KEYS } from '../../gim/training/trainer.js';
 import { openRunFolder } from '../../gim/run-folder.js';
 import { runDir } from '../../gim/run-dir.js';
 
 setNumThreads(1);
-const model: AudioEncoderConfig = {
-  channels: 8,
-  kernels: [10, 8],
-  strides: [5, 4],
-  paddings: [2, 2],
-  hidden: 8,
-  modelSplits: 2,
-  predictionSteps: 3,
-  negativeSamples: 4,
-  window: null,
-  noBPTT: false,
-};
-const BATCH = 4;
-const SAMPLES = 1024;
+const model = narrowAudioEncoder(2);
 const MODULES = 2;
-function sinusoids(step: number): Promise<AsyncBatch> {
-  const rng = new Rng(7 + step);
-  const x = new Float32Array(BATCH * SAMPLES);
-  for (let b = 0; b < BATCH; b++) {
-    const f = 0.01 + 0.1 * rng.next();
-    for (let t = 0; t < SAMPLES; t++) x[b * SAMPLES + t] = Math.sin(f * t);
-  }
-  return Promise.resolve({ x, shape: [BATCH, 1, SAMPLES] });
-}
+const sinusoids = sinusoidBatches({ batch: 4, samples: 1024, seed: 7, randomPhase: false });
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-async-runs-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildAudioModules, type AudioEncoderConfig } from '../../audio/model.js';
+import { buildAudioModules } from '../../audio/model.js';
 import {
   AsyncWorkerError,
   latestModuleCheckpoint,
@@ -12,7 +12,6 @@ import {
   moduleCheckpointDir,
   restoreModuleCheckpoint,
   trainAsync,
-  type AsyncBatch,
   type AsyncMetric,
   type AsyncTrainArgs,
 } from '../../gim/async/index.js';
@@ -21,8 +20,8 @@ import { appendMetric, readMetrics } from '../../report/index.js';
 import { manualSeed, tensor } from '../../tensor/index.js';
 import { readTestEnv, testSeed } from '../../testing/env.js';
 import { loggedFall, moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
-import { Rng } from '../../util/rng.js';
 import { audioModuleSpec } from '../async-factories.js';
+import { narrowAudioEncoder, sinusoidBatches } from '../testing/async-audio.js';
 
 const { threads } = readTestEnv();
 /** The least relative fall of a loss measured before and after training (observed falls are far larger). */
@@ -30,18 +29,7 @@ const MIN_FALL = 0.03;
 const SEED = testSeed(3);
 /** Logged losses averaged at the start and the end of the run. */
 const LOGGED_WINDOW = 8;
-const model: AudioEncoderConfig = {
-  channels: 8,
-  kernels: [10, 8, 4],
-  strides: [5, 4, 2],
-  paddings: [2, 2, 2],
-  hidden: 8,
-  modelSplits: 3,
-  predictionSteps: 3,
-  negativeSamples: 4,
-  window: null,
-  noBPTT: false,
-};
+const model = narrowAudioEncoder(3);
 const B = 4;
 const W = 2048;
 /** The sinusoids of step `step` as a tensor [B, 1, W]. */
@@ -50,16 +38,7 @@ async function sinusoidTensor(step: number) {
   return tensor(b.x, b.shape);
 }
 /** Sinusoids of random frequency and phase: a structured signal the modules can learn to predict. */
-async function sinusoids(step: number): Promise<AsyncBatch> {
-  const rng = new Rng(1000 + step);
-  const x = new Float32Array(B * W);
-  for (let b = 0; b < B; b++) {
-    const f = 0.01 + 0.1 * rng.next();
-    const p = 2 * Math.PI * rng.next();
-    for (let t = 0; t < W; t++) x[b * W + t] = Math.sin(f * t + p);
-  }
-  return { x, shape: [B, 1, W] };
-}
+const sinusoids = sinusoidBatches({ batch: B, samples: W, seed: 1000, randomPhase: true });
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-async-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

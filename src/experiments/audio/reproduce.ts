@@ -23,7 +23,7 @@ import {
 import { audioProbeWindows, disposeAudioProbeWindows, probeAudioModules } from './eval.js';
 import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
-import { checkResultsScale, reproduceDirs } from '../results-dir.js';
+import { checkResultsScale, reproduceDirs, type ReproduceArgs } from '../results-dir.js';
 import { continueOrReplace, latestCheckpoint, runDir } from '../../gim/run-dir.js';
 
 /** The paper's numbers (seed slides, Tables 3 and 4): phone and speaker accuracy in %. */
@@ -52,15 +52,7 @@ function runsFor(): Record<string, DeepPartial<AudioConfig>> {
   };
 }
 
-export interface ReproduceAudioArgs {
-  scale: AudioScale;
-  /** Folder for the runs and for results (defaults: src/experiments/results-dir.ts). */
-  runsRoot?: string;
-  resultsDir?: string;
-  /** Patch applied to every run's config (e.g. a different data.root). */
-  patch?: DeepPartial<AudioConfig>;
-  log?: (m: string) => void;
-}
+export type ReproduceAudioArgs = ReproduceArgs<AudioScale, AudioConfig>;
 
 export interface AudioResults {
   scale: AudioScale;

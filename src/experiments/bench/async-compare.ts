@@ -20,7 +20,7 @@ import {
   type ProbeWindows,
 } from '../audio/experiment.js';
 import type { AudioConfig } from '../audio/config.js';
-import type { TrainResult } from '../../gim/training/trainer.js';
+import type { TrainResult, TrainRunArgs } from '../../gim/training/trainer.js';
 import { probeLayers, trainVision } from '../vision/experiment.js';
 import type { VisionConfig } from '../vision/config.js';
 import { evalImages, totalSteps, type VisionData } from '../vision/data.js';
@@ -87,12 +87,21 @@ function withSummary(r: TrainResult): TrainResult & { async: AsyncTrainResult } 
   return r as TrainResult & { async: AsyncTrainResult };
 }
 
-/** What compareModes needs from an experiment: its trainings (each into `run`) and a probe of a trained stack. */
+/** What compareModes needs from an experiment: one training in a mode (its config's steps unless given), a probe. */
 interface ModeRunners {
-  simultaneous(run: string): Promise<TrainResult>;
-  /** A run in train.mode async (its TrainResult carries the workers' summary). */
-  async(run: string, steps: number, maxSeconds?: number): Promise<TrainResult>;
+  train(mode: 'simultaneous' | 'async', steps: number | undefined, runArgs: TrainRunArgs): Promise<TrainResult>;
   probe(stack: GradientIsolatedStack): Record<string, number>;
+}
+
+/** A fresh run into `run`, logging to `log`; async runs stop after maxSeconds when given. */
+function comparisonRun(run: string, log: (line: string) => void, maxSeconds?: number): TrainRunArgs {
+  return {
+    run,
+    resume: false,
+    interactive: false,
+    log,
+    ...(maxSeconds === undefined ? {} : { asyncOptions: { maxSeconds } }),
+  };
 }
 
 /** Steps of the equal-wall-time async run: more than it can make, so that the time limit ends it. */
@@ -110,7 +119,7 @@ async function compareModes(
   const dirOf = (label: AsyncCompareLabel): string => path.join(runs, label.replace(/[^a-z]+/g, '-'));
   const rows: AsyncCompareRow[] = [];
   log('[simultaneous]');
-  const sim = await r.simultaneous(dirOf('simultaneous'));
+  const sim = await r.train('simultaneous', undefined, comparisonRun(dirOf('simultaneous'), log));
   try {
     rows.push({
       label: 'simultaneous',
@@ -130,7 +139,7 @@ async function compareModes(
   ];
   for (const [label, steps, maxSeconds] of runsOf) {
     log(`[${label}] ${maxSeconds === undefined ? `${steps} steps` : `${maxSeconds.toFixed(1)} s`}`);
-    const a = withSummary(await r.async(dirOf(label), steps, maxSeconds));
+    const a = withSummary(await r.train('async', steps, comparisonRun(dirOf(label), log, maxSeconds)));
     try {
       const ms = a.async.modules;
       rows.push({
@@ -234,15 +243,7 @@ export async function compareAsync(
       config.model.modelSplits,
       config.train.batchSize,
       {
-        simultaneous: (run) => trainAudio(withSteps('simultaneous'), data, { run, resume: false, interactive: false }),
-        async: (run, steps, maxSeconds) =>
-          trainAudio(withSteps('async', steps), data, {
-            run,
-            resume: false,
-            interactive: false,
-            log,
-            ...(maxSeconds === undefined ? {} : { asyncOptions: { maxSeconds } }),
-          }),
+        train: (mode, steps, runArgs) => trainAudio(withSteps(mode, steps), data, runArgs),
         probe: (stack) => probeLastAudio(stack, w, config, speakers),
       },
       log,
@@ -283,15 +284,7 @@ export async function compareAsyncVision(
       config.model.modelSplits,
       config.train.batchSize,
       {
-        simultaneous: (run) => trainVision(withSteps('simultaneous'), data, { run, resume: false, interactive: false }),
-        async: (run, s, maxSeconds) =>
-          trainVision(withSteps('async', s), data, {
-            run,
-            resume: false,
-            interactive: false,
-            log,
-            ...(maxSeconds === undefined ? {} : { asyncOptions: { maxSeconds } }),
-          }),
+        train: (mode, s, runArgs) => trainVision(withSteps(mode, s), data, runArgs),
         probe: (stack) => ({
           class: probeLayers(stack, [stack.length - 1], train, test, data.classes, config.probe, config.seed)[0]!,
         }),

@@ -53,6 +53,20 @@ function gratingsDataset(n: number): ImageDataset {
   };
 }
 
+/** gratingsData(n): n gratings as every split of a two-class vision dataset. */
+function gratingsData(n: number): VisionData {
+  const images = gratingsDataset(n);
+  return {
+    pretrain: images,
+    train: images,
+    test: images,
+    classes: 2,
+    classNames: ['horizontal', 'vertical'],
+    norm: FASHION_MNIST_NORM,
+    close: () => undefined,
+  };
+}
+
 describe('vision in async mode', () => {
   it('trains the tiny GIM modules in workers with falling losses and leaves a loadable stack checkpoint', async () => {
     const steps = 120;
@@ -68,16 +82,7 @@ describe('vision in async mode', () => {
       },
     });
     const config = { ...preset, seed: testSeed(preset.seed) };
-    const images = gratingsDataset(64);
-    const data: VisionData = {
-      pretrain: images,
-      train: images,
-      test: images,
-      classes: 2,
-      classNames: ['horizontal', 'vertical'],
-      norm: FASHION_MNIST_NORM,
-      close: () => undefined,
-    };
+    const data = gratingsData(64);
     const run = path.join(tmp, 'run');
     const r = await trainVision(config, data, { run, resume: false, log: () => undefined });
     expect(liveModuleWorkers()).toBe(0);
@@ -88,7 +93,7 @@ describe('vision in async mode', () => {
     // Module m > 1 trains on module m − 1's output as that module moves, read up to a queue's depth late, so the final
     // module m − 1 need not produce what module m last trained on: its own logged losses (first vs last steps) are
     // compared instead.
-    const x = new TrainBatches(config, images).at(0).x;
+    const x = new TrainBatches(config, data.pretrain).at(0).x;
     const init = buildVisionStack(config, 2); // the workers start from these parameters (same seed)
     const [before, after] = [moduleLosses(init, x), moduleLosses(r.stack, x)];
     init.dispose();
@@ -115,16 +120,7 @@ describe('vision in async mode', () => {
     );
     const config = resolveVisionConfig('tiny', { train: { mode: 'async' } });
     const supervised = { ...config, train: { ...config.train, objective: 'supervised' as const } };
-    const images = gratingsDataset(8);
-    const data: VisionData = {
-      pretrain: images,
-      train: images,
-      test: images,
-      classes: 2,
-      classNames: ['horizontal', 'vertical'],
-      norm: FASHION_MNIST_NORM,
-      close: () => undefined,
-    };
+    const data = gratingsData(8);
     const run = path.join(tmp, 'refused');
     await expect(trainVision(supervised, data, { run, resume: false })).rejects.toThrow(
       /supervised vision baselines do not train asynchronously/,

@@ -10,7 +10,7 @@ import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../..
 import { reshape, type Tensor } from '../../tensor/index.js';
 import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
-import { checkResultsScale, reproduceDirs } from '../results-dir.js';
+import { checkResultsScale, reproduceDirs, type ReproduceArgs } from '../results-dir.js';
 import { continueOrReplace, latestCheckpoint, runDir } from '../../gim/run-dir.js';
 import {
   buildVisionStack,
@@ -45,15 +45,7 @@ function runsFor(stages: number): Record<string, DeepPartial<VisionConfig>> {
   };
 }
 
-export interface ReproduceVisionArgs {
-  scale: VisionScale;
-  /** Folder for the runs and for results (defaults: src/experiments/results-dir.ts). */
-  runsRoot?: string;
-  resultsDir?: string;
-  /** Patch applied to every run's config (e.g. data.root). */
-  patch?: DeepPartial<VisionConfig>;
-  log?: (m: string) => void;
-}
+export type ReproduceVisionArgs = ReproduceArgs<VisionScale, VisionConfig>;
 
 export interface VisionResults {
   scale: VisionScale;
