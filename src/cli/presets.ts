@@ -1,11 +1,12 @@
 /** The CLI's presets, <experiment>-<scale>, resolved to configs (this loads the addon; names.ts does not). */
-import { resolveAudioConfig, type AudioConfig, type AudioScale } from '../experiments/audio/config.js';
-import { resolveVisionConfig, type VisionConfig, type VisionScale } from '../experiments/vision/config.js';
+import { resolveAudioConfig, type AudioScale } from '../experiments/audio/config.js';
+import { resolveVisionConfig, type VisionScale } from '../experiments/vision/config.js';
 import { nearestName } from '../util/nearest.js';
 import { PRESETS, type Experiment, type PresetName } from './names.js';
 
 export { PRESETS, type Experiment, type PresetName };
-export type ExperimentConfig = AudioConfig | VisionConfig;
+import type { ExperimentConfig } from '../experiments/run-train.js';
+export type { ExperimentConfig };
 
 export interface Preset {
   name: PresetName;

@@ -28,3 +28,21 @@ export {
   type LinearProbeArgs,
   type ProbePooling,
 } from './probe.js';
+export {
+  train,
+  strategyFor,
+  RESUMABLE_KEYS,
+  type TrainArgs,
+  type TrainRunArgs,
+  type TrainResult,
+  type TrainOutcome,
+} from './training/trainer.js';
+export {
+  trainingModes,
+  type TrainingMode,
+  type TrainingConfig,
+  type TrainingTask,
+  type TrainBatch,
+  type TrainingStrategy,
+  type TrainingSession,
+} from './training/strategy.js';
