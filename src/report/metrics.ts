@@ -215,11 +215,3 @@ export function metricSeries(
   );
   return keys.map((k) => ({ name: label(k), points: groups.get(k)!.sort((p, q) => p[0] - q[0]) }));
 }
-
-/** appendMetric(file): a record function that appends each line to `file` (folder created); for one-off writers. */
-export function appendMetric(file: string): (record: MetricInput) => void {
-  return (record) => {
-    mkdirSync(dirname(file), { recursive: true });
-    appendFileSync(file, `${encodeRecord({ ...record, time: record.time ?? Date.now() / 1000 })}\n`);
-  };
-}

@@ -16,7 +16,8 @@ import {
   type AsyncTrainArgs,
 } from '../../gim/async/index.js';
 import { Adam } from '../../nn/index.js';
-import { appendMetric, readMetrics } from '../../report/index.js';
+import { readMetrics } from '../../report/index.js';
+import { appendMetric } from '../../testing/metrics.js';
 import { manualSeed, tensor } from '../../tensor/index.js';
 import { readTestEnv, testSeed } from '../../testing/env.js';
 import { loggedFall, moduleLosses, noteMeasurement, relativeFall } from '../../testing/learning.js';
