@@ -4,6 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { continueOrReplace, latestCheckpoint, runDir } from '../gim/run-dir.js';
+import type { TrainResult, TrainRunArgs } from '../gim/training/trainer.js';
 import type { DeepPartial } from './overrides.js';
 
 /** The scale whose results are committed under results/<experiment>/. */
@@ -51,4 +53,34 @@ export function checkResultsScale(resultsDir: string, scale: string): void {
       `${file} holds results of scale '${String(savedScale)}'; scale '${scale}' would overwrite them. ` +
         'Write elsewhere with --out <dir>',
     );
+}
+
+/** One row's training in `reproduce`: its name, folder, length, a phrase for the log, and how to train it. */
+export interface ReproduceRunArgs {
+  name: string;
+  dir: string;
+  steps: number;
+  /** What the log says is trained, e.g. "3 module(s), objective infonce". */
+  what: string;
+  train: (runArgs: TrainRunArgs) => Promise<TrainResult>;
+  log: (line: string) => void;
+}
+
+/**
+ * trainReproduceRun(args): a finished run found in args.dir is reused (returns null); otherwise the run is trained
+ * there — a partial one continued, one without checkpoints replaced (this command's own folder) — and its seconds
+ * returned. A run that does not finish is an error naming it.
+ */
+export async function trainReproduceRun(args: ReproduceRunArgs): Promise<number | null> {
+  const { name, dir, log } = args;
+  if (latestCheckpoint(runDir(dir))?.step === args.steps) {
+    log(`[${name}] finished run found in ${dir}`);
+    return null;
+  }
+  log(`[${name}] training ${args.steps} steps (${args.what})`);
+  const r = await args.train({ run: dir, ...continueOrReplace(dir) });
+  r.stack.dispose();
+  if (r.outcome !== 'finished') throw new Error(`[${name}] training ended: ${r.outcome}`);
+  log(`[${name}] done in ${r.seconds.toFixed(0)} s`);
+  return r.seconds;
 }

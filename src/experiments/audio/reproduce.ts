@@ -23,8 +23,7 @@ import {
 import { audioProbeWindows, disposeAudioProbeWindows, probeAudioModules } from './eval.js';
 import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
-import { checkResultsScale, reproduceDirs, type ReproduceArgs } from '../results-dir.js';
-import { continueOrReplace, latestCheckpoint, runDir } from '../../gim/run-dir.js';
+import { checkResultsScale, reproduceDirs, trainReproduceRun, type ReproduceArgs } from '../results-dir.js';
 
 /** The paper's numbers (seed slides, Tables 3 and 4): phone and speaker accuracy in %. */
 export const PAPER = {
@@ -86,23 +85,15 @@ export async function reproduceAudio(args: ReproduceAudioArgs): Promise<AudioRes
       mergePatches(args.patch ?? {}, patch, { name: `${base.name}-${name}` }),
     );
     configs[name] = config;
-    const dir = path.join(runsRoot, name);
-    const done = latestCheckpoint(runDir(dir))?.step === config.train.steps;
-    if (done) {
-      log(`[${name}] finished run found in ${dir}`);
-      continue;
-    }
-    log(
-      `[${name}] training ${config.train.steps} steps (${config.model.modelSplits} module(s), objective ${config.train.objective})`,
-    );
-    const r = await trainAudio(config, data, {
-      run: dir,
-      ...continueOrReplace(dir), // this command's own run folder: continue a partial run, replace one without checkpoints
+    const seconds = await trainReproduceRun({
+      name,
+      dir: path.join(runsRoot, name),
+      steps: config.train.steps,
+      what: `${config.model.modelSplits} module(s), objective ${config.train.objective}`,
+      train: (runArgs) => trainAudio(config, data, runArgs),
+      log,
     });
-    runSeconds[name] = r.seconds;
-    r.stack.dispose();
-    if (r.outcome !== 'finished') throw new Error(`[${name}] training ended: ${r.outcome}`);
-    log(`[${name}] done in ${r.seconds.toFixed(0)} s`);
+    if (seconds !== null) runSeconds[name] = seconds;
   }
 
   // --- probe windows: the same for every model

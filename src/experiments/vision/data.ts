@@ -77,18 +77,9 @@ export function openVisionData(config: VisionConfig): VisionData {
   const norm = normOf(config);
   if (d.dataset === 'fashion-mnist') {
     const fm = readFashionMnist(d.root);
-    const train = firstN(fashionMnistDataset(fm.train), d.maxTrain);
-    return {
-      pretrain: train,
-      train,
-      test: firstN(fashionMnistDataset(fm.test), d.maxTest),
-      classes: 10,
-      classNames: FASHION_MNIST_CLASSES,
-      norm,
-      close: () => undefined,
-    };
+    return labelledInMemory(config, fashionMnistDataset(fm.train), fashionMnistDataset(fm.test), FASHION_MNIST_CLASSES);
   }
-  if (d.dataset === 'cifar10') return openCifar10(config, norm);
+  if (d.dataset === 'cifar10') return openCifar10(config);
   if (![d.root, path.join(d.root, 'stl10_binary')].some((r) => fs.existsSync(path.join(r, 'train_X.bin')))) {
     throw new Error(`${d.root}: no STL-10 binaries (train_X.bin); set data.root to the stl10_binary/ folder`);
   }
@@ -112,7 +103,7 @@ export function openVisionData(config: VisionConfig): VisionData {
 }
 
 /** CIFAR-10's binary version at data.root: the 50k train images (the pretraining set too) and the 10k test images. */
-function openCifar10(config: VisionConfig, norm: NormStats): VisionData {
+function openCifar10(config: VisionConfig): VisionData {
   const d = config.data;
   try {
     cifar10Folder(d.root);
@@ -122,14 +113,24 @@ function openCifar10(config: VisionConfig, norm: NormStats): VisionData {
     });
   }
   const cifar = readCifar10(d.root);
-  const train = firstN(cifar10Dataset(cifar.train), d.maxTrain);
+  return labelledInMemory(config, cifar10Dataset(cifar.train), cifar10Dataset(cifar.test), CIFAR10_CLASSES);
+}
+
+/** A dataset held in memory whose training images are also the pretraining ones, capped to data.maxTrain / maxTest. */
+function labelledInMemory(
+  config: VisionConfig,
+  trainSplit: ImageDataset,
+  testSplit: ImageDataset,
+  classNames: readonly string[],
+): VisionData {
+  const train = firstN(trainSplit, config.data.maxTrain);
   return {
     pretrain: train,
     train,
-    test: firstN(cifar10Dataset(cifar.test), d.maxTest),
-    classes: CIFAR10_CLASSES.length,
-    classNames: CIFAR10_CLASSES,
-    norm,
+    test: firstN(testSplit, config.data.maxTest),
+    classes: classNames.length,
+    classNames,
+    norm: normOf(config),
     close: () => undefined,
   };
 }

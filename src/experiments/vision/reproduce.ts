@@ -10,8 +10,7 @@ import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../..
 import { reshape, type Tensor } from '../../tensor/index.js';
 import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
-import { checkResultsScale, reproduceDirs, type ReproduceArgs } from '../results-dir.js';
-import { continueOrReplace, latestCheckpoint, runDir } from '../../gim/run-dir.js';
+import { checkResultsScale, reproduceDirs, trainReproduceRun, type ReproduceArgs } from '../results-dir.js';
 import {
   buildVisionStack,
   linearEval,
@@ -84,22 +83,17 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
         mergePatches(args.patch ?? {}, patch, { name: `${base.name}-${name}` }),
       );
       configs[name] = config;
-      const dir = path.join(runsRoot, name);
       const n = config.train.objective === 'supervised' ? data.train.n : data.pretrain.n;
       steps[name] = totalSteps(config, n);
-      if (latestCheckpoint(runDir(dir))?.step === steps[name]) {
-        log(`[${name}] finished run found in ${dir}`);
-        continue;
-      }
-      log(`[${name}] training ${steps[name]} steps (${config.model.modelSplits} module(s), ${config.train.objective})`);
-      const r = await trainVision(config, data, {
-        run: dir,
-        ...continueOrReplace(dir), // this command's own run folder: continue a partial run, replace one without checkpoints
+      const seconds = await trainReproduceRun({
+        name,
+        dir: path.join(runsRoot, name),
+        steps: steps[name],
+        what: `${config.model.modelSplits} module(s), ${config.train.objective}`,
+        train: (runArgs) => trainVision(config, data, runArgs),
+        log,
       });
-      runSeconds[name] = r.seconds;
-      r.stack.dispose();
-      if (r.outcome !== 'finished') throw new Error(`[${name}] training ended: ${r.outcome}`);
-      log(`[${name}] done in ${r.seconds.toFixed(0)} s`);
+      if (seconds !== null) runSeconds[name] = seconds;
     }
 
     // --- linear evaluation: the same images for every model

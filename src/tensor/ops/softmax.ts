@@ -21,23 +21,22 @@ export interface LossArgs {
   weight?: Tensor;
 }
 
+/** ATen's default ignore_index: a class index no target uses, so nothing is ignored. */
+const NO_IGNORED_INDEX = -100;
+
+/** The operands ATen's losses take after input and target: class weights, reduction code, ignored index. */
+function lossOperands(fn: string, args: LossArgs): [Tensor | null, number, number] {
+  return [
+    args.weight ?? null,
+    reductionCode[oneOf(fn, 'reduction', args.reduction ?? 'mean', reductions)],
+    args.ignoreIndex ?? NO_IGNORED_INDEX,
+  ];
+}
+
 /** nllLoss(logp [N, C, …], y [N, …]) = −mean_n logp[n, y_n]. */
 export const nllLoss = (logProbs: Tensor, target: Tensor, args: LossArgs = {}): Tensor =>
-  opTensor('aten::nll_loss_nd', '', [
-    logProbs,
-    target,
-    args.weight ?? null,
-    reductionCode[oneOf('nllLoss', 'reduction', args.reduction ?? 'mean', reductions)],
-    args.ignoreIndex ?? -100,
-  ]);
+  opTensor('aten::nll_loss_nd', '', [logProbs, target, ...lossOperands('nllLoss', args)]);
 
 /** crossEntropy(logits [N, C, …], y [N, …]) = nllLoss(logSoftmax(logits, 1), y). */
 export const crossEntropy = (logits: Tensor, target: Tensor, args: LossArgs = {}): Tensor =>
-  opTensor('aten::cross_entropy_loss', '', [
-    logits,
-    target,
-    args.weight ?? null,
-    reductionCode[oneOf('crossEntropy', 'reduction', args.reduction ?? 'mean', reductions)],
-    args.ignoreIndex ?? -100,
-    0,
-  ]);
+  opTensor('aten::cross_entropy_loss', '', [logits, target, ...lossOperands('crossEntropy', args), 0]);
