@@ -23,7 +23,11 @@ export {
 export {
   LinearProbe,
   trainLinearProbe,
+  fitLinearProbe,
   probeAccuracy,
+  LR_DROP_FACTOR,
+  type ConvergenceArgs,
+  type FittedProbe,
   type FeatureSet,
   type LinearProbeArgs,
   type ProbePooling,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { add, manualSeed, mul, randn, tensor, type Tensor } from '../tensor/index.js';
-import { probeAccuracy, trainLinearProbe } from './probe.js';
+import { fitLinearProbe, probeAccuracy, trainLinearProbe } from './probe.js';
 import { testSeed } from '../testing/env.js';
 import { isCountOf, noteMeasurement } from '../testing/learning.js';
 
@@ -89,5 +89,42 @@ describe('linear probes', () => {
     noteMeasurement('probe random labels', { accuracy });
     expect(isCountOf(accuracy, 400), `accuracy ${accuracy}`).toBe(true);
     expect(nearChance(accuracy, 1 / 4, 400), `accuracy ${accuracy}, chance 0.25`).toBe(true);
+  });
+});
+
+describe('fitLinearProbe (trained to convergence)', () => {
+  const convergence = { tolerance: 1e-3, patience: 2, lrDrops: 1 };
+  const args = { classes: 5, pooling: 'mean' as const, lr: 0.05, batchSize: 50 };
+
+  it('stops on a plateau well before its epoch limit, with a probe far above chance', () => {
+    manualSeed(testSeed(4));
+    // Overlapping classes (noise std 2.5 against means 3 apart): the loss has a minimum, so training plateaus.
+    // (On separable data the loss of a linear probe falls towards 0 without end.)
+    const { features, labels } = separable(400, 1, 8, 5, false);
+    const train = { features: add(features, mul(randn(features.shape), 2.5)), labels };
+    const fitted = fitLinearProbe(train, { ...args, epochs: 500 }, convergence);
+    expect(fitted.converged).toBe(true);
+    expect(fitted.epochs).toBeLessThan(500);
+    expect(Number.isFinite(fitted.trainLoss)).toBe(true);
+    const accuracy = probeAccuracy(fitted.probe, train);
+    expect(isCountOf(accuracy, 400), `${accuracy}`).toBe(true);
+    expect(nearChance(accuracy, 1 / 5, 400), `${accuracy}`).toBe(false);
+    expect(accuracy).toBeGreaterThan(1 / 5);
+    noteMeasurement('fitLinearProbe plateau', { epochs: fitted.epochs, accuracy });
+    fitted.probe.dispose();
+  });
+
+  it('says it did not converge when the epoch limit comes first', () => {
+    manualSeed(testSeed(5));
+    const train = separable(200, 1, 8, 5, false);
+    const fitted = fitLinearProbe(train, { ...args, lr: 1e-4, epochs: 3 }, convergence);
+    expect([fitted.converged, fitted.epochs]).toEqual([false, 3]);
+    fitted.probe.dispose();
+  });
+
+  it('refuses a negative tolerance and a zero patience, naming them', () => {
+    const train = separable(10, 1, 8, 5, false);
+    expect(() => fitLinearProbe(train, { ...args, epochs: 1 }, { ...convergence, tolerance: -1 })).toThrow(/tolerance/);
+    expect(() => fitLinearProbe(train, { ...args, epochs: 1 }, { ...convergence, patience: 0 })).toThrow(/patience/);
   });
 });

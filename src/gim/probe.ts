@@ -92,32 +92,101 @@ export function trainLinearProbe(
 ): LinearProbe {
   checkProbeArgs('trainLinearProbe', args);
   checkFeatureSet('trainLinearProbe', train, args.pooling);
-  const N = train.features.shape[0]!;
   const probe = new LinearProbe(train.features.shape[2]!, args);
   const opt = new Adam(probe, { lr: args.lr });
   for (let epoch = 0; epoch < args.epochs; epoch++) {
-    let total = 0;
-    let batches = 0;
-    const order = randperm(N); // [N]
-    for (let start = 0; start < N; start += args.batchSize) {
-      const n = Math.min(args.batchSize, N - start);
-      total += tidy(() => {
-        const idx = narrow(order, 0, start, n); // [n]
-        const x = index(train.features, [idx]); // [n, T, D]
-        const y = flatLabels(index(train.labels, [idx])); // [n] | [n·T]
-        const loss = crossEntropy(probe.logits(x), y, { ignoreIndex: -1 });
-        loss.backward();
-        return loss.item();
-      });
-      opt.step();
-      opt.zeroGrad();
-      batches++;
-    }
-    order.dispose();
-    onEpoch?.(epoch, total / batches);
+    const loss = trainEpoch(probe, opt, train);
+    onEpoch?.(epoch, loss);
   }
   opt.dispose();
   return probe;
+}
+
+/** One pass over `train` in shuffled mini-batches; returns the mean mini-batch loss. */
+function trainEpoch(probe: LinearProbe, opt: Adam, train: FeatureSet): number {
+  const N = train.features.shape[0]!;
+  const { batchSize } = probe.args;
+  let total = 0;
+  let batches = 0;
+  const order = randperm(N); // [N]
+  for (let start = 0; start < N; start += batchSize) {
+    const n = Math.min(batchSize, N - start);
+    total += tidy(() => {
+      const idx = narrow(order, 0, start, n); // [n]
+      const x = index(train.features, [idx]); // [n, T, D]
+      const y = flatLabels(index(train.labels, [idx])); // [n] | [n·T]
+      const loss = crossEntropy(probe.logits(x), y, { ignoreIndex: -1 });
+      loss.backward();
+      return loss.item();
+    });
+    opt.step();
+    opt.zeroGrad();
+    batches++;
+  }
+  order.dispose();
+  return total / batches;
+}
+
+/** When a probe counts as trained to convergence (LinearProbeArgs.epochs is then the most it may take). */
+export interface ConvergenceArgs {
+  /** Relative fall of the epoch loss below which an epoch counts as no progress. */
+  tolerance: number;
+  /** Epochs without progress before the learning rate is divided by LR_DROP_FACTOR. */
+  patience: number;
+  /** Learning-rate drops after which the next plateau ends training. */
+  lrDrops: number;
+}
+
+/** How much a plateau divides the probe's learning rate by. */
+export const LR_DROP_FACTOR = 10;
+
+/** A probe trained to convergence, and how it got there. */
+export interface FittedProbe {
+  probe: LinearProbe;
+  /** Epochs run, the last epoch's mean training loss, and whether it plateaued (false: it ran out of epochs). */
+  epochs: number;
+  trainLoss: number;
+  converged: boolean;
+}
+
+/**
+ * fitLinearProbe(train, args, convergence): Adam as trainLinearProbe, until the epoch loss plateaus: after `patience`
+ * epochs whose loss fell by less than `tolerance` (relative) the lr is divided by LR_DROP_FACTOR; after `lrDrops`
+ * drops the next plateau stops training. At most args.epochs epochs.
+ */
+export function fitLinearProbe(train: FeatureSet, args: LinearProbeArgs, convergence: ConvergenceArgs): FittedProbe {
+  checkProbeArgs('fitLinearProbe', args);
+  checkFeatureSet('fitLinearProbe', train, args.pooling);
+  positiveInteger('fitLinearProbe', 'patience', convergence.patience);
+  if (!(convergence.tolerance >= 0)) throw new RangeError('fitLinearProbe: tolerance must be ≥ 0');
+  const probe = new LinearProbe(train.features.shape[2]!, args);
+  const opt = new Adam(probe, { lr: args.lr });
+  let best = Infinity;
+  let stale = 0;
+  let drops = 0;
+  let loss = NaN;
+  let epoch = 0;
+  let converged = false;
+  while (epoch < args.epochs) {
+    loss = trainEpoch(probe, opt, train);
+    epoch++;
+    if (loss < best * (1 - convergence.tolerance)) {
+      best = loss;
+      stale = 0;
+      continue;
+    }
+    best = Math.min(best, loss);
+    if (++stale < convergence.patience) continue;
+    if (drops === convergence.lrDrops) {
+      converged = true;
+      break;
+    }
+    opt.lr /= LR_DROP_FACTOR;
+    drops++;
+    stale = 0;
+  }
+  opt.dispose();
+  return { probe, epochs: epoch, trainLoss: loss, converged };
 }
 
 /** probeAccuracy(probe, test) = fraction of labelled items (or frames) classified correctly. */

@@ -21,7 +21,8 @@ import {
 } from '../audio/experiment.js';
 import type { AudioConfig } from '../audio/config.js';
 import type { TrainResult, TrainRunArgs } from '../../gim/training/trainer.js';
-import { probeLayers, trainVision } from '../vision/experiment.js';
+import { trainVision } from '../vision/experiment.js';
+import { probeLayers } from '../vision/linear-eval.js';
 import type { VisionConfig } from '../vision/config.js';
 import { evalImages, totalSteps, type VisionData } from '../vision/data.js';
 

@@ -82,6 +82,13 @@ export const visionConfigSchema = z
       maxTest: int.nonnegative(),
       /** Images per forward pass when extracting frozen features. */
       featureBatch: pos,
+      /** Train each probe until its loss plateaus (`epochs` is then the most it may take); null: exactly `epochs`. */
+      convergence: z
+        .object({ tolerance: z.number().nonnegative(), patience: pos, lrDrops: int.nonnegative() })
+        .nullable()
+        .default(null),
+      /** Besides the paper's average over the grid, probe the grid average-pooled to spatial × spatial (0: none). */
+      spatial: int.nonnegative().default(0),
     }),
     /** Figure 2: the test patches that excite a few neurons of each GIM module most. */
     figure: z.object({ neurons: pos, patches: pos, images: pos }),
@@ -144,7 +151,16 @@ export const visionDefaults: VisionConfig = {
     checkpointEvery: 1000,
     logEvery: 10,
   },
-  probe: { epochs: 50, lr: 1e-3, batchSize: 128, maxTrain: 0, maxTest: 0, featureBatch: 64 },
+  probe: {
+    epochs: 50,
+    lr: 1e-3,
+    batchSize: 128,
+    maxTrain: 0,
+    maxTest: 0,
+    featureBatch: 64,
+    convergence: null,
+    spatial: 0,
+  },
   figure: { neurons: 4, patches: 10, images: 2000 },
 };
 

@@ -8,7 +8,8 @@ import { isCountOf } from '../../testing/learning.js';
 import { CIFAR_IMAGE_BYTES, CIFAR_RECORD } from '../../vision/data/index.js';
 import { runDir } from '../../gim/run-dir.js';
 import { evalImages, openVisionData, TrainBatches } from './data.js';
-import { probeLayers, trainVision } from './experiment.js';
+import { trainVision } from './experiment.js';
+import { probeLayers } from './linear-eval.js';
 import { parseVisionConfig, resolveVisionConfig, visionDefaults, type VisionConfig } from './config.js';
 import { deepMerge, type DeepPartial } from '../overrides.js';
 

@@ -7,14 +7,8 @@
 import path from 'node:path';
 import { formatPercent, markdownTable, readMetrics } from '../../report/index.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
-import {
-  buildVisionStack,
-  loadVisionStack,
-  probeLayers,
-  trainVision,
-  visionModuleNames,
-  type LabelledImages,
-} from './experiment.js';
+import { buildVisionStack, loadVisionStack, trainVision, visionModuleNames } from './experiment.js';
+import { probeLayers, type LabelledImages } from './linear-eval.js';
 import { resolveVisionConfig, type VisionConfig } from './config.js';
 import { evalImages, openVisionData } from './data.js';
 

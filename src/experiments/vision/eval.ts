@@ -1,6 +1,7 @@
 /** `gim eval --probe class` on a vision run: linear probes on the chosen modules' frozen features (probeLayers). */
 import { evalModuleKey, modulesToProbe, type RunEvaluation } from '../eval-results.js';
-import { loadVisionStack, probeLayers } from './experiment.js';
+import { loadVisionStack } from './experiment.js';
+import { probeLayers } from './linear-eval.js';
 import type { VisionConfig } from './config.js';
 import { evalImages, openVisionData } from './data.js';
 

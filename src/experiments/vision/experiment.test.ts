@@ -9,7 +9,8 @@ import { TINY_VISION_ENCODER } from '../../vision/model/index.js';
 import { gratings } from '../../vision/model/testing.js';
 import { listCheckpoints, runDir } from '../../gim/run-dir.js';
 import { reproduceVision } from './reproduce.js';
-import { buildVisionStack, linearEval, probeLayers, trainVision } from './experiment.js';
+import { buildVisionStack, trainVision } from './experiment.js';
+import { linearEval, probeLayers } from './linear-eval.js';
 import {
   parseVisionConfig,
   resolveVisionConfig,

@@ -8,23 +8,8 @@
  * features are then extracted once and kept, which makes probing every row of Table 1 a matter of seconds, not of
  * another forward pass of every model per probe epoch.
  */
-import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type GimModule } from '../../gim/index.js';
-import {
-  add,
-  cat,
-  pow,
-  keep,
-  manualSeed,
-  mean,
-  mul,
-  narrow,
-  noGrad,
-  reshape,
-  sub,
-  tidy,
-  unsqueeze,
-  type Tensor,
-} from '../../tensor/index.js';
+import { GradientIsolatedStack, type GimModule } from '../../gim/index.js';
+import { manualSeed } from '../../tensor/index.js';
 import {
   buildSupervisedVisionModules,
   buildVisionModules,
@@ -106,112 +91,4 @@ export async function trainVision(config: VisionConfig, data: VisionData, args: 
 export function loadVisionStack(run: string, config: VisionConfig, classes: number): LoadedStack {
   const stack = buildVisionStack(config, classes);
   return { stack, step: restoreNewestCheckpoint(stack, run) };
-}
-
-/**
- * Frozen features of the given modules (0-based) for images x [N, C, H, W], in batches without gradient: per layer
- * the pooled patch grid [N, C', gh, gw] when `grid`, else its average over the grid [N, C'] (what the probe reads).
- */
-export function visionFeatures(
-  stack: GradientIsolatedStack,
-  x: Tensor,
-  layers: readonly number[],
-  opts: { grid?: boolean; batchSize?: number } = {},
-): Map<number, Tensor> {
-  const N = x.shape[0]!;
-  const bs = opts.batchSize ?? 64;
-  const upTo = Math.max(...layers);
-  const parts = new Map<number, Tensor[]>(layers.map((l) => [l, []]));
-  noGrad(() => {
-    for (let s = 0; s < N; s += bs) {
-      tidy(() => {
-        const feats = stack.features(narrow(x, 0, s, Math.min(bs, N - s)), upTo); // each [b, C, gh, gw]
-        for (const l of layers) parts.get(l)!.push(keep(opts.grid ? feats[l]! : mean(feats[l]!, [2, 3])));
-      });
-    }
-  });
-  const out = new Map<number, Tensor>();
-  for (const [l, ps] of parts) {
-    out.set(l, cat(ps, 0));
-    for (const p of ps) p.dispose();
-  }
-  return out;
-}
-
-/** Linear-probe settings (config.probe). */
-export type ProbeSettings = Pick<VisionConfig['probe'], 'epochs' | 'lr' | 'batchSize'>;
-
-/**
- * standardize(train, test): both [N, D] feature sets mapped by the train set's per-dimension mean and standard
- * deviation. An affine map, so the probe on top stays linear; it only conditions the optimisation — frozen features
- * of small encoders vary by ~1% of their mean, which a short Adam run on the raw values barely resolves.
- */
-export function standardize(train: Tensor, test: Tensor): [Tensor, Tensor] {
-  return tidy(() => {
-    const mu = mean(train, 0, { keepDim: true }); // [1, D]
-    const centred = sub(train, mu);
-    const variance = mean(mul(centred, centred), 0, { keepDim: true }); // [1, D]
-    const eps = mean(variance).item() * 1e-6 + 1e-12; // dimensions that never vary stay ~0, not huge
-    const inv = pow(add(variance, eps), -0.5); // [1, D]
-    return [keep(mul(centred, inv)), keep(mul(sub(test, mu), inv))];
-  });
-}
-
-/**
- * linearEval(train, test, classes, probe, seed): features [N, D] standardised by the train set's statistics, then a
- * Linear(D, classes) trained by Adam on train (labels [N]); returns its accuracy on test, a fraction in [0, 1].
- */
-export function linearEval(
-  train: { features: Tensor; labels: Tensor },
-  test: { features: Tensor; labels: Tensor },
-  classes: number,
-  probe: ProbeSettings,
-  seed = 0,
-): number {
-  const [trF, teF] = standardize(
-    reshape(train.features, [train.features.shape[0]!, -1]),
-    reshape(test.features, [test.features.shape[0]!, -1]),
-  );
-  const tr = { features: unsqueeze(trF, 1), labels: train.labels }; // [N, 1, D]
-  const te = { features: unsqueeze(teF, 1), labels: test.labels };
-  manualSeed(seed);
-  const p = trainLinearProbe(tr, { classes, pooling: 'mean', ...probe });
-  const acc = probeAccuracy(p, te);
-  p.dispose();
-  for (const t of [trF, teF, tr.features, te.features]) t.dispose();
-  return acc;
-}
-
-/** Labelled images for a probe: x [N, C, H, W] (centre crops), y [N]. */
-export interface LabelledImages {
-  x: Tensor;
-  y: Tensor;
-}
-
-/**
- * probeLayers(stack, layers, train, test, classes, probe): linear evaluation of several modules' outputs (0-based),
- * each module run once per image; returns one test accuracy per layer.
- */
-export function probeLayers(
-  stack: GradientIsolatedStack,
-  layers: readonly number[],
-  train: LabelledImages,
-  test: LabelledImages,
-  classes: number,
-  probe: ProbeSettings & { featureBatch: number },
-  seed = 0,
-): number[] {
-  const opts = { batchSize: probe.featureBatch };
-  const [tr, te] = [visionFeatures(stack, train.x, layers, opts), visionFeatures(stack, test.x, layers, opts)];
-  const accs = layers.map((l) =>
-    linearEval(
-      { features: tr.get(l)!, labels: train.y },
-      { features: te.get(l)!, labels: test.y },
-      classes,
-      probe,
-      seed,
-    ),
-  );
-  for (const t of [...tr.values(), ...te.values()]) t.dispose();
-  return accs;
 }

@@ -7,7 +7,7 @@ import type { GradientIsolatedStack } from '../../gim/index.js';
 import { imageGrid, type Figure, type GridImage } from '../../report/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { NormStats } from '../../vision/data/index.js';
-import { visionFeatures } from './experiment.js';
+import { visionFeatures } from './linear-eval.js';
 
 export interface NeuronPatches {
   module: number; // 0-based

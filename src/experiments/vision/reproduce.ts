@@ -11,14 +11,8 @@ import { reshape, type Tensor } from '../../tensor/index.js';
 import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
 import { checkResultsScale, reproduceDirs, trainReproduceRun, type ReproduceArgs } from '../results-dir.js';
-import {
-  buildVisionStack,
-  linearEval,
-  loadVisionStack,
-  probeLayers,
-  trainVision,
-  type LabelledImages,
-} from './experiment.js';
+import { buildVisionStack, loadVisionStack, trainVision } from './experiment.js';
+import { linearEval, probeLayers, type LabelledImages } from './linear-eval.js';
 import { resolveVisionConfig, type VisionConfig, type VisionScale } from './config.js';
 import { evalImages, openVisionData, totalSteps } from './data.js';
 import { topPatches, topPatchesFigure, type NeuronPatches } from './figure.js';
