@@ -2,7 +2,7 @@
  * Linear evaluation of a vision stack: frozen features of chosen modules, standardised by the train set's statistics,
  * and a linear classifier on top — the paper's vector (the module's patch grid averaged to one vector per image) and,
  * when probe.spatial > 0, the grid average-pooled to spatial × spatial cells (which keeps where in the image a patch
- * was). Each probe trains for probe.epochs passes, or until its loss plateaus when probe.convergence is set; its own
+ * was). Each probe trains for probe.epochs passes, or until its loss plateaus when probe.stop is 'plateau'; its own
  * training accuracy is reported beside its test accuracy.
  */
 import { fitLinearProbe, probeAccuracy, trainLinearProbe, type GradientIsolatedStack } from '../../gim/index.js';
@@ -27,7 +27,7 @@ import type { VisionConfig } from './config.js';
 
 /** Linear-probe settings (config.probe). */
 export type ProbeSettings = Pick<VisionConfig['probe'], 'epochs' | 'lr' | 'batchSize'> &
-  Partial<Pick<VisionConfig['probe'], 'convergence'>>;
+  Partial<Pick<VisionConfig['probe'], 'stop' | 'plateau'>>;
 
 /** Labelled images for a probe: x [N, C, H, W] (centre crops), y [N]. */
 export interface LabelledImages {
@@ -116,7 +116,7 @@ export interface ProbeScore {
 /**
  * scoreLinearProbe(train, test, classes, probe, seed): features [N, …] flattened and standardised by the train set's
  * statistics, then a Linear(D, classes) trained by Adam on train (labels [N]) — for probe.epochs passes, or until its
- * loss plateaus when probe.convergence is set; its accuracy on test and on its own training set.
+ * loss plateaus when probe.stop is 'plateau'; its accuracy on test and on its own training set.
  */
 export function scoreLinearProbe(
   train: { features: Tensor; labels: Tensor },
@@ -134,9 +134,9 @@ export function scoreLinearProbe(
   manualSeed(seed);
   const args = { classes, pooling: 'mean' as const, epochs: probe.epochs, lr: probe.lr, batchSize: probe.batchSize };
   const fitted =
-    probe.convergence === undefined || probe.convergence === null
-      ? { probe: trainLinearProbe(tr, args), epochs: probe.epochs, converged: false }
-      : fitLinearProbe(tr, args, probe.convergence);
+    probe.stop === 'plateau' && probe.plateau !== undefined
+      ? fitLinearProbe(tr, args, probe.plateau)
+      : { probe: trainLinearProbe(tr, args), epochs: probe.epochs, converged: false };
   const score: ProbeScore = {
     test: probeAccuracy(fitted.probe, te),
     train: probeAccuracy(fitted.probe, tr),

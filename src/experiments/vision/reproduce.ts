@@ -12,7 +12,13 @@ import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
 import { checkResultsScale, reproduceDirs, trainReproduceRun, type ReproduceArgs } from '../results-dir.js';
 import { buildVisionStack, loadVisionStack, trainVision } from './experiment.js';
-import { linearEval, probeLayers, type LabelledImages } from './linear-eval.js';
+import {
+  scoreLayers,
+  scoreLinearProbe,
+  type LabelledImages,
+  type LayerScores,
+  type ProbeScore,
+} from './linear-eval.js';
 import { resolveVisionConfig, type VisionConfig, type VisionScale } from './config.js';
 import { evalImages, openVisionData, totalSteps } from './data.js';
 import { topPatches, topPatchesFigure, type NeuronPatches } from './figure.js';
@@ -43,8 +49,10 @@ export type ReproduceVisionArgs = ReproduceArgs<VisionScale, VisionConfig>;
 export interface VisionResults {
   scale: VisionScale;
   dataset: VisionConfig['data']['dataset'];
-  /** Test accuracy (fraction) per Table 1 row. */
+  /** Test accuracy (fraction) per Table 1 row: the paper's probe on the grid average. */
   rows: Record<string, number>;
+  /** Every probe of each row: grid average and spatial cells, test and train accuracy, epochs, convergence. */
+  scores: Record<string, LayerScores>;
   /** Test accuracy of every module's output, for the layered models. */
   perModule: { gim: number[]; greedySupervised: number[] };
   steps: Record<string, number>;
@@ -96,30 +104,34 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
     const test: LabelledImages = evalImages(base, data.test, base.probe.maxTest);
     log(`probing on ${train.x.shape[0]} train / ${test.x.shape[0]} test images (centre crops)`);
     const rows: Record<string, number> = {};
-    const note = (row: string, acc: number): void => {
-      rows[row] = acc;
-      log(`  ${row}: ${formatPercent(acc)}`);
+    const scores: Record<string, LayerScores> = {};
+    const note = (row: string, score: LayerScores): void => {
+      rows[row] = score.global.test;
+      scores[row] = score;
+      const spatial =
+        score.spatial === null
+          ? ''
+          : `; ${base.probe.spatial}×${base.probe.spatial} cells ${formatPercent(score.spatial.test)}`;
+      log(`  ${row}: ${formatPercent(score.global.test)} (probe train ${formatPercent(score.global.train)})${spatial}`);
     };
-    const probe = (stack: ReturnType<typeof buildVisionStack>, layers: number[]): number[] => {
-      const accs = probeLayers(stack, layers, train, test, data.classes, base.probe, base.seed);
+    const probe = (stack: ReturnType<typeof buildVisionStack>, layers: number[]): LayerScores[] => {
+      const layerScores = scoreLayers(stack, layers, train, test, data.classes, base.probe, base.seed);
       stack.dispose();
-      return accs;
+      return layerScores;
     };
     const load = (name: string) => loadVisionStack(path.join(runsRoot, name), configs[name]!, data.classes).stack;
     const all = (name: string): number[] => Array.from({ length: configs[name]!.model.modelSplits }, (_, i) => i);
     {
       const flat = (t: Tensor): Tensor => reshape(t, [t.shape[0]!, -1]);
       const [tr, te] = [flat(train.x), flat(test.x)];
-      note(
-        PIXELS_ROW,
-        linearEval(
-          { features: tr, labels: train.y },
-          { features: te, labels: test.y },
-          data.classes,
-          base.probe,
-          base.seed,
-        ),
+      const pixels = scoreLinearProbe(
+        { features: tr, labels: train.y },
+        { features: te, labels: test.y },
+        data.classes,
+        base.probe,
+        base.seed,
       );
+      note(PIXELS_ROW, { global: pixels, spatial: null });
       tr.dispose();
       te.dispose();
     }
@@ -162,7 +174,8 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
       scale: args.scale,
       dataset: base.data.dataset,
       rows,
-      perModule: { gim, greedySupervised: greedy },
+      scores,
+      perModule: { gim: gim.map((l) => l.global.test), greedySupervised: greedy.map((l) => l.global.test) },
       steps,
       figure: neurons,
       seconds: { total: (performance.now() - started) / 1000, runs: runSeconds, probes: probeSeconds },
@@ -193,30 +206,61 @@ const DATASET_NAMES: Record<VisionResults['dataset'], string> = {
 export function writeVisionResults(dir: string, r: VisionResults): void {
   makeDirectory(dir, 'results folder');
   const ds = DATASET_NAMES[r.dataset];
+  const probe = r.config.probe;
+  const cells = probe.spatial > 0 ? `${probe.spatial}×${probe.spatial}` : null;
   const order: string[] = [PIXELS_ROW, ...Object.keys(PAPER_VISION)];
-  const body = order.map((name) => [
-    name,
-    formatPercent(r.rows[name] ?? null),
-    name in PAPER_VISION ? PAPER_VISION[name as PaperRow].toFixed(1) : '—',
-  ]);
+  const pct = (score: ProbeScore | null | undefined): string => formatPercent(score?.test ?? null);
+  const trainPct = (score: ProbeScore | null | undefined): string => formatPercent(score?.train ?? null);
+  const body = order.map((name) => {
+    const s = r.scores[name];
+    return [
+      name,
+      pct(s?.global),
+      ...(cells === null ? [] : [pct(s?.spatial)]),
+      [trainPct(s?.global), ...(cells === null ? [] : [trainPct(s?.spatial)])].join(' / '),
+      name in PAPER_VISION ? PAPER_VISION[name as PaperRow].toFixed(1) : '—',
+    ];
+  });
+  const header = [
+    'Method',
+    `Ours: grid average (paper's probe)`,
+    ...(cells === null ? [] : [`Ours: ${cells} cells`]),
+    'Probe train accuracy',
+    'Paper (STL-10)',
+  ];
   const stepsLine = Object.entries(r.steps)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   const perModule = (accs: number[]): string => accs.map((v, i) => `module ${i + 1} ${formatPercent(v)}`).join(', ');
+  const epochsOf = Object.values(r.scores).flatMap((s) => [s.global, ...(s.spatial === null ? [] : [s.spatial])]);
+  const training =
+    probe.stop === 'epochs'
+      ? `Adam ${probe.lr}, ${probe.epochs} epochs`
+      : `Adam ${probe.lr} in batches of ${probe.batchSize} until the training loss plateaus (lr ÷10 after ` +
+        `${probe.plateau.patience} epoch(s) falling by under ${probe.plateau.tolerance * 100}%, stop at the ` +
+        `plateau after ${probe.plateau.lrDrops} drops; ${Math.min(...epochsOf.map((s) => s.epochs))}–` +
+        `${Math.max(...epochsOf.map((s) => s.epochs))} epochs, ` +
+        `${epochsOf.filter((s) => s.converged).length} of ${epochsOf.length} probes plateaued before ${probe.epochs})`;
   const text =
     `# Table 1: linear classification accuracy\n\n` +
     `Ours: **${ds}** at scale \`${r.scale}\` (${r.data.pretrain} pretraining images; training steps: ${stepsLine}; ` +
     `batch ${r.config.train.batchSize}). The paper's numbers are **STL-10** with the full ResNet-50 encoder after ` +
     `300 epochs, so the columns are not comparable in absolute terms — compare the ordering of the rows.\n\n` +
-    markdownTable([`Method`, `Ours (${ds}, ${r.scale})`, 'Paper (STL-10)'], body, {
-      align: ['left', 'right', 'right'],
+    markdownTable(header, body, {
+      align: ['left', 'right', ...(cells === null ? [] : ['right' as const]), 'right', 'right'],
     }) +
-    `\n\nEvery row is a linear probe (Adam ${r.config.probe.lr}, ${r.config.probe.epochs} epochs) on frozen features: ` +
-    `the last module's pooled patch grid averaged to one vector per image, trained on ${r.data.probeTrain} ` +
-    `centre-cropped train images (no augmentation) and tested on ${r.data.probeTest} test images. The supervised rows ` +
+    `\n\nEvery row is a linear probe on frozen features standardised by the training images' statistics, trained ` +
+    `on ${r.data.probeTrain} centre-cropped train images (no augmentation) and tested on ${r.data.probeTest} test ` +
+    `images; ${training}. The paper's probe (first column, and the one compared with the paper) reads the last ` +
+    `module's patch grid averaged to one vector per image` +
+    (cells === null
+      ? ''
+      : `; the second reads the grid average-pooled to ${cells} cells, which keeps where a patch was`) +
+    `. The probe's own accuracy on its training images is given beside (grid average / cells). The supervised rows ` +
     `probe the supervised encoders the same way; random initialization is the untrained GIM architecture; ` +
-    `the pixel row is softmax regression on the normalised pixels.\n\n` +
-    `Per module — GIM: ${perModule(r.perModule.gim)}; greedy supervised: ${perModule(r.perModule.greedySupervised)}.\n\n` +
+    `the pixel row is softmax regression on the standardised pixels.\n\n` +
+    `Per module (grid average) — GIM: ${perModule(r.perModule.gim)}; greedy supervised: ` +
+    `${perModule(r.perModule.greedySupervised)}.\n\n` +
     `Wall time: ${(r.seconds.total / 60).toFixed(1)} min (probes ${(r.seconds.probes / 60).toFixed(1)} min).\n`;
   writeFileAtomic(path.join(dir, 'table1.md'), text);
   writeFileAtomic(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
