@@ -202,6 +202,9 @@ Data come from the preset's data.root (shown by gim config --preset <name>;
 change it with --set data.root=<dir>):
   audio-tiny, audio-small: a synthetic speech corpus, built on first use into
     data/speech-tiny, data/speech-small;
+  audio-real-tiny, audio-real-small, audio-real-full: real recorded voices
+    (Debian's tuxpaint-stamps-default, ktuberling-data; speaker labels only),
+    built on first use into data/real-speech-tiny, data/real-speech;
   audio-full: LibriSpeech that you bring (train-clean-100/, the CPC split and
     phone files), in data/LibriSpeech;
   vision-tiny, vision-small: Fashion-MNIST from Debian's dataset-fashion-mnist,
