@@ -78,7 +78,10 @@ export function buildProgram(): Command {
       "train and evaluate every row of the paper's tables that applies; writes results/<experiment>/ (scale small) " +
         'or runs/reproduce-<experiment>-<scale>/results/',
     )
-    .argument('<experiment>', EXPERIMENTS.join(' | '))
+    .argument(
+      '<experiment>',
+      `${EXPERIMENTS.join(' | ')} | real-speech (audio's speaker column, Figure 4 and the cross-corpus transfer on real voices)`,
+    )
     .addOption(
       new Option('--scale <scale>', SCALES.map((scale) => `${scale}: ${SCALE_TIMES[scale]}`).join('; '))
         .choices(SCALES)

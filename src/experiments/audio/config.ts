@@ -151,6 +151,8 @@ export const audioPresets: Record<AudioScale, DeepPartial<AudioConfig>> = {
 /** The corpora a scale's preset can train on: the scale's own (synthetic or LibriSpeech), or real recorded voices. */
 export type AudioCorpus = 'default' | 'real';
 
+/** Probe windows per real clip: the clips (1–2 s) are about one window long, so more windows repeat the same audio. */
+const REAL_PROBE_WINDOWS = 1;
 /** Clips per voice of the tiny real-speech corpus (enough for a split, seconds to build). */
 const TINY_REAL_CLIPS_PER_VOICE = 8;
 
@@ -160,10 +162,15 @@ const TINY_REAL_CLIPS_PER_VOICE = 8;
  * data/real-speech-tiny). Speaker labels only: phone rows are "—".
  */
 export const audioRealPresets: Record<AudioScale, DeepPartial<AudioConfig>> = {
-  full: { name: 'audio-real-full', data: { root: 'data/real-speech', realSpeechMaxPerVoice: 0, phones: false } },
+  full: {
+    name: 'audio-real-full',
+    data: { root: 'data/real-speech', realSpeechMaxPerVoice: 0, phones: false },
+    probe: { trainWindowsPerUtterance: REAL_PROBE_WINDOWS },
+  },
   small: {
     name: 'audio-real-small',
     data: { root: 'data/real-speech', synthSpeakers: 0, realSpeechMaxPerVoice: 0, phones: false },
+    probe: { trainWindowsPerUtterance: REAL_PROBE_WINDOWS },
   },
   tiny: {
     name: 'audio-real-tiny',
