@@ -75,6 +75,9 @@ describe('real speech at tiny scale', () => {
     });
     expect(r.data.real.testUtterances).toBe(corpus.testClips);
     expect(r.data.real.speakers).toBe(corpus.voices.length);
+    expect(r.data.real.shorterThanWindow).toBe(1); // 0.3 s tones (4800 samples) are shorter than the tiny window (5120)
+    expect(r.data.synthetic.shorterThanWindow).toBeLessThan(1);
+
     expect(Object.keys(r.rows)).toEqual([
       'Random initialization',
       'MFCC features',

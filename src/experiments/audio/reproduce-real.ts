@@ -48,7 +48,17 @@ export interface RealSpeechResults {
   transfer: Record<string, Record<Corpus, Record<Corpus, number>>>;
   seconds: { total: number; runs: Record<string, number> };
   config: AudioConfig;
-  data: Record<Corpus, { trainUtterances: number; testUtterances: number; speakers: number; minutes: number }>;
+  data: Record<
+    Corpus,
+    {
+      trainUtterances: number;
+      testUtterances: number;
+      speakers: number;
+      minutes: number;
+      /** Share of train and test clips shorter than the window (zero-padded at the end). */
+      shorterThanWindow: number;
+    }
+  >;
 }
 
 interface CorpusSide {
@@ -156,6 +166,7 @@ export async function reproduceRealSpeech(args: ReproduceRealArgs): Promise<Real
     testUtterances: s.data.test.size,
     speakers: s.data.train.speakers.length,
     minutes: s.data.train.stats().minutes,
+    shorterThanWindow: shareShorter(s.data, s.base.data.windowSamples),
   });
   const results: RealSpeechResults = {
     scale: args.scale,
@@ -168,6 +179,12 @@ export async function reproduceRealSpeech(args: ReproduceRealArgs): Promise<Real
   };
   await writeRealSpeechResults(resultsDir, results);
   return results;
+}
+
+/** The share of a corpus's clips (train and test) shorter than `windowSamples`. */
+function shareShorter(data: AudioData, windowSamples: number): number {
+  const lengths = [data.train, data.test].flatMap((split) => split.ids.map((id) => split.lengthOf(id)));
+  return lengths.filter((n) => n < windowSamples).length / lengths.length;
 }
 
 /** A linear speaker probe on the MFCCs of the real windows. */
@@ -207,7 +224,10 @@ export async function writeRealSpeechResults(dir: string, r: RealSpeechResults):
     `Scale \`${r.scale}\`, real recorded voices (\`gim data real-speech\`, data root \`${r.config.data.root}\`): ` +
     `${d.speakers} voices, ${d.trainUtterances} train / ${d.testUtterances} test clips (${d.minutes.toFixed(1)} min ` +
     `of training audio), held-out clips of the same voices. ${CONFOUND_NOTE} The two sources also differ in ` +
-    'recording conditions, so voices of different sources are told apart by the channel as well.\n\n';
+    'recording conditions, so voices of different sources are told apart by the channel as well. ' +
+    `${(100 * d.shorterThanWindow).toFixed(0)}% of the clips are shorter than the ` +
+    `${(r.config.data.windowSamples / 16000).toFixed(2)} s window and are zero-padded at the end, so clip length is ` +
+    'visible to every method.\n\n';
   const rows = Object.entries(r.rows).map(([name, acc]) => [name, pct(acc)]);
   writeFileAtomic(
     path.join(dir, 'real-speech.md'),
