@@ -164,12 +164,24 @@ const TINY_REAL_CLIPS_PER_VOICE = 8;
 export const audioRealPresets: Record<AudioScale, DeepPartial<AudioConfig>> = {
   full: {
     name: 'audio-real-full',
-    data: { root: 'data/real-speech', realSpeechMaxPerVoice: 0, phones: false },
+    data: {
+      root: 'data/real-speech',
+      synthSpeakers: 0,
+      synthUtterancesPerSpeaker: 0,
+      realSpeechMaxPerVoice: 0,
+      phones: false,
+    },
     probe: { trainWindowsPerUtterance: REAL_PROBE_WINDOWS },
   },
   small: {
     name: 'audio-real-small',
-    data: { root: 'data/real-speech', synthSpeakers: 0, realSpeechMaxPerVoice: 0, phones: false },
+    data: {
+      root: 'data/real-speech',
+      synthSpeakers: 0,
+      synthUtterancesPerSpeaker: 0,
+      realSpeechMaxPerVoice: 0,
+      phones: false,
+    },
     probe: { trainWindowsPerUtterance: REAL_PROBE_WINDOWS },
   },
   tiny: {
@@ -177,6 +189,7 @@ export const audioRealPresets: Record<AudioScale, DeepPartial<AudioConfig>> = {
     data: {
       root: 'data/real-speech-tiny',
       synthSpeakers: 0,
+      synthUtterancesPerSpeaker: 0,
       realSpeechMaxPerVoice: TINY_REAL_CLIPS_PER_VOICE,
       phones: false,
     },
