@@ -7,8 +7,9 @@ set -euo pipefail
 # fonts-dejavu-core: figures (src/report) are drawn in DejaVu Sans by resvg, which reads the system font files;
 # without any fonts their text would silently not render.
 PACKAGES=(libtorch-dev libopenblas0-openmp g++ make python3 fonts-dejavu-core)
-# Data packages (datasets and audio tools used by the experiments and tests).
-DATA_PACKAGES=(dataset-fashion-mnist flite espeak-ng sox flac fortunes pocketsphinx-testdata)
+# Data packages (datasets and audio tools used by the experiments and tests; tuxpaint-stamps-default and
+# ktuberling-data hold the real recorded voices of `gim data real-speech`).
+DATA_PACKAGES=(dataset-fashion-mnist flite espeak-ng sox flac fortunes pocketsphinx-testdata tuxpaint-stamps-default ktuberling-data)
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/apt-ensure.sh

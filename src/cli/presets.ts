@@ -15,18 +15,21 @@ export interface Preset {
   config(): ExperimentConfig;
 }
 
-/** parsePreset('vision-small') → its experiment, scale and resolved config. */
+/** parsePreset('vision-small') → its experiment, scale and resolved config ('audio-real-small': on real voices). */
 export function parsePreset(name: string): Preset {
   if (!(PRESETS as readonly string[]).includes(name)) {
     const suggestion = nearestName(name, PRESETS);
     const hint = suggestion === undefined ? '' : `did you mean '${suggestion}'? `;
     throw new Error(`unknown preset '${name}' (${hint}known: ${PRESETS.join(', ')})`);
   }
-  const [experiment, scale] = name.split('-') as [Experiment, AudioScale & VisionScale];
+  const parts = name.split('-');
+  const experiment = parts[0] as Experiment;
+  const scale = parts[parts.length - 1] as AudioScale & VisionScale;
+  const corpus = parts.length === 3 && parts[1] === 'real' ? 'real' : 'default';
   return {
     name: name as PresetName,
     experiment,
     scale,
-    config: () => (experiment === 'audio' ? resolveAudioConfig(scale) : resolveVisionConfig(scale)),
+    config: () => (experiment === 'audio' ? resolveAudioConfig(scale, {}, corpus) : resolveVisionConfig(scale)),
   };
 }

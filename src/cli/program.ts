@@ -78,7 +78,10 @@ export function buildProgram(): Command {
       "train and evaluate every row of the paper's tables that applies; writes results/<experiment>/ (scale small) " +
         'or runs/reproduce-<experiment>-<scale>/results/',
     )
-    .argument('<experiment>', EXPERIMENTS.join(' | '))
+    .argument(
+      '<experiment>',
+      `${EXPERIMENTS.join(' | ')} | real-speech (audio's speaker column, Figure 4 and the cross-corpus transfer on real voices)`,
+    )
     .addOption(
       new Option('--scale <scale>', SCALES.map((scale) => `${scale}: ${SCALE_TIMES[scale]}`).join('; '))
         .choices(SCALES)
@@ -158,6 +161,39 @@ export function buildProgram(): Command {
       );
     });
 
+  data
+    .command('real-speech')
+    .description(
+      "real recorded voices from Debian's tuxpaint-stamps-default and ktuberling-data, 16 kHz FLAC in the LibriSpeech " +
+        'layout (one speaker per voice = language), for speaker identification',
+    )
+    .requiredOption('--out <dir>', 'output directory (absent, empty, or this corpus complete: then nothing is done)')
+    .option('--sources <list>', 'comma-separated: tuxpaint,ktuberling', 'tuxpaint,ktuberling')
+    .option('--max-per-voice <n>', 'at most n clips per voice (0: all)', (v) => Number(v), 0)
+    .option('--min-clips <n>', 'drop voices with fewer clips', (v) => Number(v), 20)
+    .option('--seed <n>', 'seed of clip choice and split', (v) => Number(v), 0)
+    .option('--tuxpaint-root <dir>', 'tuxpaint data folder holding stamps/ (default: from dpkg -L)')
+    .option('--ktuberling-root <dir>', 'ktuberling sounds/ folder (default: from dpkg -L)')
+    .option('--jobs <n>', 'sox processes at once', (v) => Number(v))
+    .option('--skip-bad', 'skip (and count) recordings sox cannot decode instead of stopping', false)
+    .action(async (o) => {
+      const { makeRealSpeechCorpus } = await import('../experiments/audio/real-speech-data.js');
+      const roots = {
+        ...(o.tuxpaintRoot === undefined ? {} : { tuxpaint: o.tuxpaintRoot as string }),
+        ...(o.ktuberlingRoot === undefined ? {} : { ktuberling: o.ktuberlingRoot as string }),
+      };
+      await makeRealSpeechCorpus({
+        out: o.out,
+        sources: (o.sources as string).split(',').filter((s) => s !== '') as ('tuxpaint' | 'ktuberling')[],
+        roots,
+        maxPerVoice: o.maxPerVoice,
+        minClips: o.minClips,
+        seed: o.seed,
+        skipBad: o.skipBad,
+        ...(o.jobs === undefined ? {} : { jobs: o.jobs as number }),
+      });
+    });
+
   return program;
 }
 
@@ -169,6 +205,9 @@ Data come from the preset's data.root (shown by gim config --preset <name>;
 change it with --set data.root=<dir>):
   audio-tiny, audio-small: a synthetic speech corpus, built on first use into
     data/speech-tiny, data/speech-small;
+  audio-real-tiny, audio-real-small, audio-real-full: real recorded voices
+    (Debian's tuxpaint-stamps-default, ktuberling-data; speaker labels only),
+    built on first use into data/real-speech-tiny, data/real-speech;
   audio-full: LibriSpeech that you bring (train-clean-100/, the CPC split and
     phone files), in data/LibriSpeech;
   vision-tiny, vision-small: Fashion-MNIST from Debian's dataset-fashion-mnist,

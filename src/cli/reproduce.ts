@@ -1,7 +1,9 @@
 /** `gim reproduce <experiment>`: the paper's tables and figures at one scale. */
 import { resolveAudioConfig } from '../experiments/audio/config.js';
 import { applySet, parseSet } from '../experiments/overrides.js';
-import { reproduceAudio } from '../experiments/audio/reproduce.js';
+import path from 'node:path';
+import { REAL_RESULTS_FILE, reproduceAudio } from '../experiments/audio/reproduce.js';
+import { reproduceRealSpeech } from '../experiments/audio/reproduce-real.js';
 import { reproduceVision } from '../experiments/vision/reproduce.js';
 import { checkResultsScale, reproduceDirs } from '../experiments/results-dir.js';
 import { resolveVisionConfig } from '../experiments/vision/config.js';
@@ -39,9 +41,12 @@ export async function reproduceCommand(
   sets: string[],
   args: ReproduceCommandArgs = {},
 ): Promise<number> {
-  if (!(EXPERIMENTS as readonly string[]).includes(experiment))
-    throw new Error(`reproduce: unknown experiment '${experiment}' (known: ${EXPERIMENTS.join(', ')})`);
   const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (experiment === REAL_SPEECH) return reproduceRealCommand(scale, sets, args.out, log);
+  if (!(EXPERIMENTS as readonly string[]).includes(experiment))
+    throw new Error(
+      `reproduce: unknown experiment '${experiment}' (known: ${[...EXPERIMENTS, REAL_SPEECH].join(', ')})`,
+    );
   const { runsRoot, resultsDir: defaultResults } = reproduceDirs(experiment, scale);
   const resultsDir = args.out ?? defaultResults;
   const base = experiment === 'vision' ? resolveVisionConfig(scale) : resolveAudioConfig(scale);
@@ -58,6 +63,30 @@ export async function reproduceCommand(
   const r = await reproduceAudio({ scale, patch, runsRoot, resultsDir, log });
   console.log(
     `${resultsDir}: table3.md, table4.md, figure4.png, results.json (${(r.seconds.total / 60).toFixed(1)} min)`,
+  );
+  return 0;
+}
+
+/** `gim reproduce real-speech`: the real-voice column of Table 3, Figure 4 on real speech, and the transfer table. */
+export const REAL_SPEECH = 'real-speech';
+
+async function reproduceRealCommand(
+  scale: Scale,
+  sets: string[],
+  out: string | undefined,
+  log: (line: string) => void,
+): Promise<number> {
+  const { runsRoot, resultsDir: defaultResults } = reproduceDirs('audio', scale);
+  const resultsDir = out ?? defaultResults;
+  const patch = checkedPatchOf<object>(resolveAudioConfig(scale, {}, 'real'), sets);
+  log(
+    `reproduce real-speech --scale ${scale} (real runs in ${path.join(runsRoot, 'real')}, synthetic GIM/CPC in ` +
+      `${runsRoot}), results in ${resultsDir}`,
+  );
+  const r = await reproduceRealSpeech({ scale, patch, runsRoot, resultsDir, log });
+  console.log(
+    `${resultsDir}: real-speech.md, transfer.md, figure4-real.png, ${REAL_RESULTS_FILE} ` +
+      `(${(r.seconds.total / 60).toFixed(1)} min)`,
   );
   return 0;
 }

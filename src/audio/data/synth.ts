@@ -88,7 +88,7 @@ function intArg(name: string, value: number, min: number, max: number): number {
 }
 
 /** What is at `out`: nothing, an empty directory, a non-empty one, or something that is not a directory. */
-async function outState(out: string): Promise<'absent' | 'empty' | 'full' | 'not-a-directory'> {
+export async function outState(out: string): Promise<'absent' | 'empty' | 'full' | 'not-a-directory'> {
   const info = await stat(out).catch((err: unknown) => {
     if ((err as { code?: unknown }).code === 'ENOENT') return null;
     throw new Error(`${out}: cannot use as the corpus directory: ${describeFsError(err)}`, { cause: err });
@@ -115,7 +115,7 @@ export function partialDirOf(out: string, pid: number = process.pid): string {
 }
 
 /** Remove partial folders beside `out` left by builds whose process no longer runs. */
-async function removeStalePartials(out: string): Promise<void> {
+export async function removeStalePartials(out: string): Promise<void> {
   const abs = resolve(out);
   const prefix = `.${basename(abs)}.partial-`;
   const names = await readdir(dirname(abs)).catch(() => [] as string[]);
@@ -156,7 +156,7 @@ async function publish(partial: string, out: string, overwrite: boolean): Promis
 }
 
 /** Runs `work(i)` for i in 0..n-1 with at most `jobs` running at once; the first error stops new work and is thrown. */
-async function runPool(n: number, jobs: number, work: (i: number) => Promise<void>): Promise<void> {
+export async function runPool(n: number, jobs: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: unknown;
   const worker = async (): Promise<void> => {

@@ -21,6 +21,13 @@ export const audioConfigSchema = z
       /** When root has no corpus: build the synthetic one there with this many speakers × utterances (0: don't). */
       synthSpeakers: int.nonnegative(),
       synthUtterancesPerSpeaker: int.nonnegative(),
+      /**
+       * When root has no corpus and is a real-speech preset's default root: build the real recorded voices there
+       * (`gim data real-speech`), at most this many clips per voice (0: all). null: never.
+       */
+      realSpeechMaxPerVoice: int.nonnegative().nullable().default(null),
+      /** The corpus has phone labels (converted_aligned_phones.txt); false: speaker probes only, phone rows are "—". */
+      phones: z.boolean().default(true),
       windowSamples: pos,
       normalize: z.boolean(),
       skipBad: z.boolean(),
@@ -83,6 +90,8 @@ export const audioDefaults: AudioConfig = {
     root: 'data/LibriSpeech',
     synthSpeakers: 0,
     synthUtterancesPerSpeaker: 0,
+    realSpeechMaxPerVoice: null,
+    phones: true,
     windowSamples: 20480,
     normalize: true,
     skipBad: false,
@@ -139,9 +148,65 @@ export const audioPresets: Record<AudioScale, DeepPartial<AudioConfig>> = {
   },
 };
 
-/** resolveAudioConfig(scale, patch): defaults → preset → patch, validated. */
-export function resolveAudioConfig(scale: AudioScale, patch: DeepPartial<AudioConfig> = {}): AudioConfig {
-  return parseAudioConfig(deepMerge(deepMerge(audioDefaults, audioPresets[scale]), patch));
+/** The corpora a scale's preset can train on: the scale's own (synthetic or LibriSpeech), or real recorded voices. */
+export type AudioCorpus = 'default' | 'real';
+
+/** Probe windows per real clip: the clips (1–2 s) are about one window long, so more windows repeat the same audio. */
+const REAL_PROBE_WINDOWS = 1;
+/** Clips per voice of the tiny real-speech corpus (enough for a split, seconds to build). */
+const TINY_REAL_CLIPS_PER_VOICE = 8;
+
+/**
+ * The real-speech presets (audio-real-<scale>): the scale's settings on the real recorded voices of Debian's
+ * tuxpaint-stamps-default and ktuberling-data, built on first use into data/real-speech (tiny: 8 clips a voice, into
+ * data/real-speech-tiny). Speaker labels only: phone rows are "—".
+ */
+export const audioRealPresets: Record<AudioScale, DeepPartial<AudioConfig>> = {
+  full: {
+    name: 'audio-real-full',
+    data: {
+      root: 'data/real-speech',
+      synthSpeakers: 0,
+      synthUtterancesPerSpeaker: 0,
+      realSpeechMaxPerVoice: 0,
+      phones: false,
+    },
+    probe: { trainWindowsPerUtterance: REAL_PROBE_WINDOWS },
+  },
+  small: {
+    name: 'audio-real-small',
+    data: {
+      root: 'data/real-speech',
+      synthSpeakers: 0,
+      synthUtterancesPerSpeaker: 0,
+      realSpeechMaxPerVoice: 0,
+      phones: false,
+    },
+    probe: { trainWindowsPerUtterance: REAL_PROBE_WINDOWS },
+  },
+  tiny: {
+    name: 'audio-real-tiny',
+    data: {
+      root: 'data/real-speech-tiny',
+      synthSpeakers: 0,
+      synthUtterancesPerSpeaker: 0,
+      realSpeechMaxPerVoice: TINY_REAL_CLIPS_PER_VOICE,
+      phones: false,
+    },
+  },
+};
+
+/** resolveAudioConfig(scale, patch, corpus): defaults → preset (→ real-speech preset) → patch, validated. */
+export function resolveAudioConfig(
+  scale: AudioScale,
+  patch: DeepPartial<AudioConfig> = {},
+  corpus: AudioCorpus = 'default',
+): AudioConfig {
+  const preset = deepMerge(
+    deepMerge(audioDefaults, audioPresets[scale]),
+    corpus === 'real' ? audioRealPresets[scale] : {},
+  );
+  return parseAudioConfig(deepMerge(preset, patch));
 }
 
 /** parseAudioConfig(json): validate, with errors naming the offending key. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { ensureCorpus, synthesisedRoots } from './experiment.js';
+import { ensureCorpus, realSpeechRoots, synthesisedRoots } from './experiment.js';
 import { resolveAudioConfig } from './config.js';
 
 const FIXTURES = new URL('../../audio/data/fixtures/librispeech', import.meta.url).pathname;
@@ -64,6 +64,30 @@ describe('ensureCorpus and data.root', () => {
       cpSync(FIXTURES, half, { recursive: true });
       writeFileSync(path.join(half, 'corpus.json'), '{}\n');
       await expect(ensureCorpus(resolveAudioConfig('tiny'), quiet)).resolves.toBeUndefined();
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('the real-speech presets build only at their default roots; a half-built one there is refused', async () => {
+    process.chdir(tmp);
+    try {
+      expect(realSpeechRoots().sort()).toEqual([
+        path.resolve('data/real-speech'),
+        path.resolve('data/real-speech-tiny'),
+      ]);
+      const realTiny = resolveAudioConfig('tiny', {}, 'real');
+      expect(realTiny.data).toMatchObject({ root: 'data/real-speech-tiny', phones: false, synthSpeakers: 0 });
+      const half = path.resolve('data/real-speech-tiny');
+      mkdirSync(path.join(half, 'train-clean-100'), { recursive: true });
+      await expect(ensureCorpus(realTiny, quiet)).rejects.toThrow(
+        /data\/real-speech-tiny: an incomplete real-speech corpus \(no corpus.json/,
+      );
+      // elsewhere, the real-speech settings never build: the root must already have the layout
+      const elsewhere = path.join(tmp, 'real-elsewhere');
+      const config = resolveAudioConfig('tiny', { data: { root: elsewhere } }, 'real');
+      await expect(ensureCorpus(config, quiet)).rejects.toThrow(`${elsewhere}: no train_split.txt`);
+      expect(existsSync(elsewhere)).toBe(false);
     } finally {
       process.chdir(cwd);
     }

@@ -9,6 +9,7 @@ import type { AudioConfig } from './config.js';
 import {
   extractFeatures,
   loadAudioStack,
+  noPhonesError,
   openAudioData,
   probeTask,
   probeWindows,
@@ -32,15 +33,17 @@ export interface AudioProbeWindows {
  */
 export async function audioProbeWindows(config: AudioConfig, data: AudioData): Promise<AudioProbeWindows> {
   const windowSamples = config.data.windowSamples;
-  const train = await probeWindows(data.train, config.probe.trainWindowsPerUtterance, config.seed, windowSamples);
-  const test = await probeWindows(data.test, 1, config.seed + 1, windowSamples);
+  const { phones } = config.data;
+  const perUtterance = config.probe.trainWindowsPerUtterance;
+  const train = await probeWindows(data.train, perUtterance, config.seed, windowSamples, phones);
+  const test = await probeWindows(data.test, 1, config.seed + 1, windowSamples, phones);
   return { train, test, speakers: data.train.speakers.length };
 }
 
 /** Dispose the windows' tensors. */
 export function disposeAudioProbeWindows(windows: AudioProbeWindows): void {
   for (const split of [windows.train, windows.test])
-    for (const t of [split.x, split.speakers, split.phones]) t.dispose();
+    for (const t of [split.x, split.speakers, split.phones]) t?.dispose();
 }
 
 /**
@@ -100,6 +103,7 @@ export interface EvaluateAudioRunArgs {
 /** evaluateAudioRun(args): linear `task` probes on the chosen modules of an audio run's frozen features. */
 export async function evaluateAudioRun(args: EvaluateAudioRunArgs): Promise<RunEvaluation> {
   const { config, task } = args;
+  if (task === 'phone' && !config.data.phones) throw noPhonesError(config);
   const data = await openAudioData(config);
   const { stack, step } = loadAudioStack(args.run, config, data);
   try {

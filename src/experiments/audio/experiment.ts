@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { batchAt, disposeBatch, windowsBatch } from '../../audio/batches.js';
 import { buildSpeechCorpus, checkLibriSpeechRoot, HOP, LibriSpeechDataset } from '../../audio/data/index.js';
+import { buildRealSpeechCorpus } from '../../audio/data/real-speech.js';
 import { mfcc } from '../../audio/mfcc.js';
 import { audioModuleNames, buildAudioModules, type AudioObjective } from '../../audio/model.js';
 import { GradientIsolatedStack, probeAccuracy, trainLinearProbe, type FeatureSet } from '../../gim/index.js';
@@ -24,7 +25,7 @@ import {
   type Tensor,
 } from '../../tensor/index.js';
 import { audioMixSeed, Rng } from '../../util/rng.js';
-import { audioPresets, type AudioConfig } from './config.js';
+import { audioPresets, audioRealPresets, type AudioConfig } from './config.js';
 import { restoreNewestCheckpoint, type LoadedStack } from '../../gim/run-dir.js';
 import { train, type TrainResult, type TrainRunArgs } from '../../gim/training/trainer.js';
 import { audioModuleSpec } from '../async-factories.js';
@@ -44,6 +45,14 @@ export function synthesisedRoots(): string[] {
   );
 }
 
+/** The data roots the real-speech presets build the real recorded voices into (resolved). */
+export function realSpeechRoots(): string[] {
+  const roots = Object.values(audioRealPresets).flatMap((p) =>
+    p.data?.root !== undefined && p.data.realSpeechMaxPerVoice != null ? [path.resolve(p.data.root)] : [],
+  );
+  return [...new Set(roots)];
+}
+
 /**
  * ensureCorpus(config): check data.root has the LibriSpeech layout. Only a preset's default root (with
  * data.synthSpeakers > 0) is ever written to: there the synthetic corpus is built when the folder is absent or empty.
@@ -54,16 +63,27 @@ export async function ensureCorpus(
   log: (m: string) => void = (m) => void process.stderr.write(`${m}\n`),
 ): Promise<void> {
   const root = config.data.root;
+  const maxPerVoice = config.data.realSpeechMaxPerVoice;
+  const real = maxPerVoice !== null && realSpeechRoots().includes(path.resolve(root));
   const synthesised = config.data.synthSpeakers > 0 && synthesisedRoots().includes(path.resolve(root));
-  if (!synthesised) return checkLibriSpeechRoot(root);
+  if (!synthesised && !real) return checkLibriSpeechRoot(root);
   const stat = fs.statSync(root, { throwIfNoEntry: false });
   if (stat !== undefined && !stat.isDirectory()) return checkLibriSpeechRoot(root); // says it is a file
   const entries = stat === undefined ? [] : fs.readdirSync(root);
   if (entries.includes('corpus.json')) return checkLibriSpeechRoot(root);
   if (entries.length > 0) {
+    const what = real ? 'real-speech' : 'synthetic';
     throw new Error(
-      `${root}: an incomplete synthetic corpus (no corpus.json, which a build writes last); remove ${root} to rebuild it`,
+      `${root}: an incomplete ${what} corpus (no corpus.json, which a build writes last); remove ${root} to rebuild it`,
     );
+  }
+  if (real) {
+    log(`building the real-speech corpus in ${root} (${maxPerVoice === 0 ? 'all' : maxPerVoice} clips per voice)`);
+    const r = await buildRealSpeechCorpus({ out: root, maxPerVoice, seed: config.seed });
+    log(
+      `  ${r.clips} clips, ${r.voices.length} voices, ${r.minutes.toFixed(1)} min of audio in ${r.seconds.toFixed(0)} s`,
+    );
+    return;
   }
   log(
     `building the synthetic speech corpus in ${root} (${config.data.synthSpeakers} speakers × ${config.data.synthUtterancesPerSpeaker})`,
@@ -79,8 +99,12 @@ export async function ensureCorpus(
   );
 }
 
-/** openAudioData(config): the train and test splits, test speakers labelled as in train, phone labels loaded. */
-export async function openAudioData(config: AudioConfig, requirePhones = true): Promise<AudioData> {
+/**
+ * openAudioData(config): the train and test splits, test speakers labelled as in train, phone labels loaded (unless
+ * the corpus has none: data.phones false).
+ */
+export async function openAudioData(config: AudioConfig, requirePhones = config.data.phones): Promise<AudioData> {
+  if (requirePhones && !config.data.phones) throw noPhonesError(config);
   const common = {
     root: config.data.root,
     skipBad: config.data.skipBad,
@@ -90,6 +114,14 @@ export async function openAudioData(config: AudioConfig, requirePhones = true): 
   const train = await new LibriSpeechDataset({ ...common, split: 'train' }).open();
   const test = await new LibriSpeechDataset({ ...common, split: 'test', speakers: train.speakers }).open();
   return { train, test };
+}
+
+/** The error for a phone task on a corpus without phone labels. */
+export function noPhonesError(config: AudioConfig): Error {
+  return new Error(
+    `${config.data.root}: this corpus has no phone labels (data.phones is false): only speaker probes and ` +
+      'objectives apply to it',
+  );
 }
 
 /** objectiveOf(config, data): what the modules learn from (InfoNCE, or speaker/phone labels). */
@@ -141,20 +173,21 @@ export function loadAudioStack(run: string, config: AudioConfig, data: AudioData
 export interface ProbeWindows {
   x: Tensor; // [N, 1, W]
   speakers: Tensor; // [N] int64
-  phones: Tensor; // [N, W/160] int64 (−1: unlabelled)
+  phones: Tensor | null; // [N, W/160] int64 (−1: unlabelled); null: the corpus has no phone labels
 }
 
-/** probeWindows(dataset, perUtterance, seed, W): `perUtterance` random windows of every utterance. */
+/** probeWindows(dataset, perUtterance, seed, W, phones): `perUtterance` random windows of every utterance. */
 export async function probeWindows(
   dataset: LibriSpeechDataset,
   perUtterance: number,
   seed: number,
   windowSamples: number,
+  phones = true,
 ): Promise<ProbeWindows> {
   const rng = new Rng(audioMixSeed(seed, 0x9b0be));
   const ids = dataset.ids.flatMap((id) => Array<string>(perUtterance).fill(id));
-  const b = await windowsBatch(dataset, ids, rng, { windowSamples, phones: true });
-  return { x: keep(b.x), speakers: keep(b.speakers), phones: keep(b.phones!) };
+  const b = await windowsBatch(dataset, ids, rng, { windowSamples, phones });
+  return { x: keep(b.x), speakers: keep(b.speakers), phones: b.phones === null ? null : keep(b.phones) };
 }
 
 /** How {@link extractFeatures} reduces each layer's frames. */
@@ -224,8 +257,11 @@ export function probeTask(
   speakers: number,
 ): number {
   const p = config.probe[task];
-  const labels = (w: ProbeWindows): Tensor =>
-    task === 'speaker' ? w.speakers : alignFrames(w.phones, train.features.shape[1]!);
+  const labels = (w: ProbeWindows): Tensor => {
+    if (task === 'speaker') return w.speakers;
+    if (w.phones === null) throw noPhonesError(config);
+    return alignFrames(w.phones, train.features.shape[1]!);
+  };
   const trainSet: FeatureSet = { features: train.features, labels: labels(train.windows) };
   const testSet: FeatureSet = { features: test.features, labels: labels(test.windows) };
   manualSeed(config.seed);

@@ -3,8 +3,10 @@
  * Each row is a training run (skipped when its final checkpoint exists) followed by linear probes on frozen features;
  * all models are probed on the same windows. Writes results/audio/{table3.md, table4.md, figure4.png, results.json}.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { audioModuleNames } from '../../audio/model.js';
+import { CONFOUND_NOTE } from '../../audio/data/real-speech.js';
 import { barPlot, formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../../report/index.js';
 import type { GradientIsolatedStack } from '../../gim/index.js';
 import { resolveAudioConfig, type AudioConfig, type AudioScale } from './config.js';
@@ -38,8 +40,8 @@ export const PAPER = {
 } as const;
 type Row = keyof typeof PAPER;
 
-/** The training runs behind the rows: name → config patch. */
-function runsFor(): Record<string, DeepPartial<AudioConfig>> {
+/** The training runs behind the rows: name → config patch (reproduce-real trains some of them on real voices). */
+export function runsFor(): Record<string, DeepPartial<AudioConfig>> {
   return {
     gim: { model: { modelSplits: 6 } },
     cpc: { model: { modelSplits: 1 } },
@@ -188,15 +190,29 @@ export async function writeAudioResults(dir: string, r: AudioResults): Promise<v
     `# ${title}\n\nScale \`${r.scale}\`: ${r.data.speakers} speakers, ${r.data.trainUtterances} train / ${r.data.testUtterances} test utterances ` +
     `(${r.data.minutes.toFixed(1)} min of training audio; data root \`${r.config.data.root}\`). Linear-probe test accuracy; ` +
     `the paper's numbers are LibriSpeech train-clean-100 at full scale and are not comparable in absolute terms.\n\n`;
+  const real = readRealSpeaker(dir, r.scale);
   const row = (name: Row) => [
     name,
     pct(r.rows[name]?.phone),
     String(PAPER[name].phone),
     pct(r.rows[name]?.speaker),
+    ...(real === null ? [] : [pct(real[name])]),
     String(PAPER[name].speaker),
   ];
-  const cols = ['Method', 'Phone (ours)', 'Phone (paper)', 'Speaker (ours)', 'Speaker (paper)'];
-  const align = ['left', 'right', 'right', 'right', 'right'] as const;
+  const cols = [
+    'Method',
+    'Phone (ours)',
+    'Phone (paper)',
+    'Speaker (ours)',
+    ...(real === null ? [] : ['Speaker (real)']),
+    'Speaker (paper)',
+  ];
+  const align = ['left', 'right', 'right', 'right', 'right', ...(real === null ? [] : (['right'] as const))] as const;
+  const realNote =
+    real === null
+      ? ''
+      : `\n\nSpeaker (real): the same methods trained and probed on real recorded voices (${REAL_RESULTS_FILE}, ` +
+        `real-speech.md: ${CONFOUND_NOTE}); "—" where the method does not apply.`;
   const t3: Row[] = [
     'Random initialization',
     'MFCC features',
@@ -210,30 +226,59 @@ export async function writeAudioResults(dir: string, r: AudioResults): Promise<v
     path.join(dir, 'table3.md'),
     header('Table 3: phone and speaker classification') +
       markdownTable(cols, t3.map(row), { align }) +
+      realNote +
       `\n\nWall time: ${(r.seconds.total / 60).toFixed(1)} min.\n`,
   );
   writeFileAtomic(
     path.join(dir, 'table4.md'),
-    header('Table 4: ablations of the autoregressor') + markdownTable(cols, t4.map(row), { align }) + '\n',
+    header('Table 4: ablations of the autoregressor') +
+      markdownTable(
+        cols.filter((c) => c !== 'Speaker (real)'),
+        t4.map((name) => row(name).filter((_, i) => real === null || i !== 4)),
+        { align: align.slice(0, 5) },
+      ) +
+      '\n',
   );
   writeFileAtomic(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
-  const names = audioModuleNames({ ...r.config.model, modelSplits: r.perLayerSpeaker.gim.length });
+  const title = 'Figure 4: speaker classification error per module (GIM)';
+  await saveFigure4(path.join(dir, 'figure4'), title, r.config, r.perLayerSpeaker);
+}
+
+/** Figure 4: the speaker test error of every GIM module's output, and CPC's, on a log axis. */
+export async function saveFigure4(
+  pathWithoutExt: string,
+  title: string,
+  config: AudioConfig,
+  perLayerSpeaker: { gim: number[]; cpc: number[] },
+): Promise<void> {
+  const names = audioModuleNames({ ...config.model, modelSplits: perLayerSpeaker.gim.length });
   const fig = await barPlot({
-    title: 'Figure 4: speaker classification error per module (GIM)',
+    title,
     xLabel: 'module output',
     yLabel: 'test error (%)',
     logY: true,
     bars: [
-      ...r.perLayerSpeaker.gim.map((acc, i) => ({
+      ...perLayerSpeaker.gim.map((acc, i) => ({
         group: names[i]!,
         name: 'GIM',
         value: Math.max(0.1, 100 * (1 - acc)),
       })),
-      { group: 'gru', name: 'CPC', value: Math.max(0.1, 100 * (1 - r.perLayerSpeaker.cpc[0]!)) },
+      { group: 'gru', name: 'CPC', value: Math.max(0.1, 100 * (1 - perLayerSpeaker.cpc[0]!)) },
     ],
     labelFormat: '.1f',
   });
-  saveFigure(path.join(dir, 'figure4'), fig);
+  saveFigure(pathWithoutExt, fig);
+}
+
+/** The file reproduce-real writes beside results.json. */
+export const REAL_RESULTS_FILE = 'real-results.json';
+
+/** Speaker accuracy on real voices per Table 3 row, from `<dir>/real-results.json` of the same scale; else null. */
+function readRealSpeaker(dir: string, scale: AudioScale): Record<string, number | null> | null {
+  const file = path.join(dir, REAL_RESULTS_FILE);
+  if (!fs.existsSync(file)) return null;
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { scale?: string; rows?: Record<string, number | null> };
+  return saved.scale === scale && saved.rows !== undefined ? saved.rows : null;
 }
 
 export type { AudioData, ProbeWindows };

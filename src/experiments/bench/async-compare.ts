@@ -258,7 +258,7 @@ export async function compareAsync(
     };
     return reportComparison(c, args, log);
   } finally {
-    for (const t of [w.train, w.test]) for (const x of [t.x, t.speakers, t.phones]) x.dispose();
+    for (const t of [w.train, w.test]) for (const x of [t.x, t.speakers, t.phones]) x?.dispose();
   }
 }
 
