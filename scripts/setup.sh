@@ -31,6 +31,8 @@ echo "JOBS=$JOBS"
 echo "LIBTORCH=${LIBTORCH:-<unset: Debian libtorch-dev in /usr>}"
 
 echo "== setup: npm ci (builds the addon)"
+# onnxruntime-node (tests and benchmarks of ONNX export) would otherwise try to download a CUDA provider.
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci
 
 echo "== setup: done"
