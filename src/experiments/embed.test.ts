@@ -1,0 +1,139 @@
+/** gim embed and loadEncoder on tiny runs trained here: audio (FLAC, WAV) and vision (PNG, IDX) files, one row each. */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildProgram } from '../cli/program.js';
+import { readSafetensorsSync } from '../tensor/safetensors.js';
+import { randn } from '../tensor/index.js';
+import { listInputs } from './embed.js';
+import { loadEncoder } from './encoder.js';
+
+const FIXTURES = new URL('../audio/data/fixtures/librispeech', import.meta.url).pathname;
+const FLAC = path.join(FIXTURES, 'train-clean-100/19/198/19-198-0001.flac');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-embed-'));
+const audioRun = path.join(tmp, 'audio-tiny');
+const visionRun = path.join(tmp, 'vision-tiny');
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const gim = async (...argv: string[]): Promise<void> => {
+  await buildProgram().exitOverride().parseAsync(argv, { from: 'user' });
+};
+const quiet = { log: () => undefined };
+
+/** A 20×24 RGB PNG of a gradient (pngjs), at `file`. */
+function writePng(file: string): void {
+  const png = new PNG({ width: 20, height: 24 });
+  for (let i = 0; i < png.width * png.height; i++) png.data.set([i % 256, (3 * i) % 256, 128, 255], 4 * i);
+  fs.writeFileSync(file, PNG.sync.write(png));
+}
+
+describe('gim embed', () => {
+  const wav = path.join(tmp, 'clip.wav');
+  const png = path.join(tmp, 'image.png');
+  beforeAll(async () => {
+    const steps = ['--set', 'train.steps=2', '--set', 'train.checkpointEvery=2'];
+    await gim('train', '--preset', 'audio-tiny', '--run', audioRun, '--set', `data.root=${FIXTURES}`, ...steps);
+    await gim('train', '--preset', 'vision-tiny', '--run', visionRun, ...steps);
+    // 0.8 s at 22.05 kHz stereo: embed resamples and mixes it down.
+    execFileSync('sox', ['-n', '-r', '22050', '-c', '2', wav, 'synth', '0.8', 'sine', '440']);
+    writePng(png);
+  });
+
+  it('audio: a FLAC and a WAV file give one [D] row each, with their paths (.safetensors)', async () => {
+    const out = path.join(tmp, 'audio.safetensors');
+    await gim('embed', '--run', audioRun, '--input', FLAC, '--input', wav, '--out', out);
+    const file = readSafetensorsSync(out);
+    const encoder = await loadEncoder({ run: audioRun }, quiet.log);
+    const D = encoder.embed(randn([1, 1, 5120])).shape[1]!;
+    encoder.dispose();
+    expect(file.tensors.get('features')?.shape).toEqual([2, D]);
+    expect(JSON.parse(file.metadata.paths!)).toEqual([FLAC, wav]);
+  });
+
+  it('loadEncoder: embed pools over time or keeps the frames; module k; embedFile equals the CLI row', async () => {
+    const encoder = await loadEncoder({ run: audioRun, module: 2 }, quiet.log);
+    expect([encoder.experiment, encoder.module, encoder.modules, encoder.step]).toEqual(['audio', 2, 6, 2]);
+    const x = randn([3, 1, 5120]);
+    const pooled = encoder.embed(x);
+    const frames = encoder.embed(x, { pool: 'none' });
+    expect(pooled.shape.length).toBe(2);
+    expect(frames.shape[0]).toBe(3);
+    expect(frames.shape[2]).toBe(pooled.shape[1]);
+    const rows = await encoder.embedFile(wav, { pool: 'none' });
+    expect(rows.map((r) => r.path)).toEqual([wav]);
+    expect(rows[0]!.features.shape[1]).toBe(pooled.shape[1]);
+    for (const t of [x, pooled, frames, rows[0]!.features]) t.dispose();
+    encoder.dispose();
+    await expect(loadEncoder({ run: audioRun, module: 7 }, quiet.log)).rejects.toThrow(
+      'module 7: the run has modules 1..6',
+    );
+  });
+
+  it('vision: a PNG and an IDX file give one row per image (.npy + paths, .jsonl)', async () => {
+    const idx = path.join(tmp, 'three-idx3-ubyte');
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(0x803, 0);
+    header.writeUInt32BE(3, 4);
+    header.writeUInt32BE(28, 8);
+    header.writeUInt32BE(28, 12);
+    fs.writeFileSync(idx, Buffer.concat([header, Buffer.alloc(3 * 28 * 28, 77)]));
+    const out = path.join(tmp, 'images.npy');
+    await gim('embed', '--run', visionRun, '--input', png, '--input', idx, '--out', out);
+    const bytes = fs.readFileSync(out);
+    expect(bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1')).toMatch(/'shape': \(4, \d+\)/);
+    expect(fs.readFileSync(`${out}.paths.txt`, 'utf8')).toBe([png, `${idx}#0`, `${idx}#1`, `${idx}#2`, ''].join('\n'));
+    const grid = path.join(tmp, 'grid.jsonl');
+    await gim('embed', '--run', visionRun, '--input', png, '--out', grid, '--pool', 'none', '--module', '1');
+    const row = JSON.parse(fs.readFileSync(grid, 'utf8')) as { path: string; shape: number[] };
+    expect(row.path).toBe(png);
+    expect(row.shape.length).toBe(3);
+  });
+
+  it('a corrupt file stops embed with an error naming it; --skip-bad counts and skips it', async () => {
+    const bad = path.join(tmp, 'corrupt.flac');
+    fs.writeFileSync(bad, 'fLaC not really');
+    const out = path.join(tmp, 'skip.safetensors');
+    await expect(gim('embed', '--run', audioRun, '--input', bad, '--input', wav, '--out', out)).rejects.toThrow(bad);
+    expect(fs.existsSync(out)).toBe(false);
+    const said: string[] = [];
+    const { embedFiles } = await import('./embed.js');
+    const summary = await embedFiles({
+      run: audioRun,
+      inputs: [bad, wav],
+      out,
+      pool: 'mean',
+      skipBad: true,
+      overwrite: false,
+      log: (line) => said.push(line),
+    });
+    expect([summary.rows, summary.skipped]).toEqual([1, 1]);
+    expect(said.join('\n')).toContain(`skipped ${bad}`);
+    expect(JSON.parse(readSafetensorsSync(out).metadata.paths!)).toEqual([wav]);
+  });
+
+  it('refuses to overwrite an existing --out unless --overwrite', async () => {
+    const out = path.join(tmp, 'mine.jsonl');
+    fs.writeFileSync(out, 'my notes\n');
+    await expect(gim('embed', '--run', audioRun, '--input', wav, '--out', out)).rejects.toThrow(
+      `${out}: exists (pass --overwrite to replace it)`,
+    );
+    expect(fs.readFileSync(out, 'utf8')).toBe('my notes\n');
+    await gim('embed', '--run', audioRun, '--input', wav, '--out', out, '--overwrite');
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).path).toBe(wav);
+  });
+
+  it('--input takes folders (recursively) and globs; a pattern matching nothing is an error', () => {
+    const dir = path.join(tmp, 'inputs', 'nested');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const name of ['b.wav', 'a.flac', 'notes.txt']) fs.writeFileSync(path.join(dir, name), '');
+    const root = path.join(tmp, 'inputs');
+    expect(listInputs([root])).toEqual([path.join(dir, 'a.flac'), path.join(dir, 'b.wav')]);
+    expect(listInputs([`${root}/**/*.wav`])).toEqual([path.join(dir, 'b.wav')]);
+    expect(() => listInputs([`${root}/*.ogg`])).toThrow(`--input ${root}/*.ogg: no file matches`);
+    expect(() => listInputs([path.join(tmp, 'absent.wav')])).toThrow('no such file or folder');
+  });
+});
