@@ -1,5 +1,5 @@
 /** The `gim` command tree: train, eval, embed, pack, reproduce, demo, config, report, data (bench.ts adds bench). */
-import { Command, Help, Option } from '@commander-js/extra-typings';
+import { Command, Help, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import path from 'node:path';
 import { applySet } from '../experiments/overrides.js';
 import { EXPERIMENTS, PRESETS, SCALE_TIMES, SCALES, type PresetName } from './names.js';
@@ -78,10 +78,10 @@ export function buildProgram(): Command {
     .description('features of a trained encoder for audio (FLAC, WAV, Ogg: sox), PNG or IDX files, one row per file')
     .option('--run <dir>', 'run directory')
     .option('--from <file>', 'a packed model (gim pack) instead of --run')
-    .option('--module <k>', 'module whose features are written, 1-based (default: the last)', (v) => Number(v))
-    .requiredOption(
+    .option('--module <k>', 'module whose features are written, 1-based (default: the last)', positiveInteger)
+    .option(
       '--input <path>',
-      'a file, a folder (searched recursively) or a glob (repeatable)',
+      'a file, a folder (searched recursively) or a glob (repeatable; at least one)',
       collect,
       [] as string[],
     )
@@ -258,6 +258,13 @@ change it with --set data.root=<dir>):
   vision-tiny, vision-small: Fashion-MNIST from Debian's dataset-fashion-mnist,
     /usr/share/datasets/fashion-mnist;
   vision-full: the STL-10 binaries that you bring, in data/stl10_binary.`;
+
+/** A 1-based index given on the command line. */
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer (1-based)');
+  return n;
+}
 
 /** Exactly one of --run and --from, as the `run` / `from` arguments of the command's function. */
 function modelSource(o: { run?: string; from?: string }): { run: string } | { from: string } {

@@ -126,6 +126,35 @@ describe('gim embed', () => {
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).path).toBe(wav);
   });
 
+  it('supervised runs load too: the classifier sizes come from the checkpoint (speaker classes, vision classes)', async () => {
+    const steps = ['--set', 'train.steps=1', '--set', 'train.checkpointEvery=1'];
+    const speaker = path.join(tmp, 'audio-speaker');
+    const supervised = path.join(tmp, 'vision-supervised');
+    await gim(
+      'train',
+      '--preset',
+      'audio-tiny',
+      '--run',
+      speaker,
+      '--set',
+      `data.root=${FIXTURES}`,
+      ...steps,
+      '--set',
+      'train.objective=speaker',
+    );
+    await gim('train', '--preset', 'vision-tiny', '--run', supervised, ...steps, '--set', 'train.objective=supervised');
+    for (const [run, file] of [
+      [speaker, wav],
+      [supervised, png],
+    ] as const) {
+      const encoder = await loadEncoder({ run }, quiet.log);
+      const [row] = await encoder.embedFile(file);
+      expect(row!.features.shape.length).toBe(1);
+      row!.features.dispose();
+      encoder.dispose();
+    }
+  });
+
   it('--input takes folders (recursively) and globs; a pattern matching nothing is an error', () => {
     const dir = path.join(tmp, 'inputs', 'nested');
     fs.mkdirSync(dir, { recursive: true });
@@ -135,5 +164,6 @@ describe('gim embed', () => {
     expect(listInputs([`${root}/**/*.wav`])).toEqual([path.join(dir, 'b.wav')]);
     expect(() => listInputs([`${root}/*.ogg`])).toThrow(`--input ${root}/*.ogg: no file matches`);
     expect(() => listInputs([path.join(tmp, 'absent.wav')])).toThrow('no such file or folder');
+    expect(() => listInputs([])).toThrow('--input: give at least one file, folder or glob');
   });
 });

@@ -45,6 +45,7 @@ function walk(dir: string): string[] {
  * patterns (`*`, `?`, `**`, `[…]`) as the files they match. An input that names nothing is an error.
  */
 export function listInputs(inputs: readonly string[]): string[] {
+  if (inputs.length === 0) throw new Error('--input: give at least one file, folder or glob');
   const files: string[] = [];
   for (const input of inputs) {
     const stat = fs.statSync(input, { throwIfNoEntry: false });

@@ -98,7 +98,7 @@ function buildModules(runConfig: RunConfig, tensors: ReadonlyMap<string, Tensor>
   if (runConfig.experiment === 'vision') {
     const { config } = runConfig;
     const supervised = config.train.objective === 'supervised';
-    return buildVisionStackModules(config, supervised ? headClasses(tensors, 'linear', runConfig.file) : 1);
+    return buildVisionStackModules(config, supervised ? headClasses(tensors, 'classifier.linear', runConfig.file) : 1);
   }
   const { config } = runConfig;
   const kind = config.train.objective;
