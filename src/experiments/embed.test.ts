@@ -34,27 +34,36 @@ function writePng(file: string): void {
 describe('gim embed', () => {
   const wav = path.join(tmp, 'clip.wav');
   const png = path.join(tmp, 'image.png');
+  const ogg = path.join(tmp, 'clip.ogg');
   beforeAll(async () => {
     const steps = ['--set', 'train.steps=2', '--set', 'train.checkpointEvery=2'];
     await gim('train', '--preset', 'audio-tiny', '--run', audioRun, '--set', `data.root=${FIXTURES}`, ...steps);
     await gim('train', '--preset', 'vision-tiny', '--run', visionRun, ...steps);
     // 0.8 s at 22.05 kHz stereo: embed resamples and mixes it down.
     execFileSync('sox', ['-n', '-r', '22050', '-c', '2', wav, 'synth', '0.8', 'sine', '440']);
+    execFileSync('sox', ['-n', '-r', '44100', '-c', '1', ogg, 'synth', '0.5', 'sine', '300']);
     writePng(png);
   });
 
-  it('audio: a FLAC and a WAV file give one [D] row each, with their paths (.safetensors)', async () => {
+  it('audio: a FLAC, a WAV and an Ogg file give one [D] row each, with their paths (.safetensors)', async () => {
     const out = path.join(tmp, 'audio.safetensors');
-    await gim('embed', '--run', audioRun, '--input', FLAC, '--input', wav, '--out', out);
+    await gim('embed', '--run', audioRun, '--input', FLAC, '--input', wav, '--input', ogg, '--out', out);
     const file = readSafetensorsSync(out);
     const encoder = await loadEncoder({ run: audioRun }, quiet.log);
-    const D = encoder.embed(randn([1, 1, 5120])).shape[1]!;
+    const x = randn([1, 1, 5120]);
+    const probe = encoder.embed(x);
+    const D = probe.shape[1]!;
+    const [row] = await encoder.embedFile(wav); // the API's row is the CLI's row
+    const written = file.tensors.get('features')!;
+    expect(written.shape).toEqual([3, D]);
+    expect(JSON.parse(file.metadata.paths!)).toEqual([FLAC, wav, ogg]);
+    const rowBytes = Buffer.from(written.data.slice(D * 4, 2 * D * 4));
+    expect(rowBytes).toEqual(Buffer.from((row!.features.data() as Float32Array).buffer));
+    for (const t of [x, probe, row!.features]) t.dispose();
     encoder.dispose();
-    expect(file.tensors.get('features')?.shape).toEqual([2, D]);
-    expect(JSON.parse(file.metadata.paths!)).toEqual([FLAC, wav]);
   });
 
-  it('loadEncoder: embed pools over time or keeps the frames; module k; embedFile equals the CLI row', async () => {
+  it('loadEncoder: embed pools over time or keeps the frames; module k; a long file in windows', async () => {
     const encoder = await loadEncoder({ run: audioRun, module: 2 }, quiet.log);
     expect([encoder.experiment, encoder.module, encoder.modules, encoder.step]).toEqual(['audio', 2, 6, 2]);
     const x = randn([3, 1, 5120]);
@@ -65,7 +74,8 @@ describe('gim embed', () => {
     expect(frames.shape[2]).toBe(pooled.shape[1]);
     const rows = await encoder.embedFile(wav, { pool: 'none' });
     expect(rows.map((r) => r.path)).toEqual([wav]);
-    expect(rows[0]!.features.shape[1]).toBe(pooled.shape[1]);
+    // 0.8 s at 16 kHz: three windows of 5120 samples (the last zero-padded), their frames back to back.
+    expect(rows[0]!.features.shape).toEqual([3 * frames.shape[1]!, pooled.shape[1]]);
     for (const t of [x, pooled, frames, rows[0]!.features]) t.dispose();
     encoder.dispose();
     await expect(loadEncoder({ run: audioRun, module: 7 }, quiet.log)).rejects.toThrow(
