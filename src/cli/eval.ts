@@ -6,7 +6,9 @@ import { formatPercent } from '../report/index.js';
 export type { EvalProbe };
 
 export interface EvalCommandArgs {
-  run: string;
+  run?: string;
+  /** A packed model (gim pack) instead of run. */
+  from?: string;
   probe: EvalProbe;
   /** 1-based module, 'last' or 'all'. */
   layer: string;

@@ -1,5 +1,5 @@
-/** The `gim` command tree: train, eval, reproduce, demo, config, report, data (bench.ts adds bench). */
-import { Command, Help, Option } from '@commander-js/extra-typings';
+/** The `gim` command tree: train, eval, embed, pack, reproduce, demo, config, report, data (bench.ts adds bench). */
+import { Command, Help, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import path from 'node:path';
 import { applySet } from '../experiments/overrides.js';
 import { EXPERIMENTS, PRESETS, SCALE_TIMES, SCALES, type PresetName } from './names.js';
@@ -60,7 +60,8 @@ export function buildProgram(): Command {
   program
     .command('eval')
     .description('linear-probe a trained run on frozen features')
-    .requiredOption('--run <dir>', 'run directory')
+    .option('--run <dir>', 'run directory')
+    .option('--from <file>', 'a packed model (gim pack) instead of --run; results are printed, not kept')
     .addOption(
       new Option('--probe <task>', 'what to classify: speaker | phone (audio runs), class (vision runs)')
         .choices(['speaker', 'phone', 'class'] as const)
@@ -69,7 +70,51 @@ export function buildProgram(): Command {
     .option('--layer <n|all>', 'module whose output is probed (1-based), or all', 'last')
     .action(async (o) => {
       const { evalCommand } = await import('./eval.js');
-      process.exitCode = await evalCommand({ run: o.run, probe: o.probe, layer: o.layer });
+      process.exitCode = await evalCommand({ ...modelSource(o), probe: o.probe, layer: o.layer });
+    });
+
+  program
+    .command('embed')
+    .description('features of a trained encoder for audio (FLAC, WAV, Ogg: sox), PNG or IDX files, one row per file')
+    .option('--run <dir>', 'run directory')
+    .option('--from <file>', 'a packed model (gim pack) instead of --run')
+    .option('--module <k>', 'module whose features are written, 1-based (default: the last)', positiveInteger)
+    .option(
+      '--input <path>',
+      'a file, a folder (searched recursively) or a glob (repeatable; at least one)',
+      collect,
+      [] as string[],
+    )
+    .requiredOption('--out <file>', 'features.safetensors | features.npy (+ .paths.txt) | features.jsonl')
+    .addOption(
+      new Option('--pool <how>', 'mean: one vector per file; none: every frame (audio) or the patch grid (vision)')
+        .choices(['mean', 'none'] as const)
+        .default('mean' as const),
+    )
+    .option('--skip-bad', 'skip (and count) files that cannot be read instead of stopping', false)
+    .option('--overwrite', 'replace an existing --out', false)
+    .action(async (o) => {
+      const { embedCommand } = await import('./embed.js');
+      process.exitCode = await embedCommand({
+        ...modelSource(o),
+        ...(o.module === undefined ? {} : { module: o.module }),
+        inputs: o.input,
+        out: o.out,
+        pool: o.pool,
+        skipBad: o.skipBad,
+        overwrite: o.overwrite,
+      });
+    });
+
+  program
+    .command('pack')
+    .description('one file to share a trained encoder: config, weights without optimizer state, a model card')
+    .requiredOption('--run <dir>', 'run directory')
+    .requiredOption('--out <file>', 'the packed model, e.g. model.gim.tgz')
+    .option('--overwrite', 'replace an existing --out', false)
+    .action(async (o) => {
+      const { packCommand } = await import('./embed.js');
+      process.exitCode = await packCommand({ run: o.run, out: o.out, overwrite: o.overwrite });
     });
 
   program
@@ -213,6 +258,20 @@ change it with --set data.root=<dir>):
   vision-tiny, vision-small: Fashion-MNIST from Debian's dataset-fashion-mnist,
     /usr/share/datasets/fashion-mnist;
   vision-full: the STL-10 binaries that you bring, in data/stl10_binary.`;
+
+/** A 1-based index given on the command line. */
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer (1-based)');
+  return n;
+}
+
+/** Exactly one of --run and --from, as the `run` / `from` arguments of the command's function. */
+function modelSource(o: { run?: string; from?: string }): { run: string } | { from: string } {
+  if (o.run !== undefined && o.from === undefined) return { run: o.run };
+  if (o.from !== undefined && o.run === undefined) return { from: o.from };
+  throw new Error('give --run <dir> (a run directory) or --from <file> (a packed model, gim pack), not both');
+}
 
 /** Option help as commander writes it, with mandatory options marked "(required)". */
 function describeOption(option: Parameters<Help['optionDescription']>[0]): string {

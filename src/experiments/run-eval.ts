@@ -12,6 +12,7 @@ import { evalResultsFile, mergeEvalResults, type EvalProbe, type RunEvaluation }
 import { listCheckpoints, runDir } from '../gim/run-dir.js';
 import { savedVisionConfig, type VisionConfig } from './vision/config.js';
 import { evaluateVisionRun } from './vision/eval.js';
+import { openModelSource } from './pack.js';
 
 /** A run's validated config and the file it came from. */
 export type RunConfig =
@@ -93,7 +94,9 @@ export function readRunConfig(run: string): RunConfig {
 
 export interface EvaluateRunArgs {
   /** The run folder. */
-  run: string;
+  run?: string;
+  /** A packed model (gim pack) instead of run: evaluated in a temporary folder, its results only returned. */
+  from?: string;
   probe: EvalProbe;
   /** The modules probed: a 1-based module, 'last' or 'all'. */
   layer: string;
@@ -103,10 +106,23 @@ export interface EvaluateRunArgs {
 
 /**
  * evaluateRun(args): probe the chosen modules of the run (audio or vision, as its config says) and merge the test
- * accuracies into <run>/eval-<probe>.json; returns this evaluation's accuracies and the checkpoint step probed.
+ * accuracies into <run>/eval-<probe>.json (a packed model's are only returned); returns this evaluation's accuracies and the checkpoint step probed.
  */
 export async function evaluateRun(args: EvaluateRunArgs): Promise<RunEvaluation> {
-  const { run, probe, layer, onModule } = args;
+  if ((args.run === undefined) === (args.from === undefined)) {
+    throw new Error('evaluateRun: give exactly one of run (a run folder) and from (a packed model, gim pack)');
+  }
+  const source = await openModelSource(args);
+  try {
+    return await evaluateFolder(source.dir, args, args.from === undefined);
+  } finally {
+    source.close();
+  }
+}
+
+/** Probe the run in `run`; merge the accuracies into its eval-<probe>.json when `keep`. */
+async function evaluateFolder(run: string, args: EvaluateRunArgs, keep: boolean): Promise<RunEvaluation> {
+  const { probe, layer, onModule } = args;
   const runConfig = readRunConfig(run);
   let evaluation: RunEvaluation;
   if (runConfig.experiment === 'vision') {
@@ -116,6 +132,6 @@ export async function evaluateRun(args: EvaluateRunArgs): Promise<RunEvaluation>
     if (probe === 'class') throw new Error('--probe class: an audio run is probed with --probe speaker or phone');
     evaluation = await evaluateAudioRun({ run, config: runConfig.config, task: probe, layer, onModule });
   }
-  mergeEvalResults(evalResultsFile(run, probe), probe, evaluation);
+  if (keep) mergeEvalResults(evalResultsFile(run, probe), probe, evaluation);
   return evaluation;
 }

@@ -105,7 +105,7 @@ export interface LoadedStack {
 /**
  * restoreNewestCheckpoint(stack, root, log): restore `stack` from the newest checkpoint of the run at `root` that loads
  * and return its step. Newer checkpoints that do not load are reported and skipped, never renamed or deleted (this is
- * the read-only path of eval and reproduce; resume has its own). Without any loadable checkpoint the stack is
+ * the read-only path of eval and reproduce; resume has its own); a packed model's weights-only checkpoint loads too. Without any loadable checkpoint the stack is
  * disposed and the error names the run.
  */
 export function restoreNewestCheckpoint(
@@ -123,7 +123,7 @@ export function restoreNewestCheckpoint(
       continue;
     }
     try {
-      restoreStack(checkpoint.tensors, stack);
+      restoreStack(checkpoint.tensors, stack, { weightsOnly: 'allowed' });
     } finally {
       for (const tensor of checkpoint.tensors.values()) tensor.dispose();
     }

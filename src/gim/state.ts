@@ -12,8 +12,15 @@ export function stackState(stack: GradientIsolatedStack): Map<string, Tensor> {
   return out;
 }
 
-/** restoreStack(state, stack): load every module's parameters and optimizer state from stackState()'s layout. */
-export function restoreStack(state: ReadonlyMap<string, Tensor>, stack: GradientIsolatedStack): void {
+/**
+ * restoreStack(state, stack, args): load every module's parameters and optimizer state from stackState()'s layout.
+ * With `weightsOnly: 'allowed'` a module without `optim.*` entries (a packed model, gim pack) gets its weights only.
+ */
+export function restoreStack(
+  state: ReadonlyMap<string, Tensor>,
+  stack: GradientIsolatedStack,
+  args: { weightsOnly?: 'allowed' | 'refused' } = {},
+): void {
   const perModule = stack.modules.map(() => new Map<string, Tensor>());
   for (const [k, t] of state) {
     const match = /^module(\d+)\.(.*)$/.exec(k);
@@ -26,6 +33,7 @@ export function restoreStack(state: ReadonlyMap<string, Tensor>, stack: Gradient
   }
   perModule.forEach((s, m) => {
     if (s.size === 0) throw new Error(`restoreStack: checkpoint has no entries for module ${m}`);
-    restoreModuleAndOptimizer(s, stack.modules[m]!, stack.optimizers[m]);
+    const weightsOnly = args.weightsOnly === 'allowed' && ![...s.keys()].some((k) => k.startsWith('optim.'));
+    restoreModuleAndOptimizer(s, stack.modules[m]!, weightsOnly ? undefined : stack.optimizers[m]);
   });
 }

@@ -155,7 +155,7 @@ function trainTransform(config: VisionConfig): Transform {
 }
 
 /** Evaluation transform (probes, figures): pad → grayscale → central crop → normalise; no randomness. */
-function evalTransform(config: VisionConfig): Transform {
+export function evalTransform(config: VisionConfig): Transform {
   return compose(...prefix(config), centerCrop(config.data.crop), normalize(normOf(config)));
 }
 
