@@ -1,4 +1,4 @@
-/** The `gim` command tree: train, eval, reproduce, demo, config, report, data (bench.ts adds bench). */
+/** The `gim` command tree: train, eval, export, reproduce, demo, config, report, data (bench.ts adds bench). */
 import { Command, Help, Option } from '@commander-js/extra-typings';
 import path from 'node:path';
 import { applySet } from '../experiments/overrides.js';
@@ -70,6 +70,18 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const { evalCommand } = await import('./eval.js');
       process.exitCode = await evalCommand({ run: o.run, probe: o.probe, layer: o.layer });
+    });
+
+  program
+    .command('export')
+    .description('write a trained run’s encoder (up to module k) as an ONNX model, opset 17, config in its metadata')
+    .requiredOption('--run <dir>', 'run directory')
+    .option('--module <k>', 'last module exported (1-based; default the last)')
+    .requiredOption('--out <file>', 'the .onnx file to write')
+    .option('--overwrite', 'replace --out if it exists', false)
+    .action(async (o) => {
+      const { exportCommand } = await import('./export.js');
+      process.exitCode = exportCommand({ run: o.run, module: o.module, out: o.out, overwrite: o.overwrite });
     });
 
   program
