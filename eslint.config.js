@@ -42,6 +42,16 @@ export default defineConfig(
     },
   },
   {
+    files: ['demo/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['document', 'window', 'location', 'fetch', 'performance', 'Image', 'URLSearchParams', 'console'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
+  {
     files: ['native/**/*.cjs'],
     languageOptions: {
       ecmaVersion: 2022,

@@ -1,4 +1,4 @@
-/** The `gim` command tree: train, eval, export, reproduce, demo, config, report, data (bench.ts adds bench). */
+/** The `gim` command tree: train, eval, export, serve-demo, reproduce, demo, config, report, data (bench.ts adds bench). */
 import { Command, Help, Option } from '@commander-js/extra-typings';
 import path from 'node:path';
 import { applySet } from '../experiments/overrides.js';
@@ -82,6 +82,18 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const { exportCommand } = await import('./export.js');
       process.exitCode = exportCommand({ run: o.run, module: o.module, out: o.out, overwrite: o.overwrite });
+    });
+
+  program
+    .command('serve-demo')
+    .description('serve the demo page: the run’s encoder in the browser (onnxruntime-web), nearest neighbours, PCA map')
+    .requiredOption('--run <dir>', 'run directory (a vision run)')
+    .option('--module <k>', 'module whose features are compared (1-based; default the last)')
+    .option('--port <n>', 'port to listen on (0: any free port)', '8080')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .action(async (o) => {
+      const { serveDemoCommand } = await import('./serve-demo.js');
+      await serveDemoCommand({ run: o.run, module: o.module, port: o.port, host: o.host });
     });
 
   program
