@@ -45,7 +45,7 @@ export default defineConfig(
     files: ['demo/**/*.js'],
     languageOptions: {
       globals: Object.fromEntries(
-        ['document', 'window', 'location', 'fetch', 'performance', 'Image', 'URLSearchParams', 'console'].map(
+        ['document', 'window', 'self', 'location', 'fetch', 'performance', 'Image', 'URLSearchParams', 'console'].map(
           (name) => [name, 'readonly'],
         ),
       ),

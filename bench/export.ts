@@ -13,7 +13,7 @@
  *          --reps=N            timed repetitions per engine (default 5)
  *          --threads=N         intra-op threads for both engines (default 2)
  *          --out=FILE          where the report goes (default results/export.md at paper scale; tiny: printed only)
- * The onnxruntime-web (wasm) column is measured in the browser by the demo page (issue 14 §3).
+ *          --browser=auto|off  onnxruntime-web (wasm) in headless Chromium when `chromium` is installed (default auto)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +27,7 @@ import { encoderModel } from '../src/export/onnx.js';
 import { GradientIsolatedStack, type GimModule } from '../src/gim/index.js';
 import { getNumThreads, libtorchVersion, manualSeed, randn, setNumThreads, tensor, tidy } from '../src/tensor/index.js';
 import { buildVisionModules } from '../src/vision/model/index.js';
+import { browserBench, hasChromium } from './lib/browser-bench.js';
 import { cpuModel } from './lib/machine.js';
 import { markdownTable, median } from './lib/stats.js';
 
@@ -54,6 +55,9 @@ interface Row {
   batch: number[];
   libtorchPerSecond: number;
   onnxPerSecond: number;
+  /** onnxruntime-web (wasm) in headless Chromium, or null when not measured. */
+  webPerSecond: number | null;
+  webThreads: number | null;
   relativeError: number;
 }
 
@@ -108,7 +112,7 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
   return diff / scale;
 }
 
-async function measure(encoder: Encoder, reps: number, threads: number, dir: string): Promise<Row> {
+async function measure(encoder: Encoder, reps: number, threads: number, dir: string, browser: boolean): Promise<Row> {
   const { stack, input } = encoder;
   const file = path.join(dir, `${encoder.experiment}.onnx`);
   const bytes = encoderModel({
@@ -151,6 +155,12 @@ async function measure(encoder: Encoder, reps: number, threads: number, dir: str
   await session.release();
   xTensor.dispose();
   const items = input[0]!;
+  let web: { perSecond: number; threads: number } | null = null;
+  if (browser) {
+    process.stderr.write(`${encoder.experiment}: onnxruntime-web in headless chromium\n`);
+    const result = await browserBench({ model: bytes, shape: input, reps, threads });
+    web = { perSecond: items / median(result.seconds), threads: result.threads };
+  }
   return {
     name: encoder.name,
     parameters: stack.modules.reduce((n, m) => n + encoderParameters(m), 0),
@@ -158,6 +168,8 @@ async function measure(encoder: Encoder, reps: number, threads: number, dir: str
     batch: input,
     libtorchPerSecond: items / median(times.libtorch),
     onnxPerSecond: items / median(times.onnx),
+    webPerSecond: web?.perSecond ?? null,
+    webThreads: web?.threads ?? null,
     relativeError: error,
   };
 }
@@ -182,6 +194,8 @@ function report(rows: Row[], scale: Scale, reps: number, threads: number): strin
       'libtorch features/s',
       'onnxruntime-node features/s',
       'onnx / libtorch',
+      'onnxruntime-web (wasm) features/s',
+      'web / libtorch',
       'max rel. diff',
     ],
     rows.map((r) => [
@@ -192,9 +206,13 @@ function report(rows: Row[], scale: Scale, reps: number, threads: number): strin
       r.libtorchPerSecond.toFixed(1),
       r.onnxPerSecond.toFixed(1),
       (r.onnxPerSecond / r.libtorchPerSecond).toFixed(2),
+      r.webPerSecond === null
+        ? 'not measured'
+        : `${r.webPerSecond.toFixed(1)} (${r.webThreads} thread${r.webThreads === 1 ? '' : 's'})`,
+      r.webPerSecond === null ? '–' : (r.webPerSecond / r.libtorchPerSecond).toFixed(2),
       r.relativeError.toExponential(1),
     ]),
-    [false, false, true, true, true, true, true, true],
+    [false, false, true, true, true, true, true, true, true, true],
   );
   return [
     '# Exported encoders: ONNX (onnxruntime-node) vs libtorch',
@@ -207,7 +225,8 @@ function report(rows: Row[], scale: Scale, reps: number, threads: number): strin
     '',
     table,
     '',
-    'onnxruntime-web (wasm, in the browser): not measured yet (it comes with the demo page, issue 14 §3).',
+    'onnxruntime-web runs in headless Chromium (Debian’s `chromium`) on demo/bench.html, cross-origin isolated so that ' +
+      'its wasm backend may use the same number of threads; it is timed after the other two, not alternated with them.',
     '',
   ].join('\n');
 }
@@ -222,13 +241,17 @@ async function main(): Promise<void> {
   const scale: Scale = scaleText;
   const reps = positiveOption('reps', DEFAULT_REPS);
   const threads = positiveOption('threads', DEFAULT_THREADS);
+  const browserOption = option('browser') ?? 'auto';
+  if (!['auto', 'off'].includes(browserOption)) throw new Error(`--browser=${browserOption}: expected auto or off`);
+  const browser = browserOption === 'auto' && hasChromium();
+  if (!browser) process.stderr.write('onnxruntime-web: not measured (no chromium on the PATH, or --browser=off)\n');
   const out = option('out') ?? (scale === 'paper' ? 'results/export.md' : undefined);
   setNumThreads(threads);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-bench-export-'));
   const rows: Row[] = [];
   try {
     for (const encoder of encoders(scale)) {
-      rows.push(await measure(encoder, reps, threads, dir));
+      rows.push(await measure(encoder, reps, threads, dir, browser));
       encoder.stack.dispose();
     }
   } finally {

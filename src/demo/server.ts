@@ -13,14 +13,14 @@ import { checkModule, encoderModel } from '../export/onnx.js';
 import { loadTrainedStack } from '../export/trained-stack.js';
 import { visionGallery, type Gallery } from './gallery.js';
 
-const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
-const ORT_WEB_DIR = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web')); // …/dist
+export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
+export const ORT_WEB_DIR = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web')); // …/dist
 const GALLERY_IMAGE = /^\/gallery\/(\d+)\.png$/;
 const BYTE_MAX = 255;
 const HTTP_NOT_FOUND = 404;
 const HTTP_OK = 200;
 
-const CONTENT_TYPES: Record<string, string> = {
+export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -75,7 +75,7 @@ function galleryPng(gallery: Gallery, index: number): Buffer | null {
 }
 
 /** A file under `root` for a URL path, or null when the path leaves `root` or names no file. */
-function fileUnder(root: string, urlPath: string): string | null {
+export function fileUnder(root: string, urlPath: string): string | null {
   const file = path.resolve(root, `.${decodeURIComponent(urlPath)}`);
   if (!file.startsWith(path.resolve(root) + path.sep)) return null;
   return fs.statSync(file, { throwIfNoEntry: false })?.isFile() === true ? file : null;
