@@ -45,9 +45,22 @@ export default defineConfig(
     files: ['demo/**/*.js'],
     languageOptions: {
       globals: Object.fromEntries(
-        ['document', 'window', 'self', 'location', 'fetch', 'performance', 'Image', 'URLSearchParams', 'console'].map(
-          (name) => [name, 'readonly'],
-        ),
+        [
+          'document',
+          'window',
+          'self',
+          'navigator',
+          'location',
+          'fetch',
+          'performance',
+          'Image',
+          'Blob',
+          'MediaRecorder',
+          'OfflineAudioContext',
+          'URLSearchParams',
+          'console',
+          'setTimeout',
+        ].map((name) => [name, 'readonly']),
       ),
     },
   },

@@ -1,7 +1,8 @@
-// The demo page: an exported Greedy InfoMax vision encoder (encoder.onnx) run by onnxruntime-web (wasm); a dropped,
-// chosen or drawn image is prepared as `gim eval` prepares test images, embedded, pooled over the patch grid and
-// compared by cosine similarity with the gallery (gallery.json, embedded by libtorch); the gallery is mapped to 2-D by
-// PCA. Query parameters: ?probe=<image url> embeds that image on load; ?bench=<n> times n batches of 8 images.
+// The demo page: an exported Greedy InfoMax encoder (encoder.onnx) run by onnxruntime-web (wasm). Vision: a dropped,
+// chosen or drawn image is prepared as `gim eval` prepares test images and pooled over the patch grid; audio: a dropped
+// or recorded clip is decoded at the run's sample rate, normalised as the run's reader does and pooled over time. The
+// query is compared by cosine similarity with the gallery (gallery.json, embedded by libtorch), mapped to 2-D by PCA.
+// Query parameters: ?probe=<image or clip url> embeds it on load; ?bench=<n> times n batches of 8 images (vision).
 import * as ort from '/ort/ort.min.mjs';
 
 ort.env.wasm.wasmPaths = '/ort/';
@@ -10,6 +11,9 @@ ort.env.wasm.numThreads = 1;
 const NEIGHBOURS = 5;
 const PCA_ITERATIONS = 200;
 const BENCH_BATCH = 8;
+const RECORD_MS = 3000;
+const WAVE_WIDTH = 280;
+const WAVE_HEIGHT = 80;
 const PALETTE = [
   '#1f77b4',
   '#ff7f0e',
@@ -40,6 +44,43 @@ function poolGrid(tensor) {
     out[c] /= cells;
   }
   return out;
+}
+
+/** features [1, T, D] → the mean over time, [D]. */
+function poolTime(tensor) {
+  const [, frames, width] = tensor.dims;
+  const out = new Array(width).fill(0);
+  for (let t = 0; t < frames; t++) for (let d = 0; d < width; d++) out[d] += tensor.data[t * width + d] / frames;
+  return out;
+}
+
+/** Encoded audio (any format the browser decodes) → mono samples at the run's rate. */
+async function decodeAudio(bytes, spec) {
+  const context = new OfflineAudioContext(1, 1, spec.sampleRate);
+  const buffer = await context.decodeAudioData(bytes);
+  return buffer.getChannelData(0);
+}
+
+/** Samples → the encoder's input [1, 1, n]: the clip (at most the gallery's window), normalised as the run's reader. */
+function prepareAudio(samples, spec) {
+  const n = Math.min(samples.length, spec.windowSamples);
+  return Float32Array.from(samples.subarray(0, n), (v) => (v - spec.mean) / spec.std);
+}
+
+function drawWave(canvas, samples) {
+  canvas.width = WAVE_WIDTH;
+  canvas.height = WAVE_HEIGHT;
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, WAVE_WIDTH, WAVE_HEIGHT);
+  context.strokeStyle = '#1f77b4';
+  context.beginPath();
+  const step = samples.length / WAVE_WIDTH;
+  for (let x = 0; x < WAVE_WIDTH; x++) {
+    const v = samples[Math.floor(x * step)] ?? 0;
+    context.lineTo(x, WAVE_HEIGHT / 2 - v * (WAVE_HEIGHT / 2));
+  }
+  context.stroke();
 }
 
 /** An image source → the encoder's input [C, crop, crop]: gray or RGB in [0, 1], padded, centre-cropped, normalised. */
@@ -135,23 +176,32 @@ async function main() {
     ort.InferenceSession.create('encoder.onnx', { executionProviders: ['wasm'] }),
   ]);
   const spec = gallery.input;
+  const audio = spec.kind === 'audio';
   const vectors = gallery.items.map((item) => normalised(item.vector));
   const itemLabels = gallery.items.map((item) => item.label);
   const map = pca2(gallery.items.map((item) => item.vector));
   const points = gallery.items.map((item) => map.project(item.vector));
   drawMap($('#map'), points, gallery.labels, itemLabels, null);
   $('#status').textContent =
-    `module ${gallery.module} of a Greedy InfoMax ${gallery.experiment} encoder; gallery of ${gallery.items.length} test images`;
+    `module ${gallery.module} of a Greedy InfoMax ${gallery.experiment} encoder; gallery of ${gallery.items.length} test ${audio ? 'clips (one window each)' : 'images'}`;
+  if (audio) {
+    $('#drop').firstChild.textContent = 'drop a clip (WAV, FLAC, Ogg, MP3) here, or ';
+    $('#file').accept = 'audio/*';
+    $('#draw').hidden = true;
+    $('#pad').hidden = true;
+    $('#record').hidden = false;
+  }
   document.body.dataset.state = 'ready';
 
+  /** Embed a query (an image source, or audio samples), list its neighbours, place it on the map. */
   async function embed(source) {
-    const input = prepare(source, spec);
+    const input = audio ? prepareAudio(source, spec) : prepare(source, spec);
+    const shape = audio ? [1, 1, input.length] : [1, spec.channels, spec.crop, spec.crop];
     const t0 = performance.now();
-    const out = await session.run({
-      [session.inputNames[0]]: new ort.Tensor('float32', input, [1, spec.channels, spec.crop, spec.crop]),
-    });
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, shape) });
     const ms = performance.now() - t0;
-    const vector = poolGrid(out[session.outputNames[0]]);
+    const features = out[session.outputNames[0]];
+    const vector = audio ? poolTime(features) : poolGrid(features);
     const query = normalised(vector);
     const ranked = vectors
       .map((v, i) => ({ i, similarity: v.reduce((s, x, d) => s + x * query[d], 0) }))
@@ -161,12 +211,19 @@ async function main() {
       .map(({ i, similarity }) => {
         const item = gallery.items[i];
         const label = gallery.labels[item.label];
-        return `<li data-label="${label}" data-index="${item.index}"><img src="${thumbnail(item, spec.side)}" alt=""/>${label} <span class="muted">cos ${similarity.toFixed(4)} · test #${item.index}</span></li>`;
+        const preview = audio
+          ? `<audio controls src="gallery/${i}.wav"></audio>`
+          : `<img src="${thumbnail(item, spec.side)}" alt=""/>`;
+        return `<li data-label="${label}" data-index="${item.index}">${preview}${label} <span class="muted">cos ${similarity.toFixed(4)} · test #${item.index}</span></li>`;
       })
       .join('');
     const shown = $('#query');
-    shown.width = shown.height = spec.side;
-    shown.getContext('2d').drawImage(source, 0, 0, spec.side, spec.side);
+    if (audio) {
+      drawWave(shown, source);
+    } else {
+      shown.width = shown.height = spec.side;
+      shown.getContext('2d').drawImage(source, 0, 0, spec.side, spec.side);
+    }
     $('#timing').textContent = `encoded in ${ms.toFixed(1)} ms (onnxruntime-web, wasm)`;
     drawMap($('#map'), points, gallery.labels, itemLabels, map.project(vector));
     $('#query-vector').textContent = JSON.stringify(vector);
@@ -181,7 +238,28 @@ async function main() {
       image.onerror = () => reject(new Error(`cannot load the image ${url}`));
       image.src = url;
     });
-  const embedFile = async (file) => embed(await loadImage(URL.createObjectURL(file)));
+  const embedFile = async (file) =>
+    embed(audio ? await decodeAudio(await file.arrayBuffer(), spec) : await loadImage(URL.createObjectURL(file)));
+  const embedUrl = async (url) =>
+    embed(audio ? await decodeAudio(await (await fetch(url)).arrayBuffer(), spec) : await loadImage(url));
+
+  $('#record').addEventListener('click', async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const recorder = new MediaRecorder(stream);
+    const chunks = [];
+    recorder.ondataavailable = (e) => chunks.push(e.data);
+    recorder.onstop = () => {
+      stream.getTracks().forEach((t) => t.stop());
+      new Blob(chunks)
+        .arrayBuffer()
+        .then((bytes) => decodeAudio(bytes, spec))
+        .then(embed)
+        .catch(showError);
+    };
+    recorder.start();
+    $('#timing').textContent = `recording ${RECORD_MS / 1000} s…`;
+    setTimeout(() => recorder.stop(), RECORD_MS);
+  });
 
   const drop = $('#drop');
   drop.addEventListener('dragover', (e) => {
@@ -218,8 +296,8 @@ async function main() {
 
   const params = new URLSearchParams(location.search);
   const bench = Number(params.get('bench') ?? 0);
-  if (bench > 0) await benchmark(session, spec, bench);
-  if (params.has('probe')) await embed(await loadImage(params.get('probe')));
+  if (bench > 0 && !audio) await benchmark(session, spec, bench);
+  if (params.has('probe')) await embedUrl(params.get('probe'));
 }
 
 /** ?bench=n: n batches of 8 random images, features/s (images per second) after one warm-up batch. */

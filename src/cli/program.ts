@@ -87,7 +87,7 @@ export function buildProgram(): Command {
   program
     .command('serve-demo')
     .description('serve the demo page: the run’s encoder in the browser (onnxruntime-web), nearest neighbours, PCA map')
-    .requiredOption('--run <dir>', 'run directory (a vision run)')
+    .requiredOption('--run <dir>', 'run directory (audio or vision)')
     .option('--module <k>', 'module whose features are compared (1-based; default the last)')
     .option('--port <n>', 'port to listen on (0: any free port)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')

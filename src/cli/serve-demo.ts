@@ -16,7 +16,7 @@ const MAX_PORT = 65535;
 export async function serveDemoCommand(args: ServeDemoCommandArgs): Promise<http.Server> {
   const port = Number(args.port);
   if (!/^\d+$/.test(args.port) || port > MAX_PORT) throw new Error(`--port ${args.port}: expected 0 to ${MAX_PORT}`);
-  const server = demoServer(demoContent({ run: args.run, module: parseModule(args.module) }));
+  const server = demoServer(await demoContent({ run: args.run, module: parseModule(args.module) }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new Error(`--port ${args.port}: ${err.message}`, { cause: err })));
     server.listen(port, args.host, resolve);

@@ -1,7 +1,7 @@
 /**
  * `gim serve-demo`: a static HTTP server (node:http) for the demo page: demo/ (the page), onnxruntime-web's dist/ under
  * /ort/, and, built in memory from the run (nothing is written into it): /encoder.onnx (modules 1..k), /gallery.json
- * and /gallery/<i>.png (the gallery's images, e.g. to drop one back onto the page).
+ * and /gallery/<i>.png or .wav (the gallery's images or clips, e.g. to drop one back onto the page).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -11,14 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { checkModule, encoderModel } from '../export/onnx.js';
 import { loadTrainedStack } from '../export/trained-stack.js';
-import { visionGallery, type Gallery } from './gallery.js';
+import { AUDIO_SAMPLE_RATE, audioGallery, wavFloat32, type AudioGallery } from './audio-gallery.js';
+import { visionGallery, type Gallery as VisionGallery } from './gallery.js';
+
+export type Gallery = VisionGallery | AudioGallery;
 
 export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
 export const ORT_WEB_DIR = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web')); // …/dist
-const GALLERY_IMAGE = /^\/gallery\/(\d+)\.png$/;
+const GALLERY_FILE = /^\/gallery\/(\d+)\.(png|wav)$/;
 const BYTE_MAX = 255;
 const HTTP_NOT_FOUND = 404;
 const HTTP_OK = 200;
+const DEFAULT_GALLERY_SIZE = 100;
 
 export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -28,13 +32,14 @@ export const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.json': 'application/json',
   '.png': 'image/png',
+  '.wav': 'audio/wav',
 };
 
 export interface DemoArgs {
   run: string;
   /** 1-based module whose features the page compares (default the last). */
   module?: number;
-  /** Test images in the gallery (default 100). */
+  /** Test images or clips in the gallery (default 100). */
   gallerySize?: number;
 }
 
@@ -43,31 +48,36 @@ export interface DemoContent {
   gallery: Gallery;
 }
 
-/** demoContent(args): the encoder's ONNX bytes and the gallery, from the run (vision runs). */
-export function demoContent(args: DemoArgs): DemoContent {
+/** demoContent(args): the encoder's ONNX bytes and the gallery, from the run. */
+export async function demoContent(args: DemoArgs): Promise<DemoContent> {
   const { runConfig, stack, step } = loadTrainedStack(args.run);
   try {
-    if (runConfig.experiment !== 'vision') {
-      throw new Error(`${args.run}: the demo page serves vision runs so far (this is an audio run)`);
-    }
     const module = checkModule(args.module, stack.length, args.run);
     const encoder = encoderModel({
-      experiment: 'vision',
+      experiment: runConfig.experiment,
       stack,
       module,
       metadata: { 'gim.config': JSON.stringify(runConfig.config), 'gim.step': String(step) },
     });
-    const gallery = visionGallery({ config: runConfig.config, stack, module, size: args.gallerySize ?? 100 });
+    const size = args.gallerySize ?? DEFAULT_GALLERY_SIZE;
+    const gallery =
+      runConfig.experiment === 'vision'
+        ? visionGallery({ config: runConfig.config, stack, module, size })
+        : await audioGallery({ config: runConfig.config, stack, module, size });
     return { encoder, gallery };
   } finally {
     stack.dispose();
   }
 }
 
-/** A gallery image as PNG bytes (gray, the data set's side). */
-function galleryPng(gallery: Gallery, index: number): Buffer | null {
+/** A gallery item as a file: a clip as WAV (audio), an image as PNG (gray, the data set's side); null if none. */
+function galleryFile(gallery: Gallery, index: number, extension: string): Buffer | null {
+  if (gallery.experiment === 'audio') {
+    const clip = gallery.items[index];
+    return clip === undefined || extension !== 'wav' ? null : wavFloat32(clip.samples, AUDIO_SAMPLE_RATE);
+  }
   const item = gallery.items[index];
-  if (item === undefined) return null;
+  if (item === undefined || extension !== 'png') return null;
   const side = gallery.input.side;
   const png = new PNG({ width: side, height: side, colorType: 0, inputColorType: 0, bitDepth: 8 });
   png.data = Buffer.from(item.pixels.map((v) => Math.min(BYTE_MAX, Math.max(0, v))));
@@ -93,9 +103,9 @@ export function demoServer(content: DemoContent): http.Server {
     const pathname = url.pathname === '/' ? '/index.html' : url.pathname;
     if (pathname === '/encoder.onnx') return send(content.encoder, 'application/octet-stream');
     if (pathname === '/gallery.json') return send(galleryJson, CONTENT_TYPES['.json']!);
-    const image = GALLERY_IMAGE.exec(pathname);
-    const png = image === null ? null : galleryPng(content.gallery, Number(image[1]));
-    if (png !== null) return send(png, CONTENT_TYPES['.png']!);
+    const item = GALLERY_FILE.exec(pathname);
+    const bytes = item === null ? null : galleryFile(content.gallery, Number(item[1]), item[2]!);
+    if (bytes !== null) return send(bytes, CONTENT_TYPES[`.${item![2]!}`]!);
     const file = pathname.startsWith('/ort/')
       ? fileUnder(ORT_WEB_DIR, pathname.slice('/ort'.length))
       : fileUnder(DEMO_DIR, pathname);
