@@ -179,3 +179,41 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim export on a vision-tiny run', () => {
     for (const r of results) expect(r.error).toBeLessThanOrEqual(MAX_RELATIVE_ERROR);
   });
 });
+
+describe.skipIf(!HAS_FASHION_MNIST)('gim export on vision-tiny CPC and greedy supervised runs', () => {
+  it('CPC (one module; the PixelCNN is left out, as features() leaves it) equals libtorch features', async () => {
+    const run = path.join(tmp, 'vision-tiny-cpc');
+    await gim(
+      'train',
+      '--preset',
+      'vision-tiny',
+      '--run',
+      run,
+      '--set',
+      'train.steps=2',
+      '--set',
+      'model.modelSplits=1',
+    );
+    const results = await parity(run, [{ shape: [2, 1, 32, 32] }]);
+    expect(results).toHaveLength(1);
+    for (const r of results) expect(r.error).toBeLessThanOrEqual(MAX_RELATIVE_ERROR);
+  });
+
+  it('a greedy supervised run loads without its data (classes read from the classifiers) and matches', async () => {
+    const run = path.join(tmp, 'vision-tiny-supervised');
+    await gim(
+      'train',
+      '--preset',
+      'vision-tiny',
+      '--run',
+      run,
+      '--set',
+      'train.steps=2',
+      '--set',
+      'train.objective=supervised',
+    );
+    const results = await parity(run, [{ shape: [2, 1, 32, 32] }]);
+    expect(results).toHaveLength(3);
+    for (const r of results) expect(r.error).toBeLessThanOrEqual(MAX_RELATIVE_ERROR);
+  });
+});
