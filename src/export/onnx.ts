@@ -1,6 +1,7 @@
 /**
  * exportOnnx: a trained run's encoder up to module k as an ONNX model (opset 17, float32 weights as initializers,
- * dynamic batch and length axes, the run's config in the metadata), written atomically; never over a file unless asked.
+ * dynamic batch and length axes, the run's config in the metadata), written atomically (its folder created); never over
+ * a file unless asked.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { audioEncoderGraph, AUDIO_INPUT } from './audio.js';
 import { encodeModel, GraphBuilder } from './graph.js';
 import { loadTrainedStack } from './trained-stack.js';
 import { visionEncoderGraph, VISION_INPUT } from './vision.js';
+import { writeFileAtomic } from '../util/fs.js';
 
 export interface EncoderModelArgs {
   experiment: 'audio' | 'vision';
@@ -70,26 +72,12 @@ export interface ExportOnnxResult {
   bytes: number;
 }
 
-/** writeAtomically(file, bytes): bytes to a temporary file beside `file`, then renamed over it. */
-function writeAtomically(file: string, bytes: Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** exportOnnx(args): the run's encoder up to module k written to `out` as ONNX. */
 export function exportOnnx(args: ExportOnnxArgs): ExportOnnxResult {
   const { run, out } = args;
   if (fs.existsSync(out) && args.overwrite !== true) {
     throw new Error(`${out}: the file exists; pass --overwrite (overwrite: true) to replace it`);
   }
-  const dir = path.dirname(path.resolve(out));
-  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${out}: no such folder ${dir}`);
   const { runConfig, stack, step } = loadTrainedStack(run);
   try {
     const module = checkModule(args.module, stack.length, run);
@@ -103,7 +91,7 @@ export function exportOnnx(args: ExportOnnxArgs): ExportOnnxResult {
         'gim.run': path.basename(path.resolve(run)),
       },
     });
-    writeAtomically(out, bytes);
+    writeFileAtomic(out, bytes);
     return { file: out, module, modules: stack.length, step, bytes: bytes.length };
   } finally {
     stack.dispose();
