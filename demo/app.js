@@ -2,7 +2,8 @@
 // chosen or drawn image is prepared as `gim eval` prepares test images and pooled over the patch grid; audio: a dropped
 // or recorded clip is decoded at the run's sample rate, normalised as the run's reader does and pooled over time. The
 // query is compared by cosine similarity with the gallery (gallery.json, embedded by libtorch), mapped to 2-D by PCA.
-// Query parameters: ?probe=<image or clip url> embeds it on load; ?bench=<n> times n batches of 8 images (vision).
+// Query parameters: ?probe=<image or clip url> embeds it on load; ?bench=<n> times n batches of 8 images (vision);
+// ?report posts the result to /report.
 import * as ort from '/ort/ort.min.mjs';
 
 ort.env.wasm.wasmPaths = '/ort/';
@@ -229,6 +230,7 @@ async function main() {
     $('#query-vector').textContent = JSON.stringify(vector);
     document.body.dataset.top = gallery.labels[gallery.items[ranked[0].i].label];
     document.body.dataset.state = 'done';
+    await report({ state: 'done', vector, neighbours: ranked.map(({ i }) => gallery.items[i].index) });
   }
 
   const loadImage = (url) =>
@@ -316,6 +318,14 @@ async function benchmark(session, spec, batches) {
 function showError(err) {
   $('#status').textContent = `error: ${err.message}`;
   document.body.dataset.state = 'error';
+  report({ state: 'error', message: err.message });
+}
+
+/** ?report: post what the page shows to /report (for tests that drive the page in a browser). */
+async function report(result) {
+  if (new URLSearchParams(location.search).has('report')) {
+    await fetch('/report', { method: 'POST', body: JSON.stringify(result) });
+  }
 }
 
 main().catch(showError);

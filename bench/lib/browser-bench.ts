@@ -3,14 +3,13 @@
  * memory (cross-origin isolated, so the wasm backend may use threads), opens the page, and waits for the times it
  * posts back. Used by bench/export.ts.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
+import { openUntil } from '../../src/demo/chromium.js';
 import { CONTENT_TYPES, DEMO_DIR, fileUnder, ORT_WEB_DIR } from '../../src/demo/server.js';
 
-export const CHROMIUM = 'chromium';
+export { hasChromium } from '../../src/demo/chromium.js';
 const TIMEOUT_MS = 600_000;
 
 export interface BrowserBenchArgs {
@@ -24,11 +23,6 @@ export interface BrowserBenchResult {
   seconds: number[];
   threads: number;
   crossOriginIsolated: boolean;
-}
-
-/** Whether Debian's chromium is on the PATH. */
-export function hasChromium(): boolean {
-  return spawnSync(CHROMIUM, ['--version']).status === 0;
 }
 
 /** browserBench(args): the page's timed runs of the model on a `shape` input, in seconds. */
@@ -65,37 +59,12 @@ export async function browserBench(args: BrowserBenchArgs): Promise<BrowserBench
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   const query = `model=/model.onnx&shape=${args.shape.join(',')}&reps=${args.reps}&threads=${args.threads}`;
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-chromium-'));
-  const browser = spawn(
-    CHROMIUM,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      `--user-data-dir=${profile}`,
-      `http://127.0.0.1:${port}/bench.html?${query}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const body = await Promise.race([
-      posted,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`chromium: no result within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
-      }),
-    ]);
+    const body = await openUntil(`http://127.0.0.1:${port}/bench.html?${query}`, posted, TIMEOUT_MS);
     const result = JSON.parse(body) as BrowserBenchResult & { error?: string };
     if (result.error !== undefined) throw new Error(`onnxruntime-web in chromium: ${result.error}`);
     return result;
   } finally {
-    clearTimeout(timer);
-    const exited = new Promise((resolve) => browser.once('exit', resolve));
-    if (browser.exitCode === null && browser.signalCode === null) {
-      browser.kill();
-      await exited;
-    }
     server.close();
-    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
   }
 }

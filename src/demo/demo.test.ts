@@ -4,19 +4,19 @@
  * itself, with its class or speaker, and its features equal libtorch's — which holds only if the page prepares inputs
  * as the run's readers do.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import type http from 'node:http';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../cli/program.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
+import { CHROMIUM, hasChromium, openUntil } from './chromium.js';
 import { demoContent, demoServer, type DemoContent } from './server.js';
 
-const CHROMIUM = 'chromium';
-const HAS_CHROMIUM = spawnSync(CHROMIUM, ['--version']).status === 0;
+const HAS_CHROMIUM = hasChromium();
 const HAS_FASHION_MNIST = fs.existsSync(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'));
 const FIXTURES = new URL('../audio/data/fixtures/librispeech', import.meta.url).pathname;
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
@@ -29,7 +29,7 @@ const gim = async (...argv: string[]): Promise<void> => {
   await buildProgram().exitOverride().parseAsync(argv, { from: 'user' });
 };
 
-/** Headless Chromium on `url` with `flags`; resolves to its stdout. */
+/** Headless Chromium on `url` with `flags` (a screenshot), in virtual time; resolves to its stdout. */
 async function chromium(url: string, ...flags: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(
     CHROMIUM,
@@ -37,6 +37,31 @@ async function chromium(url: string, ...flags: string[]): Promise<string> {
     { timeout: 60_000, maxBuffer: 1 << 24 },
   );
   return stdout;
+}
+
+/** What the page posts to /report when it has embedded a query (?report). */
+interface PageReport {
+  state: 'done' | 'error';
+  message?: string;
+  vector?: number[];
+  /** Gallery items (their test index), nearest first. */
+  neighbours?: number[];
+}
+
+/** The demo server of `content`, plus POST /report: each report resolves the promise `nextReport()` handed out. */
+function reportingServer(content: DemoContent): { server: http.Server; nextReport: () => Promise<PageReport> } {
+  const page = demoServer(content).listeners('request')[0] as http.RequestListener;
+  let deliver: (report: PageReport) => void = () => undefined;
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'POST' || req.url !== '/report') return page(req, res);
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      res.writeHead(204).end();
+      deliver(JSON.parse(body) as PageReport);
+    });
+  });
+  return { server, nextReport: () => new Promise<PageReport>((resolve) => (deliver = resolve)) };
 }
 
 /** Listen on a free port of 127.0.0.1; resolves to the base URL. */
@@ -53,14 +78,21 @@ const close = (server: http.Server | undefined): Promise<void> =>
  * The page, given gallery item `index` as its query, lists that item first with its label, and its features
  * (onnxruntime-web) equal libtorch's, pooled the same way, to 1e-4 relative.
  */
-async function expectSelfMatch(base: string, content: DemoContent, index: number, extension: string): Promise<void> {
-  const dom = await chromium(`${base}/?probe=/gallery/${index}.${extension}`, '--dump-dom');
+async function expectSelfMatch(
+  base: string,
+  nextReport: () => Promise<PageReport>,
+  content: DemoContent,
+  index: number,
+  extension: string,
+): Promise<void> {
+  const report = await openUntil(`${base}/?probe=/gallery/${index}.${extension}&report`, nextReport());
+  expect(report.message).toBeUndefined();
+  expect(report.state).toBe('done');
   const item = content.gallery.items[index]!;
-  const label = content.gallery.labels[item.label]!;
-  expect(dom).toContain('data-state="done"');
-  expect(dom).toContain(`data-top="${label}"`);
-  expect(/<li data-label="([^"]*)" data-index="(\d+)"/.exec(dom)?.slice(1)).toEqual([label, String(item.index)]);
-  const vector = JSON.parse(/<pre id="query-vector" hidden="">([^<]*)<\/pre>/.exec(dom)![1]!) as number[];
+  const top = content.gallery.items.find((i) => i.index === report.neighbours![0])!;
+  expect(content.gallery.labels[top.label]).toBe(content.gallery.labels[item.label]);
+  expect(top.index).toBe(item.index);
+  const vector = report.vector!;
   const scale = Math.max(...item.vector.map(Math.abs));
   const error = Math.max(...vector.map((v, i) => Math.abs(v - item.vector[i]!))) / scale;
   console.log(`${content.gallery.experiment}: onnxruntime-web vs libtorch, max rel. error ${error.toExponential(2)}`);
@@ -71,11 +103,14 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () =>
   const run = path.join(tmp, 'vision-tiny');
   let content: DemoContent;
   let server: http.Server | undefined;
+  let nextReport: () => Promise<PageReport>;
   let base: string;
   beforeAll(async () => {
     await gim('train', '--preset', 'vision-tiny', '--run', run, '--set', 'train.steps=2');
     content = await demoContent({ run, gallerySize: 40 });
-    server = demoServer(content);
+    const reporting = reportingServer(content);
+    server = reporting.server;
+    nextReport = reporting.nextReport;
     base = await listen(server);
   });
   afterAll(() => close(server));
@@ -98,7 +133,7 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () =>
   it.skipIf(!HAS_CHROMIUM)(
     'in headless Chromium, a dropped gallery image finds itself and its class first',
     async () => {
-      await expectSelfMatch(base, content, PROBE, 'png');
+      await expectSelfMatch(base, nextReport, content, PROBE, 'png');
       const screenshot = path.join(tmp, 'demo.png');
       await chromium(`${base}/?probe=/gallery/${PROBE}.png`, `--screenshot=${screenshot}`, '--window-size=1100,820');
       expect([...fs.readFileSync(screenshot).subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
@@ -111,6 +146,7 @@ describe('gim serve-demo on an audio-tiny run', () => {
   const run = path.join(tmp, 'audio-tiny');
   let content: DemoContent;
   let server: http.Server | undefined;
+  let nextReport: () => Promise<PageReport>;
   let base: string;
   beforeAll(async () => {
     await gim(
@@ -125,7 +161,9 @@ describe('gim serve-demo on an audio-tiny run', () => {
       'train.steps=2',
     );
     content = await demoContent({ run });
-    server = demoServer(content);
+    const reporting = reportingServer(content);
+    server = reporting.server;
+    nextReport = reporting.nextReport;
     base = await listen(server);
   });
   afterAll(() => close(server));
@@ -140,7 +178,7 @@ describe('gim serve-demo on an audio-tiny run', () => {
   it.skipIf(!HAS_CHROMIUM)(
     'in headless Chromium, a dropped gallery clip finds itself and its speaker first',
     async () => {
-      await expectSelfMatch(base, content, 0, 'wav');
+      await expectSelfMatch(base, nextReport, content, 0, 'wav');
     },
     120_000,
   );
