@@ -18,8 +18,10 @@ export function hasChromium(): boolean {
 /** openUntil(url, result, timeoutMs): `url` in headless Chromium until `result` settles; resolves to its value. */
 export async function openUntil<T>(url: string, result: Promise<T>, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-chromium-'));
+  // Its own process group, so that closing it also closes the helper processes it started.
   const browser = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, url], {
     stdio: 'ignore',
+    detached: true,
   });
   const exited = new Promise((resolve) => browser.once('exit', resolve));
   let timer: NodeJS.Timeout | undefined;
@@ -36,10 +38,31 @@ export async function openUntil<T>(url: string, result: Promise<T>, timeoutMs = 
     ]);
   } finally {
     clearTimeout(timer);
-    if (browser.exitCode === null && browser.signalCode === null) {
-      browser.kill();
+    if (browser.exitCode === null && browser.signalCode === null && browser.pid !== undefined) {
+      process.kill(-browser.pid, 'SIGTERM');
       await exited;
     }
-    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+    await removeProfile(profile);
+  }
+}
+
+const PROFILE_REMOVAL_TRIES = 10;
+const PROFILE_REMOVAL_WAIT_MS = 200;
+
+/** Remove a temporary browser profile; helpers that are still closing may write into it for a moment. */
+async function removeProfile(profile: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      fs.rmSync(profile, { recursive: true, force: true });
+      return;
+    } catch (err) {
+      if (attempt === PROFILE_REMOVAL_TRIES) {
+        process.stderr.write(
+          `chromium: could not remove the temporary profile ${profile}: ${(err as Error).message}\n`,
+        );
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, PROFILE_REMOVAL_WAIT_MS));
+    }
   }
 }
