@@ -1,6 +1,9 @@
 /** `gim export`: a trained run's encoder up to module k as an ONNX file (src/export/onnx.ts); prints what it wrote. */
 import { exportOnnx } from '../export/onnx.js';
 
+const KIBIBYTE = 2 ** 10;
+const MEBIBYTE = 2 ** 20;
+
 export interface ExportCommandArgs {
   run: string;
   /** 1-based module number as typed, or undefined for the last module. */
@@ -21,7 +24,7 @@ export function parseModule(text: string | undefined): number | undefined {
 /** exportCommand(args): export the run, print the file, modules and size; returns the exit code. */
 export function exportCommand(args: ExportCommandArgs): number {
   const r = exportOnnx({ run: args.run, module: parseModule(args.module), out: args.out, overwrite: args.overwrite });
-  const megabytes = (r.bytes / 2 ** 20).toFixed(1);
-  console.log(`${r.file}: modules 1–${r.module} of ${r.modules} (checkpoint step ${r.step}), ${megabytes} MiB`);
+  const size = r.bytes < MEBIBYTE ? `${(r.bytes / KIBIBYTE).toFixed(1)} KiB` : `${(r.bytes / MEBIBYTE).toFixed(1)} MiB`;
+  console.log(`${r.file}: modules 1–${r.module} of ${r.modules} (checkpoint step ${r.step}), ${size}`);
   return 0;
 }
