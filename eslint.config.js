@@ -42,6 +42,29 @@ export default defineConfig(
     },
   },
   {
+    files: ['demo/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'self',
+          'navigator',
+          'location',
+          'fetch',
+          'performance',
+          'Image',
+          'Blob',
+          'MediaRecorder',
+          'OfflineAudioContext',
+          'URLSearchParams',
+          'console',
+          'setTimeout',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['native/**/*.cjs'],
     languageOptions: {
       ecmaVersion: 2022,

@@ -10,13 +10,15 @@ PACKAGES=(libtorch-dev libopenblas0-openmp g++ make python3 fonts-dejavu-core)
 # Data packages (datasets and audio tools used by the experiments and tests; tuxpaint-stamps-default and
 # ktuberling-data hold the real recorded voices of `gim data real-speech`).
 DATA_PACKAGES=(dataset-fashion-mnist flite espeak-ng sox flac fortunes pocketsphinx-testdata tuxpaint-stamps-default ktuberling-data)
+# chromium: the demo page's test in a real browser (src/demo/demo.test.ts) and onnxruntime-web in `npm run bench:export`.
+BROWSER_PACKAGES=(chromium)
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/apt-ensure.sh
 source scripts/apt-ensure.sh
 
 echo "== setup: apt packages"
-apt_ensure "${PACKAGES[@]}" "${DATA_PACKAGES[@]}"
+apt_ensure "${PACKAGES[@]}" "${DATA_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
 
 echo "== setup: native build environment"
 if [ -f /usr/include/node/node_api.h ]; then

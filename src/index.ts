@@ -17,3 +17,5 @@ export {
 } from './experiments/encoder.js';
 /** `gim pack`: a run as one shareable file (config, weights without optimizer state, model card). */
 export { packRun, unpackModel, type ModelCard, type PackRunArgs } from './experiments/pack.js';
+/** A trained run's encoder as an ONNX file (`gim export`). */
+export { exportOnnx, type ExportOnnxArgs, type ExportOnnxResult } from './export/onnx.js';

@@ -1,4 +1,5 @@
-/** The `gim` command tree: train, eval, embed, pack, reproduce, demo, config, report, data (bench.ts adds bench). */
+/** The `gim` command tree: train, eval, embed, pack, export, serve-demo, reproduce, demo, config, report, data (bench.ts adds
+ * bench). */
 import { Command, Help, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import path from 'node:path';
 import { applySet } from '../experiments/overrides.js';
@@ -115,6 +116,30 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const { packCommand } = await import('./embed.js');
       process.exitCode = await packCommand({ run: o.run, out: o.out, overwrite: o.overwrite });
+    });
+
+  program
+    .command('export')
+    .description('write a trained run’s encoder (up to module k) as an ONNX model, opset 17, config in its metadata')
+    .requiredOption('--run <dir>', 'run directory')
+    .option('--module <k>', 'last module exported (1-based; default the last)')
+    .requiredOption('--out <file>', 'the .onnx file to write')
+    .option('--overwrite', 'replace --out if it exists', false)
+    .action(async (o) => {
+      const { exportCommand } = await import('./export.js');
+      process.exitCode = exportCommand({ run: o.run, module: o.module, out: o.out, overwrite: o.overwrite });
+    });
+
+  program
+    .command('serve-demo')
+    .description('serve the demo page: the run’s encoder in the browser (onnxruntime-web), nearest neighbours, PCA map')
+    .requiredOption('--run <dir>', 'run directory (audio or vision)')
+    .option('--module <k>', 'module whose features are compared (1-based; default the last)')
+    .option('--port <n>', 'port to listen on (0: any free port)', '8080')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .action(async (o) => {
+      const { serveDemoCommand } = await import('./serve-demo.js');
+      await serveDemoCommand({ run: o.run, module: o.module, port: o.port, host: o.host });
     });
 
   program

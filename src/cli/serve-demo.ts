@@ -1,0 +1,28 @@
+/** `gim serve-demo`: the demo page for a run on http://127.0.0.1:<port>/ (src/demo/server.ts); runs until stopped. */
+import type http from 'node:http';
+import { demoContent, demoServer } from '../demo/server.js';
+import { parseModule } from './export.js';
+
+export interface ServeDemoCommandArgs {
+  run: string;
+  module?: string;
+  port: string;
+  host: string;
+}
+
+const MAX_PORT = 65535;
+
+/** serveDemoCommand(args): build the encoder and gallery, start listening, print the address; resolves to the server. */
+export async function serveDemoCommand(args: ServeDemoCommandArgs): Promise<http.Server> {
+  const port = Number(args.port);
+  if (!/^\d+$/.test(args.port) || port > MAX_PORT) throw new Error(`--port ${args.port}: expected 0 to ${MAX_PORT}`);
+  const server = demoServer(await demoContent({ run: args.run, module: parseModule(args.module) }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`--port ${args.port}: ${err.message}`, { cause: err })));
+    server.listen(port, args.host, resolve);
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  console.log(`demo page for ${args.run}: http://${args.host}:${bound}/ (Ctrl-C stops it)`);
+  return server;
+}

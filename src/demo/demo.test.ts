@@ -1,0 +1,185 @@
+/**
+ * The demo page (issue 14 §3): gim serve-demo's routes, and the page in headless Chromium (Debian's `chromium`):
+ * a gallery image or clip dropped back on the page (?probe=) is embedded by onnxruntime-web and its top neighbour is
+ * itself, with its class or speaker, and its features equal libtorch's — which holds only if the page prepares inputs
+ * as the run's readers do.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../cli/program.js';
+import { FASHION_MNIST_DIR } from '../vision/data/index.js';
+import { CHROMIUM, hasChromium, openUntil } from './chromium.js';
+import { demoContent, demoServer, type DemoContent } from './server.js';
+
+const HAS_CHROMIUM = hasChromium();
+const HAS_FASHION_MNIST = fs.existsSync(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'));
+const FIXTURES = new URL('../audio/data/fixtures/librispeech', import.meta.url).pathname;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
+const PROBE = 3;
+const MAX_RELATIVE_ERROR = 1e-4;
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-demo-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const gim = async (...argv: string[]): Promise<void> => {
+  await buildProgram().exitOverride().parseAsync(argv, { from: 'user' });
+};
+
+/** Headless Chromium on `url` with `flags` (a screenshot), in virtual time; resolves to its stdout. */
+async function chromium(url: string, ...flags: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    CHROMIUM,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=30000', ...flags, url],
+    { timeout: 60_000, maxBuffer: 1 << 24 },
+  );
+  return stdout;
+}
+
+/** What the page posts to /report when it has embedded a query (?report). */
+interface PageReport {
+  state: 'done' | 'error';
+  message?: string;
+  vector?: number[];
+  /** Gallery items (their test index), nearest first. */
+  neighbours?: number[];
+}
+
+/** The demo server of `content`, plus POST /report: each report resolves the promise `nextReport()` handed out. */
+function reportingServer(content: DemoContent): { server: http.Server; nextReport: () => Promise<PageReport> } {
+  const page = demoServer(content).listeners('request')[0] as http.RequestListener;
+  let deliver: (report: PageReport) => void = () => undefined;
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'POST' || req.url !== '/report') return page(req, res);
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      res.writeHead(204).end();
+      deliver(JSON.parse(body) as PageReport);
+    });
+  });
+  return { server, nextReport: () => new Promise<PageReport>((resolve) => (deliver = resolve)) };
+}
+
+/** Listen on a free port of 127.0.0.1; resolves to the base URL. */
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+}
+
+const close = (server: http.Server | undefined): Promise<void> =>
+  new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+
+/**
+ * The page, given gallery item `index` as its query, lists that item first with its label, and its features
+ * (onnxruntime-web) equal libtorch's, pooled the same way, to 1e-4 relative.
+ */
+async function expectSelfMatch(
+  base: string,
+  nextReport: () => Promise<PageReport>,
+  content: DemoContent,
+  index: number,
+  extension: string,
+): Promise<void> {
+  const report = await openUntil(`${base}/?probe=/gallery/${index}.${extension}&report`, nextReport());
+  expect(report.message).toBeUndefined();
+  expect(report.state).toBe('done');
+  const item = content.gallery.items[index]!;
+  const top = content.gallery.items.find((i) => i.index === report.neighbours![0])!;
+  expect(content.gallery.labels[top.label]).toBe(content.gallery.labels[item.label]);
+  expect(top.index).toBe(item.index);
+  const vector = report.vector!;
+  const scale = Math.max(...item.vector.map(Math.abs));
+  const error = Math.max(...vector.map((v, i) => Math.abs(v - item.vector[i]!))) / scale;
+  console.log(`${content.gallery.experiment}: onnxruntime-web vs libtorch, max rel. error ${error.toExponential(2)}`);
+  expect(error).toBeLessThanOrEqual(MAX_RELATIVE_ERROR);
+}
+
+describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () => {
+  const run = path.join(tmp, 'vision-tiny');
+  let content: DemoContent;
+  let server: http.Server | undefined;
+  let nextReport: () => Promise<PageReport>;
+  let base: string;
+  beforeAll(async () => {
+    await gim('train', '--preset', 'vision-tiny', '--run', run, '--set', 'train.steps=2');
+    content = await demoContent({ run, gallerySize: 40 });
+    const reporting = reportingServer(content);
+    server = reporting.server;
+    nextReport = reporting.nextReport;
+    base = await listen(server);
+  });
+  afterAll(() => close(server));
+
+  it('serves the page, the encoder, the gallery, its images and onnxruntime-web; nothing outside them', async () => {
+    expect(await (await fetch(`${base}/`)).text()).toContain('<script type="module" src="app.js">');
+    const encoder = new Uint8Array(await (await fetch(`${base}/encoder.onnx`)).arrayBuffer());
+    expect(Buffer.from(encoder).equals(Buffer.from(content.encoder))).toBe(true);
+    const gallery = (await (await fetch(`${base}/gallery.json`)).json()) as DemoContent['gallery'];
+    expect(gallery.items).toHaveLength(40);
+    expect(gallery.items[0]!.vector).toHaveLength(32);
+    const png = new Uint8Array(await (await fetch(`${base}/gallery/${PROBE}.png`)).arrayBuffer());
+    expect([...png.subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
+    expect((await fetch(`${base}/ort/ort.min.mjs`)).status).toBe(200);
+    expect((await fetch(`${base}/ort/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
+    expect((await fetch(`${base}/gallery/40.png`)).status).toBe(404);
+    expect((await fetch(`${base}/gallery/0.wav`)).status).toBe(404);
+  });
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'in headless Chromium, a dropped gallery image finds itself and its class first',
+    async () => {
+      await expectSelfMatch(base, nextReport, content, PROBE, 'png');
+      const screenshot = path.join(tmp, 'demo.png');
+      await chromium(`${base}/?probe=/gallery/${PROBE}.png`, `--screenshot=${screenshot}`, '--window-size=1100,820');
+      expect([...fs.readFileSync(screenshot).subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
+    },
+    120_000,
+  );
+});
+
+describe('gim serve-demo on an audio-tiny run', () => {
+  const run = path.join(tmp, 'audio-tiny');
+  let content: DemoContent;
+  let server: http.Server | undefined;
+  let nextReport: () => Promise<PageReport>;
+  let base: string;
+  beforeAll(async () => {
+    await gim(
+      'train',
+      '--preset',
+      'audio-tiny',
+      '--run',
+      run,
+      '--set',
+      `data.root=${FIXTURES}`,
+      '--set',
+      'train.steps=2',
+    );
+    content = await demoContent({ run });
+    const reporting = reportingServer(content);
+    server = reporting.server;
+    nextReport = reporting.nextReport;
+    base = await listen(server);
+  });
+  afterAll(() => close(server));
+
+  it('serves the gallery clips as WAV; a bad module names the run', async () => {
+    const wav = Buffer.from(await (await fetch(`${base}/gallery/0.wav`)).arrayBuffer());
+    expect(wav.subarray(0, 4).toString('ascii')).toBe('RIFF');
+    expect((await fetch(`${base}/gallery/0.png`)).status).toBe(404);
+    await expect(demoContent({ run, module: 7 })).rejects.toThrow(`${run}: module 7 does not exist`);
+  });
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'in headless Chromium, a dropped gallery clip finds itself and its speaker first',
+    async () => {
+      await expectSelfMatch(base, nextReport, content, 0, 'wav');
+    },
+    120_000,
+  );
+});
