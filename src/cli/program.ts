@@ -210,6 +210,20 @@ export function buildProgram(): Command {
       console.log(files.join(', '));
     });
 
+  report
+    .command('losses')
+    .description("each module's training loss, one panel per run, from the runs' metrics.jsonl")
+    .requiredOption('--run <runDir...>', 'run directories (one panel each)')
+    .option('--label <name...>', 'a panel title per run (default: the folder names)')
+    .option('--smooth <n>', 'moving average over logged points', positiveInteger, 1)
+    .option('--title <text>', 'figure title')
+    .requiredOption('--out <file>', 'output path without extension (writes .png and .svg)')
+    .action(async (o) => {
+      const { lossCurves } = await import('../experiments/loss-curves.js');
+      const files = await lossCurves({ runs: o.run, labels: o.label, out: o.out, smooth: o.smooth, title: o.title });
+      console.log(files.join(', '));
+    });
+
   const data = program.command('data').description('build data sets');
   data
     .command('speech')
@@ -284,7 +298,7 @@ change it with --set data.root=<dir>):
     /usr/share/datasets/fashion-mnist;
   vision-full: the STL-10 binaries that you bring, in data/stl10_binary.`;
 
-/** A 1-based index given on the command line. */
+/** A positive integer given on the command line (a 1-based index, a window). */
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer (1-based)');
