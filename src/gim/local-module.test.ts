@@ -91,6 +91,15 @@ describe('LocalModule with every local objective', () => {
     module.dispose();
   });
 
+  it('builds its head from a name: channels and options, else a clear error', () => {
+    const encoder = () => new Sequential(new Conv2d(1, 4, 3, { padding: 1 }), new ReLU());
+    const named = new LocalModule({ encoder: encoder(), objective: 'predsim', channels: 4, options: { classes: 5 } });
+    expect(named.objective.objective).toBe('predsim');
+    expect(named.stateDict().has('loss.classifier.weight')).toBe(true);
+    expect(() => new LocalModule({ encoder: encoder(), objective: 'clapp' })).toThrow(/LocalModule: channels/);
+    named.dispose();
+  });
+
   it('localObjective refuses what an objective cannot read', () => {
     expect(() => localObjective('dim', { form: 'sequence', channels: 4 })).toThrow(/'dim' reads a grid/);
     expect(() => localObjective('predsim', { form: 'grid', channels: 4 })).toThrow(/classes \(objective 'predsim'\)/);

@@ -4,9 +4,10 @@
  */
 import type { Module } from '../nn/index.js';
 import { transpose, type Tensor } from '../tensor/index.js';
-import { oneOf } from '../util/check.js';
+import { oneOf, positiveInteger } from '../util/check.js';
 import { GimModule, type ModuleStep } from './module.js';
-import { encodingForms, type EncodingForm, type LocalObjective } from './objective.js';
+import { encodingForms, type EncodingForm, type LocalObjective, type LocalObjectiveName } from './objective.js';
+import { localObjective, type LocalObjectiveArgs } from './objectives.js';
 
 /** An encoder: a Module with a single-tensor forward. */
 export interface Encoder extends Module {
@@ -15,7 +16,12 @@ export interface Encoder extends Module {
 
 export interface LocalModuleArgs {
   encoder: Encoder;
-  objective: LocalObjective;
+  /** The loss head, or its name: 'infonce' | 'dim' | 'predsim' | 'clapp' | 'supervised' (built by localObjective). */
+  objective: LocalObjective | LocalObjectiveName;
+  /** With an objective's name: C, the channels of the encoder's output. */
+  channels?: number;
+  /** With an objective's name: localObjective's other arguments (predictionSteps, classes, dim, beta, …). */
+  options?: Omit<LocalObjectiveArgs, 'form' | 'channels'>;
   /**
    * 'grid': the encoder outputs a map [B, C, H, W] (e.g. Conv2d), read by the objective as is; 'sequence': it outputs
    * [B, C, T] (e.g. Conv1d), read as [B, T, C]. Default 'grid'.
@@ -32,7 +38,15 @@ export class LocalModule extends GimModule {
     super();
     this.form = oneOf('LocalModule', 'form', args.form ?? 'grid', encodingForms);
     this.encoder = this.registerModule('encoder', args.encoder);
-    this.objective = this.registerModule('loss', args.objective);
+    const objective =
+      typeof args.objective === 'string'
+        ? localObjective(args.objective, {
+            ...args.options,
+            form: this.form,
+            channels: positiveInteger('LocalModule', 'channels', args.channels),
+          })
+        : args.objective;
+    this.objective = this.registerModule('loss', objective);
   }
 
   /** encode(x) → the encoder's output, handed to the next module: [B, C, H, W] or [B, C, T]. */
