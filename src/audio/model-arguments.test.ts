@@ -39,7 +39,7 @@ describe('audio model config', () => {
       /buildAudioModules: objective\.classes must be a positive integer, got 0/,
     );
     expect(() => buildAudioModules(narrow, { kind: 'words' } as unknown as AudioObjective)).toThrow(
-      /buildAudioModules: objective\.kind must be one of "infonce", "speaker", "phone", got "words"/,
+      /buildAudioModules: objective\.kind must be one of "infonce", "clapp", "speaker", "phone", got "words"/,
     );
   });
 });

@@ -4,7 +4,7 @@
  * 5 = conv 1–4 alone and conv 5 + GRU together, 1 = everything end to end under one loss (CPC).
  */
 import { Conv1d, GRU, GRUCell, Linear } from '../nn/index.js';
-import { GimModule, InfoNCEHead, type ModuleStep } from '../gim/index.js';
+import { CLAPPHead, GimModule, InfoNCEHead, type ModuleStep, type PredictiveHead } from '../gim/index.js';
 import {
   adaptiveAvgPool1d,
   argmax,
@@ -51,7 +51,11 @@ export interface AudioEncoderConfig {
  * (the supervised baselines: end to end with modelSplits 1, greedy supervised with one head per module).
  */
 export type AudioObjective =
-  { kind: 'infonce' } | { kind: 'speaker'; classes: number } | { kind: 'phone'; classes: number };
+  { kind: 'infonce' } | { kind: 'clapp' } | { kind: 'speaker'; classes: number } | { kind: 'phone'; classes: number };
+
+/** Whether the objective is self-supervised (InfoNCE, or CLAPP's hinge form of it: src/gim/clapp.ts). */
+export const isPredictive = (o: AudioObjective): o is { kind: 'infonce' } | { kind: 'clapp' } =>
+  o.kind === 'infonce' || o.kind === 'clapp';
 
 export const paperAudioEncoder: AudioEncoderConfig = {
   channels: 512,
@@ -110,8 +114,8 @@ export function checkAudioConfig(fn: string, config: AudioEncoderConfig): void {
 
 /** checkObjective(fn, objective): a known kind; the supervised ones with a positive number of classes. */
 function checkObjective(fn: string, objective: AudioObjective): void {
-  oneOf(fn, 'objective.kind', objective.kind, ['infonce', 'speaker', 'phone'] as const);
-  if (objective.kind !== 'infonce') positiveInteger(fn, 'objective.classes', objective.classes);
+  oneOf(fn, 'objective.kind', objective.kind, ['infonce', 'clapp', 'speaker', 'phone'] as const);
+  if (!isPredictive(objective)) positiveInteger(fn, 'objective.classes', objective.classes);
 }
 
 /** Which layers each module holds: conv layer indices, and whether it ends with the GRU. */
@@ -141,12 +145,12 @@ export function audioModuleNames(config: AudioEncoderConfig): string[] {
   return layout.map(({ convs, gru }) => [...convs.map((l) => `conv${l + 1}`), ...(gru ? ['gru'] : [])].join('+'));
 }
 
-/** One gradient-isolated audio module: some conv layers, maybe the GRU, and its own InfoNCE head. */
+/** One gradient-isolated audio module: some conv layers, maybe the GRU, and its own InfoNCE (or CLAPP) head. */
 export class AudioModule extends GimModule {
   readonly convs: Conv1d[];
   readonly gru: GRU | null;
   readonly cell: GRUCell | null;
-  readonly head: InfoNCEHead | null;
+  readonly head: PredictiveHead | null;
   readonly classifier: Linear | null;
   readonly outputSize: number;
 
@@ -177,24 +181,23 @@ export class AudioModule extends GimModule {
         : null;
     this.cell = layers.gru && config.noBPTT ? this.registerModule('gru', new GRUCell(zSize, config.hidden)) : null;
     this.outputSize = layers.gru ? config.hidden : zSize;
-    this.classifier =
-      objective.kind === 'infonce'
-        ? null
-        : this.registerModule('classifier', new Linear(this.outputSize, objective.classes));
+    this.classifier = isPredictive(objective)
+      ? null
+      : this.registerModule('classifier', new Linear(this.outputSize, objective.classes));
+    const head = {
+      encodingSize: zSize,
+      contextSize: this.outputSize,
+      predictionSteps: config.predictionSteps,
+      negativeSamples: config.negativeSamples,
+      window: config.window,
+      form: 'sequence' as const,
+    };
     this.head =
-      objective.kind !== 'infonce'
-        ? null
-        : this.registerModule(
-            'loss',
-            new InfoNCEHead({
-              encodingSize: zSize,
-              contextSize: this.outputSize,
-              predictionSteps: config.predictionSteps,
-              negativeSamples: config.negativeSamples,
-              window: config.window,
-              form: 'sequence',
-            }),
-          );
+      objective.kind === 'infonce'
+        ? this.registerModule('loss', new InfoNCEHead(head))
+        : objective.kind === 'clapp'
+          ? this.registerModule('loss', new CLAPPHead(head))
+          : null;
   }
 
   /** encode(x [B, Cin, T]) → z [B, C, T'] after this module's conv layers (x itself if it has none). */

@@ -97,8 +97,9 @@ function headClasses(tensors: ReadonlyMap<string, Tensor>, head: string, file: s
 function buildModules(runConfig: RunConfig, tensors: ReadonlyMap<string, Tensor>): GimModule[] {
   if (runConfig.experiment === 'vision') {
     const { config } = runConfig;
-    const supervised = config.train.objective === 'supervised';
-    return buildVisionStackModules(config, supervised ? headClasses(tensors, 'classifier.linear', runConfig.file) : 1);
+    const objective = config.train.objective;
+    const head = objective === 'supervised' ? 'classifier.linear' : objective === 'predsim' ? 'loss.classifier' : null;
+    return buildVisionStackModules(config, head === null ? 1 : headClasses(tensors, head, runConfig.file));
   }
   const { config } = runConfig;
   const kind = config.train.objective;

@@ -8,7 +8,7 @@ import type { TrainResult } from '../gim/training/trainer.js';
 import { checkRunFolder, disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js';
 import { moduleCheckpointDir } from '../gim/async/index.js';
 import { trainVision } from './vision/experiment.js';
-import { parseVisionConfig, savedVisionConfig } from './vision/config.js';
+import { parseVisionConfig, savedVisionConfig, usesLabels } from './vision/config.js';
 import { openVisionData, totalSteps } from './vision/data.js';
 import type { AudioConfig } from './audio/config.js';
 import type { VisionConfig } from './vision/config.js';
@@ -90,7 +90,7 @@ async function trainVisionRun(preset: string, config: unknown, args: TrainRunCom
   const valid = parseVisionConfig(config);
   const data = openVisionData(valid);
   try {
-    const source = valid.train.objective === 'supervised' ? data.train : data.pretrain;
+    const source = usesLabels(valid) ? data.train : data.pretrain;
     process.stderr.write(
       `${preset}: ${source.n} ${valid.data.dataset} training images, ${totalSteps(valid, source.n)} steps of ${valid.train.batchSize} → ${args.run}\n`,
     );

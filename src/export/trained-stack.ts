@@ -23,14 +23,17 @@ export interface TrainedStack {
 /** Classes of the first module's classifier in a checkpoint (its weight is [classes, features]), or null. */
 function classifierClasses(tensors: ReadonlyMap<string, Tensor>): number | null {
   const weight =
-    tensors.get('module0.model.classifier.weight') ?? tensors.get('module0.model.classifier.linear.weight');
+    tensors.get('module0.model.classifier.weight') ??
+    tensors.get('module0.model.classifier.linear.weight') ??
+    tensors.get('module0.model.loss.classifier.weight');
   return weight === undefined ? null : weight.shape[0]!;
 }
 
 /** The stack a run's config builds (untrained), sized for the checkpoint's classifiers. */
 function buildStack(runConfig: RunConfig, tensors: ReadonlyMap<string, Tensor>, file: string): GradientIsolatedStack {
   const classes = classifierClasses(tensors);
-  if (runConfig.config.train.objective !== 'infonce' && classes === null) {
+  const labelled = ['speaker', 'phone', 'supervised', 'predsim'].includes(runConfig.config.train.objective);
+  if (labelled && classes === null) {
     throw new Error(
       `${file}: a ${runConfig.config.train.objective} run's checkpoint has no classifier weights for module 1`,
     );
@@ -40,8 +43,8 @@ function buildStack(runConfig: RunConfig, tensors: ReadonlyMap<string, Tensor>, 
   const objective = config.train.objective;
   manualSeed(config.seed);
   const audioObjective: AudioObjective =
-    objective === 'infonce'
-      ? { kind: 'infonce' }
+    objective === 'infonce' || objective === 'clapp'
+      ? { kind: objective }
       : { kind: objective, classes: objective === 'phone' ? PHONE_CLASSES : classes! };
   return new GradientIsolatedStack(buildAudioModules(config.model, audioObjective), { lr: config.train.lr });
 }

@@ -1,8 +1,20 @@
-/** InfoNCEHead: the loss head of a module — the K bias-free maps W_k stacked as one [K·C, D] weight. */
-import { Module, kaimingUniform } from '../nn/index.js';
-import { zeros, type Tensor } from '../tensor/index.js';
+/**
+ * The predictive heads: InfoNCEHead (the paper's) and, in clapp.ts, CLAPP's. Both hold the K bias-free maps W_k of
+ * score(z_{t+k}, c_t) = z_{t+k}ᵀ W_k c_t, stacked as one [K·C, D] weight, and differ only in how the scores of a
+ * positive and its negatives become a loss.
+ */
+import { kaimingUniform } from '../nn/index.js';
+import { Tensor, zeros } from '../tensor/index.js';
 import { oneOf, positiveInteger } from '../util/check.js';
-import { checkInfoNCEArgs, infoNCE, infoNCEGrid, type InfoNCEArgs, type InfoNCEResult } from './infonce.js';
+import {
+  checkInfoNCEArgs,
+  infoNCECriterion,
+  scorePredictions,
+  type InfoNCEArgs,
+  type InfoNCEResult,
+  type ScoreCriterion,
+} from './infonce.js';
+import { LocalObjective, type LocalObjectiveName, type ObjectiveInputs } from './objective.js';
 
 export const infoNCEForms = ['sequence', 'grid'] as const;
 export type InfoNCEForm = (typeof infoNCEForms)[number];
@@ -15,26 +27,42 @@ export interface InfoNCEHeadArgs extends InfoNCEArgs {
   form: InfoNCEForm;
 }
 
-/** The per-module InfoNCE loss with its own parameters W_k (PyTorch's default Linear/1×1-conv initialisation). */
-export class InfoNCEHead extends Module {
+/** A head scoring z_{t+k} against W_k c_t, with its own parameters W_k (PyTorch's default Linear initialisation). */
+export abstract class PredictiveHead extends LocalObjective {
   readonly predictor: Tensor; // [K·C, D]
   readonly args: InfoNCEHeadArgs;
 
-  constructor(args: InfoNCEHeadArgs) {
+  constructor(
+    readonly fn: string,
+    args: InfoNCEHeadArgs,
+    readonly criterion: ScoreCriterion,
+  ) {
     super();
-    checkInfoNCEArgs('InfoNCEHead', args);
-    positiveInteger('InfoNCEHead', 'encodingSize', args.encodingSize);
-    positiveInteger('InfoNCEHead', 'contextSize', args.contextSize);
-    oneOf('InfoNCEHead', 'form', args.form, infoNCEForms);
+    checkInfoNCEArgs(fn, args);
+    positiveInteger(fn, 'encodingSize', args.encodingSize);
+    positiveInteger(fn, 'contextSize', args.contextSize);
+    oneOf(fn, 'form', args.form, infoNCEForms);
     this.args = args;
     const w = kaimingUniform(zeros([args.predictionSteps * args.encodingSize, args.contextSize])); // [K·C, D]
     this.predictor = this.registerParameter('predictor', w);
   }
 
-  /** loss(z, c): sequence form z [S, T, C], c [S, T, D]; grid form z [B, C, H, W], c [B, D, H, W]. */
-  loss(z: Tensor, c: Tensor): InfoNCEResult {
-    return this.args.form === 'grid'
-      ? infoNCEGrid(z, c, this.predictor, this.args)
-      : infoNCE(z, c, this.predictor, this.args);
+  /** loss(z, c) or loss({ z, c }): sequence form z [S, T, C], c [S, T, D]; grid form z [B, C, H, W], c [B, D, H, W]. */
+  loss(inputs: ObjectiveInputs): InfoNCEResult;
+  loss(z: Tensor, c: Tensor): InfoNCEResult;
+  loss(inputs: ObjectiveInputs | Tensor, context?: Tensor): InfoNCEResult {
+    const z = inputs instanceof Tensor ? inputs : inputs.z;
+    const c = inputs instanceof Tensor ? (context ?? inputs) : (inputs.c ?? inputs.z);
+    const { fn, criterion, predictor, args } = this;
+    return scorePredictions({ fn, form: args.form, criterion, z, c, predictor, args });
+  }
+}
+
+/** The per-module InfoNCE loss of Greedy InfoMax (Löwe et al. 2019, eq. 3), see infonce.ts. */
+export class InfoNCEHead extends PredictiveHead {
+  readonly objective: LocalObjectiveName = 'infonce';
+
+  constructor(args: InfoNCEHeadArgs) {
+    super('InfoNCEHead', args, infoNCECriterion);
   }
 }

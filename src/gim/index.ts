@@ -1,7 +1,31 @@
-/** Greedy InfoMax: gradient-isolated modules, each trained by its own InfoNCE loss. */
+/** Greedy InfoMax: gradient-isolated modules, each trained by its own local loss (InfoNCE, DIM, Predsim, CLAPP, …). */
 export { infoNCE, infoNCEGrid, type InfoNCEArgs, type InfoNCEResult } from './infonce.js';
 export { sampleNegatives, type NegativeIndices, type SampleNegativesArgs } from './negatives.js';
-export { InfoNCEHead, type InfoNCEHeadArgs, type InfoNCEForm } from './head.js';
+export { InfoNCEHead, PredictiveHead, type InfoNCEHeadArgs, type InfoNCEForm } from './head.js';
+export {
+  LocalObjective,
+  localObjectives,
+  labelledObjectives,
+  encodingForms,
+  pooledEncoding,
+  type LocalObjectiveName,
+  type EncodingForm,
+  type ObjectiveInputs,
+  type ObjectiveResult,
+} from './objective.js';
+export { localObjective, DIM_OBJECTIVE_DEFAULTS, type LocalObjectiveArgs } from './objectives.js';
+export { CLAPPHead, clapp, type CLAPPArgs } from './clapp.js';
+export {
+  DeepInfoMax,
+  dimScoreLoss,
+  dimEstimators,
+  DIM_DEFAULTS,
+  type DeepInfoMaxArgs,
+  type DimEstimator,
+} from './dim.js';
+export { Predsim, PREDSIM_BETA, cosineSimilarityMatrix, similarityMatchingLoss, type PredsimArgs } from './predsim.js';
+export { SupervisedObjective, labelAccuracy, type ClassifierArgs } from './classifier.js';
+export { LocalModule, type LocalModuleArgs, type Encoder as LocalEncoder } from './local-module.js';
 export { GimModule, type ModuleStep } from './module.js';
 export {
   GradientIsolatedStack,

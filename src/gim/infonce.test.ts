@@ -13,6 +13,7 @@ import {
 } from '../tensor/index.js';
 import { infoNCE, infoNCEGrid, type InfoNCEArgs } from './infonce.js';
 import { sampleNegatives, type NegativeIndices } from './negatives.js';
+import { expectFiniteDifferences } from './testing.js';
 
 /** Plain float64 InfoNCE with explicit loops: the definition, written once more without any tensor op. */
 function plainInfoNCE(
@@ -63,23 +64,6 @@ function rowsOf(neg: NegativeIndices): number[][] {
 }
 
 const f64 = (t: Tensor) => t.data() as Float64Array;
-
-/** Every entry of `analytic` against the central difference (f(x + ε) − f(x − ε)) / 2ε around `base`, ε = 1e-6. */
-function expectFiniteDifferences(
-  analytic: Float64Array,
-  base: Float64Array,
-  f: (x: Float64Array) => number,
-  name: string,
-): void {
-  const eps = 1e-6;
-  for (let i = 0; i < base.length; i++) {
-    const plus = Float64Array.from(base);
-    const minus = Float64Array.from(base);
-    plus[i]! += eps;
-    minus[i]! -= eps;
-    expect(Math.abs(analytic[i]! - (f(plus) - f(minus)) / (2 * eps)), `d loss / d ${name}[${i}]`).toBeLessThan(1e-6);
-  }
-}
 
 describe('infoNCE (sequence form)', () => {
   const dims = { S: 2, T: 7, C: 3, D: 2, K: 3, skip: 0 };

@@ -71,6 +71,19 @@ export function checkInfoNCEArgs(fn: string, args: InfoNCEArgs): void {
 }
 
 /**
+ * How the scores of a batch of predictions become a loss: logits [Q, 1+N] (column 0 the positive, then its N
+ * negatives) and averaging weights [Q] that sum to 1 → a scalar. InfoNCE's is the cross-entropy of the positive.
+ */
+export type ScoreCriterion = (logits: Tensor, weights: Tensor) => Tensor;
+
+/** InfoNCE's criterion: Σ_q weight_q · −log softmax(logits_q)_0. */
+export const infoNCECriterion: ScoreCriterion = (logits, weights) => {
+  const target = zeros([logits.shape[0]!], { dtype: 'int64', device: logits.device }); // the positive is class 0
+  const perPosition = crossEntropy(logits, target, { reduction: 'none' }); // [Q] −log softmax(logits)_0
+  return sum(mul(perPosition, weights)); // [] mean over positions, then over k
+};
+
+/**
  * Sequence form. z: [S, T, C] targets (encodings), c: [S, T, D] contexts, predictor: [K·C, D] (the K maps W_k
  * stacked). Negatives are drawn from all S·T positions of z.
  */
@@ -81,18 +94,16 @@ export function infoNCE(
   args: InfoNCEArgs,
   negatives?: NegativeIndices,
 ): InfoNCEResult {
-  checkInfoNCEArgs('infoNCE', args);
-  if (z.rank !== 3 || c.rank !== 3) {
-    throw new Error(`infoNCE: z and c must be [S, T, ·], got [${z.shape.join(', ')}] and [${c.shape.join(', ')}]`);
-  }
-  const [S, T, C] = z.shape as [number, number, number];
-  if (c.shape[0] !== S || c.shape[1] !== T) {
-    throw new Error(`infoNCE: z is [${z.shape.join(', ')}] but c is [${c.shape.join(', ')}]; they must share [S, T]`);
-  }
-  // Read on z's channel-first view [S, C, T] — the layout of the conv that made z — so the gradient lands in the
-  // layout the conv's backward reads.
-  const seqs: Sequences = { S, T, C, rows: (s, t) => index(transpose(z, 1, 2), [s, null, t]) };
-  return scoreSequences(seqs, c === z ? null : c, predictor, args, negatives);
+  return scorePredictions({
+    fn: 'infoNCE',
+    form: 'sequence',
+    criterion: infoNCECriterion,
+    z,
+    c,
+    predictor,
+    args,
+    negatives,
+  });
 }
 
 /**
@@ -107,17 +118,60 @@ export function infoNCEGrid(
   args: InfoNCEArgs,
   negatives?: NegativeIndices,
 ): InfoNCEResult {
-  checkInfoNCEArgs('infoNCEGrid', args);
+  return scorePredictions({
+    fn: 'infoNCEGrid',
+    form: 'grid',
+    criterion: infoNCECriterion,
+    z,
+    c,
+    predictor,
+    args,
+    negatives,
+  });
+}
+
+/** One call of a predictive loss: which form, which criterion, its inputs (see infoNCE and infoNCEGrid). */
+export interface ScoreCall {
+  /** The caller, named in errors. */
+  fn: string;
+  form: 'sequence' | 'grid';
+  criterion: ScoreCriterion;
+  z: Tensor;
+  c: Tensor;
+  predictor: Tensor;
+  args: InfoNCEArgs;
+  negatives?: NegativeIndices | undefined;
+}
+
+/** scorePredictions(call): the call's scores of positives and negatives, turned into a loss by its criterion. */
+export function scorePredictions(call: ScoreCall): InfoNCEResult {
+  checkInfoNCEArgs(call.fn, call.args);
+  return call.form === 'grid' ? scoreGridForm(call) : scoreSequenceForm(call);
+}
+
+/** The sequence form: z [S, T, C], c [S, T, D]. */
+function scoreSequenceForm({ fn, criterion, z, c, predictor, args, negatives }: ScoreCall): InfoNCEResult {
+  if (z.rank !== 3 || c.rank !== 3) {
+    throw new Error(`${fn}: z and c must be [S, T, ·], got [${z.shape.join(', ')}] and [${c.shape.join(', ')}]`);
+  }
+  const [S, T, C] = z.shape as [number, number, number];
+  if (c.shape[0] !== S || c.shape[1] !== T) {
+    throw new Error(`${fn}: z is [${z.shape.join(', ')}] but c is [${c.shape.join(', ')}]; they must share [S, T]`);
+  }
+  // Read on z's channel-first view [S, C, T] — the layout of the conv that made z — so the gradient lands in the
+  // layout the conv's backward reads.
+  const seqs: Sequences = { S, T, C, rows: (s, t) => index(transpose(z, 1, 2), [s, null, t]) };
+  return scoreSequences(seqs, c === z ? null : c, predictor, args, criterion, negatives);
+}
+
+/** The grid form: z [B, C, H, W], c [B, D, H, W]. */
+function scoreGridForm({ fn, criterion, z, c, predictor, args, negatives }: ScoreCall): InfoNCEResult {
   if (z.rank !== 4 || c.rank !== 4) {
-    throw new Error(
-      `infoNCEGrid: z and c must be [B, ·, H, W], got [${z.shape.join(', ')}] and [${c.shape.join(', ')}]`,
-    );
+    throw new Error(`${fn}: z and c must be [B, ·, H, W], got [${z.shape.join(', ')}] and [${c.shape.join(', ')}]`);
   }
   const [B, C, H, W] = z.shape as [number, number, number, number];
   if (c.shape[0] !== B || c.shape[2] !== H || c.shape[3] !== W) {
-    throw new Error(
-      `infoNCEGrid: z is [${z.shape.join(', ')}] but c is [${c.shape.join(', ')}]; they must share B, H, W`,
-    );
+    throw new Error(`${fn}: z is [${z.shape.join(', ')}] but c is [${c.shape.join(', ')}]; they must share B, H, W`);
   }
   // z is read in place (its gradient keeps z's layout); a separate context map is laid out as sequences once.
   const seqs: Sequences = {
@@ -127,10 +181,10 @@ export function infoNCEGrid(
     rows: (s, t) => index(z, [floorDivide(s, W), null, t, remainder(s, W)]),
   };
   const gridArgs = { ...args, window: null }; // every row of a column is predicted
-  if (c === z) return scoreSequences(seqs, null, predictor, gridArgs, negatives);
+  if (c === z) return scoreSequences(seqs, null, predictor, gridArgs, criterion, negatives);
   const cs = tidy(() => reshape(permute(c, [0, 3, 2, 1]), [B * W, H, c.shape[1]!])); // [B·W, H, D]
   try {
-    return scoreSequences(seqs, cs, predictor, gridArgs, negatives);
+    return scoreSequences(seqs, cs, predictor, gridArgs, criterion, negatives);
   } finally {
     cs.dispose();
   }
@@ -145,12 +199,13 @@ interface Sequences {
   rows(s: Tensor, t: Tensor): Tensor;
 }
 
-/** InfoNCE over sequences; contexts [S, T, D], or null when c = z (the contexts are then z's own rows). */
+/** Scored predictions over sequences; contexts [S, T, D], or null when c = z (the contexts are then z's own rows). */
 function scoreSequences(
   z: Sequences,
   c: Tensor | null,
   predictor: Tensor,
   args: InfoNCEArgs,
+  criterion: ScoreCriterion,
   negatives?: NegativeIndices,
 ): InfoNCEResult {
   const { S, T, C } = z;
@@ -190,10 +245,8 @@ function scoreSequences(
     const poolScores = matmul(preds, transpose(pool, 0, 1)); // [Q, M]
     const negScores = gather(poolScores, 1, neg.pick); // [Q, N]
     const logits = cat([unsqueeze(positives, 1), negScores], 1); // [Q, 1+N]
-    const target = zeros([Q], { dtype: 'int64', device }); // the positive is class 0
-    const perPosition = crossEntropy(logits, target, { reduction: 'none' }); // [Q] −log softmax(logits)_0
     accuracy = noGrad(() => mean(to(eq(argmax(logits, 1), 0), { dtype: 'float32' })).item());
-    return sum(mul(perPosition, idx.weights)); // [] mean over positions, then over k
+    return criterion(logits, idx.weights); // []
   });
   return { loss, accuracy };
 }

@@ -45,8 +45,11 @@ export const audioConfigSchema = z
       noBPTT: z.boolean(),
     }),
     train: z.object({
-      /** What the modules learn from: their own InfoNCE, or labels (the supervised baselines). */
-      objective: z.enum(['infonce', 'speaker', 'phone']),
+      /**
+       * What the modules learn from: their own InfoNCE, CLAPP's hinge form of it (src/gim/clapp.ts), or labels (the
+       * supervised baselines).
+       */
+      objective: z.enum(['infonce', 'clapp', 'speaker', 'phone']),
       mode: z.enum(['simultaneous', 'iterative', 'async']),
       /** Async mode only (src/gim/async): batches each inter-module queue holds, libtorch threads per module worker. */
       async: z.object({ queueCapacity: pos, threadsPerModule: pos }).default({ queueCapacity: 2, threadsPerModule: 1 }),

@@ -124,12 +124,12 @@ export function noPhonesError(config: AudioConfig): Error {
   );
 }
 
-/** objectiveOf(config, data): what the modules learn from (InfoNCE, or speaker/phone labels). */
+/** objectiveOf(config, data): what the modules learn from (InfoNCE, CLAPP, or speaker/phone labels). */
 export function objectiveOf(config: AudioConfig, data: AudioData): AudioObjective {
   const o = config.train.objective;
   if (o === 'speaker') return { kind: 'speaker', classes: data.train.speakers.length };
   if (o === 'phone') return { kind: 'phone', classes: PHONE_CLASSES };
-  return { kind: 'infonce' };
+  return { kind: o };
 }
 
 /** buildAudioStack(config, data): fresh modules (seeded) in a stack with one Adam each. */

@@ -29,6 +29,7 @@ describe('reproduce audio (tiny scale, fixture corpus)', () => {
         'Greedy InfoMax (GIM)',
         'GIM without BPTT',
         'GIM without g_ar',
+        'CLAPP (beyond the paper)',
       ]),
     );
     noteMeasurement('reproduce audio data', { ...r.data });
@@ -45,7 +46,9 @@ describe('reproduce audio (tiny scale, fixture corpus)', () => {
     for (const f of ['table3.md', 'table4.md', 'figure4.png', 'figure4.svg', 'results.json']) {
       expect(fs.existsSync(path.join(dir, 'results', f)), f).toBe(true);
     }
-    expect(fs.readFileSync(path.join(dir, 'results', 'table3.md'), 'utf8')).toContain('| Greedy InfoMax (GIM)');
+    const table3 = fs.readFileSync(path.join(dir, 'results', 'table3.md'), 'utf8');
+    expect(table3).toContain('| Greedy InfoMax (GIM)');
+    expect(table3).toMatch(/\| CLAPP \(beyond the paper\) .*\| +— \|/); // beside GIM and CPC, no paper number
     // Each run logged every module's loss and left loadable checkpoints.
     const gim = readMetrics(path.join(dir, 'runs', 'gim', 'metrics.jsonl'));
     expect(new Set(gim.map((m) => m.module))).toEqual(new Set([0, 1, 2, 3, 4, 5]));

@@ -38,7 +38,12 @@ export const PAPER = {
   'GIM without BPTT': { phone: 55.5, speaker: 99.2 },
   'GIM without g_ar': { phone: 50.8, speaker: 99.1 },
 } as const;
-type Row = keyof typeof PAPER;
+/** A Table 3 row the paper does not have: CLAPP's hinge loss in place of InfoNCE, one module per layer as GIM. */
+export const CLAPP_ROW = 'CLAPP (beyond the paper)';
+type Row = keyof typeof PAPER | typeof CLAPP_ROW;
+/** The paper's number of a row and task, or '—' for the rows it does not have. */
+const paperValue = (row: Row, task: 'phone' | 'speaker'): string =>
+  row in PAPER ? String(PAPER[row as keyof typeof PAPER][task]) : '—';
 
 /** The training runs behind the rows: name → config patch (reproduce-real trains some of them on real voices). */
 export function runsFor(): Record<string, DeepPartial<AudioConfig>> {
@@ -50,6 +55,7 @@ export function runsFor(): Record<string, DeepPartial<AudioConfig>> {
     'supervised-phone': { model: { modelSplits: 1 }, train: { objective: 'phone' } },
     'greedy-supervised-speaker': { model: { modelSplits: 6 }, train: { objective: 'speaker' } },
     'greedy-supervised-phone': { model: { modelSplits: 6 }, train: { objective: 'phone' } },
+    clapp: { model: { modelSplits: 6 }, train: { objective: 'clapp' } },
   };
 }
 
@@ -157,6 +163,9 @@ export async function reproduceAudio(args: ReproduceAudioArgs): Promise<AudioRes
   const noBptt = load('gim-no-bptt');
   evalRow('GIM without BPTT', noBptt, last(noBptt));
   evalRow('GIM without g_ar', gim, last(gim) - 1); // probes read the conv-5 output
+  const clapp = load('clapp');
+  evalRow(CLAPP_ROW, clapp, last(clapp));
+  clapp.dispose();
 
   // --- Figure 4: speaker accuracy of every GIM module's output
   const perLayer = probeAudioModules({
@@ -194,10 +203,10 @@ export async function writeAudioResults(dir: string, r: AudioResults): Promise<v
   const row = (name: Row) => [
     name,
     pct(r.rows[name]?.phone),
-    String(PAPER[name].phone),
+    paperValue(name, 'phone'),
     pct(r.rows[name]?.speaker),
     ...(real === null ? [] : [pct(real[name])]),
-    String(PAPER[name].speaker),
+    paperValue(name, 'speaker'),
   ];
   const cols = [
     'Method',
@@ -220,6 +229,7 @@ export async function writeAudioResults(dir: string, r: AudioResults): Promise<v
     'Greedy Supervised',
     'CPC',
     'Greedy InfoMax (GIM)',
+    CLAPP_ROW,
   ];
   const t4: Row[] = ['Greedy InfoMax (GIM)', 'GIM without BPTT', 'GIM without g_ar'];
   writeFileAtomic(
@@ -227,6 +237,8 @@ export async function writeAudioResults(dir: string, r: AudioResults): Promise<v
     header('Table 3: phone and speaker classification') +
       markdownTable(cols, t3.map(row), { align }) +
       realNote +
+      `\n\n${CLAPP_ROW}: CLAPP (Illing et al., NeurIPS 2021), InfoNCE's hinge form with one positive and one ` +
+      `negative per prediction (src/gim/clapp.ts), on GIM's modules (one per layer, the same K); not in the paper.` +
       `\n\nWall time: ${(r.seconds.total / 60).toFixed(1)} min.\n`,
   );
   writeFileAtomic(

@@ -114,16 +114,18 @@ describe('vision in async mode', () => {
     r.stack.dispose();
   });
 
-  it('rejects the supervised baselines and a non-CPU device, with what to do instead', async () => {
-    expect(() => resolveVisionConfig('tiny', { train: { mode: 'async', objective: 'supervised' } })).toThrow(
-      /train\.mode: train\.mode 'async' trains self-supervised/,
-    );
+  it('rejects the objectives other than InfoNCE and a non-CPU device, with what to do instead', async () => {
+    for (const objective of ['supervised', 'dim', 'predsim', 'clapp'] as const) {
+      expect(() => resolveVisionConfig('tiny', { train: { mode: 'async', objective } })).toThrow(
+        /train\.mode: train\.mode 'async' trains InfoNCE \(GIM, CPC\) modules only/,
+      );
+    }
     const config = resolveVisionConfig('tiny', { train: { mode: 'async' } });
     const supervised = { ...config, train: { ...config.train, objective: 'supervised' as const } };
     const data = gratingsData(8);
     const run = path.join(tmp, 'refused');
     await expect(trainVision(supervised, data, { run, resume: false })).rejects.toThrow(
-      /supervised vision baselines do not train asynchronously/,
+      /only InfoNCE vision modules train asynchronously \(train\.objective 'supervised'\)/,
     );
     await expect(trainVision({ ...config, device: 'cuda' }, data, { run, resume: false })).rejects.toThrow(
       /device=cpu/,

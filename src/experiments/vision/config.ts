@@ -1,5 +1,12 @@
 /** The vision experiment's configuration: one zod schema, the paper's STL-10 defaults, and the tiny | small | full presets. */
 import { z } from 'zod';
+import {
+  DIM_OBJECTIVE_DEFAULTS,
+  PREDSIM_BETA,
+  dimEstimators,
+  labelledObjectives,
+  localObjectives,
+} from '../../gim/index.js';
 import { isDevice } from '../../tensor/index.js';
 import { paperVisionEncoder, TINY_VISION_ENCODER } from '../../vision/model/index.js';
 import { deepMerge, parseConfig, type DeepPartial } from '../overrides.js';
@@ -58,8 +65,21 @@ export const visionConfigSchema = z
       contextLayers: pos,
     }),
     train: z.object({
-      /** What the modules learn from: their own InfoNCE (GIM, CPC), or the class labels (the supervised baselines). */
-      objective: z.enum(['infonce', 'supervised']),
+      /**
+       * Each module's local objective (src/gim): InfoNCE (GIM, CPC), Deep InfoMax, Predsim, CLAPP, or the class labels
+       * (the supervised baselines). Predsim and supervised read the labelled train split, the others pretrain.
+       */
+      objective: z.enum(localObjectives),
+      /** Deep InfoMax (objective 'dim'): the estimator and the weights of the local (β) and global (α) terms. */
+      dim: z
+        .object({
+          estimator: z.enum(dimEstimators),
+          localWeight: z.number().nonnegative(),
+          globalWeight: z.number().nonnegative(),
+        })
+        .default({ ...DIM_OBJECTIVE_DEFAULTS }),
+      /** Predsim (objective 'predsim'): β, the weight of the similarity-matching loss (the paper: 0.99). */
+      predsim: z.object({ beta: z.number().min(0).max(1) }).default({ beta: PREDSIM_BETA }),
       mode: z.enum(['simultaneous', 'iterative', 'async']),
       /** Async mode only (src/gim/async): batches each inter-module queue holds, libtorch threads per module worker. */
       async: z.object({ queueCapacity: pos, threadsPerModule: pos }).default({ queueCapacity: 2, threadsPerModule: 1 }),
@@ -110,11 +130,16 @@ export const visionConfigSchema = z
   .refine((c) => c.model.patch <= c.data.crop, { message: 'model.patch must fit in data.crop' })
   .refine((c) => c.train.mode !== 'async' || c.train.objective === 'infonce', {
     message:
-      "train.mode 'async' trains self-supervised (infonce) modules only; supervised baselines train simultaneously",
+      "train.mode 'async' trains InfoNCE (GIM, CPC) modules only; the other objectives train simultaneously or iteratively",
     path: ['train', 'mode'],
   });
 
 export type VisionConfig = z.infer<typeof visionConfigSchema>;
+
+/** Whether the config's objective reads labels: it then trains on the labelled train split, not the pretraining one. */
+export function usesLabels(config: VisionConfig): boolean {
+  return labelledObjectives.includes(config.train.objective);
+}
 
 /**
  * The paper's setting (STL-10, published script): pretrain on the 100k unlabeled images, random 64×64 crops of 96×96
@@ -143,6 +168,8 @@ export const visionDefaults: VisionConfig = {
   model: { ...paperVisionEncoder },
   train: {
     objective: 'infonce',
+    dim: { ...DIM_OBJECTIVE_DEFAULTS },
+    predsim: { beta: PREDSIM_BETA },
     mode: 'simultaneous',
     async: { queueCapacity: 2, threadsPerModule: 1 },
     epochs: 300,

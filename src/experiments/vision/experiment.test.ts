@@ -147,11 +147,15 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
     second.stack.dispose();
   });
 
-  it('CPC and the supervised baselines train end to end', async () => {
+  it('CPC, the supervised baselines, Deep InfoMax (end to end and greedy), Predsim and CLAPP train', async () => {
     const runs: [string, DeepPartial<VisionConfig>][] = [
       ['cpc', { model: { modelSplits: 1 } }],
       ['supervised', { model: { modelSplits: 1 }, train: { objective: 'supervised' } }],
       ['greedy', { train: { objective: 'supervised' } }],
+      ['dim', { model: { modelSplits: 1 }, train: { objective: 'dim' } }],
+      ['dim-greedy', { train: { objective: 'dim', dim: { estimator: 'infonce' } } }],
+      ['predsim', { train: { objective: 'predsim' } }],
+      ['clapp', { train: { objective: 'clapp' } }],
     ];
     for (const [name, patch] of runs) {
       const r = await trainVision(tiny({ ...patch, train: { ...patch.train, steps: 2 } }), data, {
@@ -179,9 +183,10 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
       expect(fs.existsSync(path.join(resultsDir, f)), f).toBe(true);
     const table = fs.readFileSync(path.join(resultsDir, 'table1.md'), 'utf8');
     expect(table).toMatch(/Fashion-MNIST/);
-    for (const row of ['Random initialization', 'Supervised', 'Greedy Supervised', 'CPC', 'Greedy InfoMax', 'pixels'])
-      expect(table).toContain(row);
-    expect(table).toContain('81.9');
+    const rows = ['Random initialization', 'Supervised', 'Greedy Supervised', 'Deep InfoMax', 'Predsim', 'CPC'];
+    for (const row of [...rows, 'Greedy InfoMax', 'CLAPP (beyond the paper)', 'pixels']) expect(table).toContain(row);
+    for (const paper of ['81.9', '78.2', '80.8']) expect(table).toContain(paper);
+    expect(Object.keys(r.rows)).toHaveLength(9); // the pixels, the paper's 7 rows and CLAPP
     for (const [row, accuracy] of Object.entries(r.rows)) {
       noteMeasurement(`reproduce vision ${row}`, { accuracy });
       expect(isCountOf(accuracy, data.test.n), `${row}: accuracy ${accuracy}`).toBe(true);

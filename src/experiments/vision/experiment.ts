@@ -11,11 +11,12 @@
 import { GradientIsolatedStack, type GimModule } from '../../gim/index.js';
 import { manualSeed } from '../../tensor/index.js';
 import {
+  buildObjectiveVisionModules,
   buildSupervisedVisionModules,
   buildVisionModules,
   type VisionEncoderConfig,
 } from '../../vision/model/index.js';
-import type { VisionConfig } from './config.js';
+import { usesLabels, type VisionConfig } from './config.js';
 import { TrainBatches, totalSteps, type VisionData } from './data.js';
 import { restoreNewestCheckpoint, type LoadedStack } from '../../gim/run-dir.js';
 import { train, type TrainResult, type TrainRunArgs } from '../../gim/training/trainer.js';
@@ -36,9 +37,14 @@ export function buildVisionStackModules(config: VisionConfig, classes: number): 
 /** visionModules(config, classes): fresh modules from libtorch's generator as it stands (the trainer seeds it). */
 function visionModules(config: VisionConfig, classes: number): GimModule[] {
   const encoder = encoderOf(config);
-  return config.train.objective === 'supervised'
-    ? buildSupervisedVisionModules(encoder, classes)
-    : buildVisionModules(encoder);
+  const objective = config.train.objective;
+  if (objective === 'supervised') return buildSupervisedVisionModules(encoder, classes);
+  if (objective === 'infonce') return buildVisionModules(encoder);
+  return buildObjectiveVisionModules(encoder, objective, {
+    classes,
+    dim: config.train.dim,
+    beta: config.train.predsim.beta,
+  });
 }
 
 /** buildVisionStack(config, classes): the modules in a stack with one Adam each (untrained: the random-init row). */
@@ -46,16 +52,17 @@ export function buildVisionStack(config: VisionConfig, classes: number): Gradien
   return new GradientIsolatedStack(buildVisionStackModules(config, classes), { lr: config.train.lr });
 }
 
-/** Names of the modules, for progress lines: cpc | supervised | module1..M | greedy1..M. */
+/** Names of the modules, for progress lines: cpc | supervised | dim … | module1..M | greedy1..M | predsim1..M …. */
 export function visionModuleNames(config: VisionConfig): string[] {
-  const supervised = config.train.objective === 'supervised';
-  if (config.model.modelSplits === 1) return [supervised ? 'supervised' : 'cpc'];
-  return Array.from({ length: config.model.modelSplits }, (_, i) => `${supervised ? 'greedy' : 'module'}${i + 1}`);
+  const objective = config.train.objective;
+  if (config.model.modelSplits === 1) return [objective === 'infonce' ? 'cpc' : objective];
+  const prefix = objective === 'supervised' ? 'greedy' : objective === 'infonce' ? 'module' : objective;
+  return Array.from({ length: config.model.modelSplits }, (_, i) => `${prefix}${i + 1}`);
 }
 
 /** trainVision(config, data, args): the config's modules trained on seeded, augmented batches, in its train.mode. */
 export async function trainVision(config: VisionConfig, data: VisionData, args: TrainRunArgs): Promise<TrainResult> {
-  const supervised = config.train.objective === 'supervised';
+  const supervised = usesLabels(config);
   const source = supervised ? data.train : data.pretrain;
   const batches = new TrainBatches(config, source);
   return train(
@@ -74,9 +81,9 @@ export async function trainVision(config: VisionConfig, data: VisionData, args: 
         });
       },
       asyncParts: () => {
-        if (supervised) {
+        if (config.train.objective !== 'infonce') {
           throw new Error(
-            `train.mode 'async': the supervised vision baselines do not train asynchronously (train.objective ` +
+            `train.mode 'async': only InfoNCE vision modules train asynchronously (train.objective ` +
               `'${config.train.objective}'); use train.mode simultaneous or iterative, or train.objective infonce`,
           );
         }

@@ -19,28 +19,38 @@ import {
   type LayerScores,
   type ProbeScore,
 } from './linear-eval.js';
-import { resolveVisionConfig, type VisionConfig, type VisionScale } from './config.js';
+import { resolveVisionConfig, usesLabels, type VisionConfig, type VisionScale } from './config.js';
 import { evalImages, openVisionData, totalSteps } from './data.js';
 import { topPatches, topPatchesFigure, type NeuronPatches } from './figure.js';
 
-/** The paper's Table 1 (STL-10, linear classification accuracy in %). */
+/** The paper's Table 1 (STL-10, linear classification accuracy in %), in its order. */
 export const PAPER_VISION = {
   'Random initialization': 27.0,
   Supervised: 71.4,
   'Greedy Supervised': 65.2,
+  'Deep InfoMax': 78.2,
+  Predsim: 80.8,
   CPC: 80.5,
   'Greedy InfoMax (GIM)': 81.9,
 } as const;
 type PaperRow = keyof typeof PAPER_VISION;
 export const PIXELS_ROW = 'Logistic regression on pixels';
+/** A row the paper does not have: CLAPP's hinge loss in place of InfoNCE, greedy per module as GIM. */
+export const CLAPP_ROW = 'CLAPP (beyond the paper)';
 
-/** The training runs behind the rows: name → config patch (S = stages). */
+/**
+ * The training runs behind the rows: name → config patch (S = stages). Deep InfoMax trains end to end as in its paper
+ * (one module); Predsim and CLAPP one gradient-isolated module per stage.
+ */
 function runsFor(stages: number): Record<string, DeepPartial<VisionConfig>> {
   return {
     gim: { model: { modelSplits: stages }, train: { objective: 'infonce' } },
     cpc: { model: { modelSplits: 1 }, train: { objective: 'infonce' } },
     supervised: { model: { modelSplits: 1 }, train: { objective: 'supervised' } },
     'greedy-supervised': { model: { modelSplits: stages }, train: { objective: 'supervised' } },
+    dim: { model: { modelSplits: 1 }, train: { objective: 'dim' } },
+    predsim: { model: { modelSplits: stages }, train: { objective: 'predsim' } },
+    clapp: { model: { modelSplits: stages }, train: { objective: 'clapp' } },
   };
 }
 
@@ -85,7 +95,7 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
         mergePatches(args.patch ?? {}, patch, { name: `${base.name}-${name}` }),
       );
       configs[name] = config;
-      const n = config.train.objective === 'supervised' ? data.train.n : data.pretrain.n;
+      const n = usesLabels(config) ? data.train.n : data.pretrain.n;
       steps[name] = totalSteps(config, n);
       const seconds = await trainReproduceRun({
         name,
@@ -139,9 +149,13 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
     note('Supervised', probe(load('supervised'), [0])[0]!);
     const greedy = probe(load('greedy-supervised'), all('greedy-supervised'));
     note('Greedy Supervised', greedy[greedy.length - 1]!);
+    const last = (name: string): number[] => [configs[name]!.model.modelSplits - 1];
+    note('Deep InfoMax', probe(load('dim'), last('dim'))[0]!);
+    note('Predsim', probe(load('predsim'), last('predsim'))[0]!);
     note('CPC', probe(load('cpc'), [0])[0]!);
     const gim = probe(load('gim'), all('gim'));
     note('Greedy InfoMax (GIM)', gim[gim.length - 1]!);
+    note(CLAPP_ROW, probe(load('clapp'), last('clapp'))[0]!);
     for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
     const probeSeconds = (performance.now() - probeStarted) / 1000;
 
@@ -208,7 +222,7 @@ export function writeVisionResults(dir: string, r: VisionResults): void {
   const ds = DATASET_NAMES[r.dataset];
   const probe = r.config.probe;
   const cells = probe.spatial > 0 ? `${probe.spatial}×${probe.spatial}` : null;
-  const order: string[] = [PIXELS_ROW, ...Object.keys(PAPER_VISION)];
+  const order: string[] = [PIXELS_ROW, ...Object.keys(PAPER_VISION), CLAPP_ROW];
   const pct = (score: ProbeScore | null | undefined): string => formatPercent(score?.test ?? null);
   const trainPct = (score: ProbeScore | null | undefined): string => formatPercent(score?.train ?? null);
   const body = order.map((name) => {
@@ -258,7 +272,12 @@ export function writeVisionResults(dir: string, r: VisionResults): void {
       : `; the second reads the grid average-pooled to ${cells} cells, which keeps where a patch was`) +
     `. The probe's own accuracy on its training images is given beside (grid average / cells). The supervised rows ` +
     `probe the supervised encoders the same way; random initialization is the untrained GIM architecture; ` +
-    `the pixel row is softmax regression on the standardised pixels.\n\n` +
+    `the pixel row is softmax regression on the standardised pixels. Deep InfoMax (local + global, ` +
+    `${r.config.train.dim.estimator.toUpperCase()} estimator, weights local ${r.config.train.dim.localWeight} / ` +
+    `global ${r.config.train.dim.globalWeight}) trains the encoder end to end; Predsim (β ` +
+    `${r.config.train.predsim.beta}) and CLAPP train one gradient-isolated module per stage, as GIM — the same ` +
+    `encoder, probed like every row (the paper quotes Predsim's own classifier on STL-10). CLAPP (Illing et al. ` +
+    `2021) is not in the paper's table.\n\n` +
     `Per module (grid average) — GIM: ${perModule(r.perModule.gim)}; greedy supervised: ` +
     `${perModule(r.perModule.greedySupervised)}.\n\n` +
     `Wall time: ${(r.seconds.total / 60).toFixed(1)} min (probes ${(r.seconds.probes / 60).toFixed(1)} min).\n`;

@@ -83,7 +83,7 @@ describe('binary arithmetic', () => {
 });
 
 describe('unary functions', () => {
-  it('neg/abs/sqrt/exp/log/relu/sigmoid/tanh match JS Math', () => {
+  it('neg/abs/sqrt/exp/log/relu/sigmoid/tanh/softplus match JS Math', () => {
     tidy(() => {
       const xs = [-2, -0.5, 0, 0.25, 3];
       const x = f64(xs);
@@ -104,14 +104,19 @@ describe('unary functions', () => {
         1e-12,
       );
       expectClose(E.tanh(x), xs.map(Math.tanh), 1e-12);
+      expectClose(
+        E.softplus(x),
+        xs.map((v) => Math.log1p(Math.exp(v))),
+        1e-12,
+      );
       expect(Number.isNaN(E.sqrt(f64([-1])).item())).toBe(true);
       expect(E.log(f64([0])).item()).toBe(-Infinity);
     });
   });
 
-  it('gradchecks neg, exp, sigmoid, tanh; abs and relu away from 0; sqrt and log on positives', () => {
+  it('gradchecks neg, exp, sigmoid, tanh, softplus; abs and relu away from 0; sqrt and log on positives', () => {
     tidy(() => {
-      for (const f of [E.neg, E.exp, E.sigmoid, E.tanh]) gradcheck(f, [leaf([2, 3])]);
+      for (const f of [E.neg, E.exp, E.sigmoid, E.tanh, E.softplus]) gradcheck(f, [leaf([2, 3])]);
       gradcheck(E.abs, [leaf([2, 3], awayFrom0)]);
       gradcheck(E.relu, [leaf([2, 3], awayFrom0)]);
       gradcheck(E.sqrt, [leaf([2, 3], positive)]);

@@ -32,6 +32,8 @@ export const log = (x: Tensor): Tensor => opTensor('aten::log', '', [x]);
 export const relu = (x: Tensor): Tensor => opTensor('aten::relu', '', [x]);
 /** sigmoid(x) = 1 / (1 + e⁻ˣ). */
 export const sigmoid = (x: Tensor): Tensor => opTensor('aten::sigmoid', '', [x]);
+/** softplus(x) = log(1 + eˣ) (linear above x = 20, as torch.nn.functional.softplus). */
+export const softplus = (x: Tensor): Tensor => opTensor('aten::softplus', '', [x, 1, 20]);
 /** tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ). */
 export const tanh = (x: Tensor): Tensor => opTensor('aten::tanh', '', [x]);
 /** clamp(x, min, max) = min(max(x, min), max); either bound may be null. */

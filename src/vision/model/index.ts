@@ -19,3 +19,4 @@ export {
   buildSupervisedVisionModules,
   classificationAccuracy,
 } from './supervised.js';
+export { ObjectiveVisionModule, buildObjectiveVisionModules, type VisionObjectiveArgs } from './objective-modules.js';
