@@ -76,7 +76,9 @@ export function buildProgram(): Command {
 
   program
     .command('embed')
-    .description('features of a trained encoder for audio (FLAC, WAV, Ogg: sox), PNG or IDX files, one row per file')
+    .description(
+      'features of a trained encoder for audio (FLAC, WAV, Ogg: sox), PNG, JPEG or IDX files, one row per file',
+    )
     .option('--run <dir>', 'run directory')
     .option('--from <file>', 'a packed model (gim pack) instead of --run')
     .option('--module <k>', 'module whose features are written, 1-based (default: the last)', positiveInteger)

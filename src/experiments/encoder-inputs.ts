@@ -1,16 +1,24 @@
 /**
  * The files an encoder embeds: audio that sox reads (FLAC, WAV, Ogg, …; mixed to mono and resampled to 16 kHz, then
- * cut into windows of the run's data.windowSamples), PNG images (pngjs) and IDX image files (one row per image).
- * Every error names the file.
+ * cut into windows of the run's data.windowSamples), PNG and JPEG images (pngjs, jpeg-js) and IDX image files (one row
+ * per image). Every error names the file.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PNG } from 'pngjs';
 import { LIBRISPEECH_NORMALIZATION, normalizeAudio } from '../audio/data/window.js';
 import { cat, contiguous, keep, mean, narrow, reshape, squeeze, tensor, tidy, type Tensor } from '../tensor/index.js';
 import { NoRng } from '../util/rng.js';
-import { grayscale, image, readIdxImages, resizeBilinear, type Image } from '../vision/data/index.js';
+import {
+  grayscale,
+  image,
+  IMAGE_FILE_EXTENSIONS,
+  isImageFile,
+  readIdxImages,
+  readImageFile,
+  resizeBilinear,
+  type Image,
+} from '../vision/data/index.js';
 import type { AudioConfig } from './audio/config.js';
 import type { EmbeddedRow, Pool } from './encoder.js';
 import type { RunConfig } from './run-eval.js';
@@ -31,7 +39,6 @@ const NATIVE_IMAGES = {
 } as const;
 
 export const AUDIO_EXTENSIONS = ['.flac', '.wav', '.ogg', '.oga', '.opus', '.mp3', '.aiff', '.aif'];
-export const IMAGE_EXTENSIONS = ['.png'];
 
 /** An IDX image file: `*.idx`, `*-idx3-ubyte`, optionally gzipped. */
 export function isIdxFile(file: string): boolean {
@@ -41,7 +48,7 @@ export function isIdxFile(file: string): boolean {
 /** Whether `file` is something embed reads (by its name). */
 export function isEmbeddable(file: string): boolean {
   const ext = path.extname(file).toLowerCase();
-  return AUDIO_EXTENSIONS.includes(ext) || IMAGE_EXTENSIONS.includes(ext) || isIdxFile(file);
+  return AUDIO_EXTENSIONS.includes(ext) || isImageFile(file) || isIdxFile(file);
 }
 
 type EmbedFn = (x: Tensor, pool: Pool) => Tensor;
@@ -150,23 +157,6 @@ function fitImage(img: Image, config: VisionConfig): Image {
   return resizeBilinear(toChannels, native.side, native.side);
 }
 
-/** A PNG as a float CHW image in [0, 1]: RGB, or its luma plane for grayscale PNGs (alpha dropped). */
-function readPng(file: string): Image {
-  let png: PNG;
-  try {
-    png = PNG.sync.read(fs.readFileSync(file));
-  } catch (err) {
-    throw new Error(`${file}: not a readable PNG: ${(err as Error).message}`, { cause: err });
-  }
-  const { width, height, data } = png;
-  const plane = width * height;
-  const rgb = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) rgb[c * plane + i] = data[4 * i + c]! / 255;
-  }
-  return image(rgb, 3, height, width);
-}
-
 /** readEncoderInput(file, runConfig): decode `file` for the run's experiment; errors name the file. */
 export async function readEncoderInput(file: string, runConfig: RunConfig): Promise<EncoderInput> {
   if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new Error(`${file}: no such file`);
@@ -177,7 +167,7 @@ export async function readEncoderInput(file: string, runConfig: RunConfig): Prom
     }
     return audioInput(file, runConfig.config);
   }
-  if (ext === '.png') return imagesInput([{ path: file, image: readPng(file) }], runConfig.config);
+  if (isImageFile(file)) return imagesInput([{ path: file, image: readImageFile(file) }], runConfig.config);
   if (isIdxFile(file)) {
     let idx: ReturnType<typeof readIdxImages>;
     try {
@@ -193,5 +183,5 @@ export async function readEncoderInput(file: string, runConfig: RunConfig): Prom
     });
     return imagesInput(rows, runConfig.config);
   }
-  throw new Error(`${file}: a vision run embeds PNG images and IDX image files (JPEG is not read yet)`);
+  throw new Error(`${file}: a vision run embeds images (${IMAGE_FILE_EXTENSIONS.join(', ')}) and IDX image files`);
 }
