@@ -31,8 +31,8 @@ export const AUDIO_SAMPLE_RATE = 16000;
 const EMBED_BATCH = 16;
 /** Largest decoded audio accepted from sox (bytes of float32): about 2.3 hours at 16 kHz. */
 const MAX_DECODED_BYTES = 512 * 1024 * 1024;
-/** Side and channels of each dataset's images, what a PNG is resized to before the run's evaluation transform. */
-const NATIVE_IMAGES = {
+/** Side and channels of each dataset's images, what an image file is resized to before the evaluation transform. */
+export const NATIVE_IMAGES = {
   'fashion-mnist': { channels: 1, side: 28 },
   cifar10: { channels: 3, side: 32 },
   stl10: { channels: 3, side: 96 },
@@ -58,8 +58,8 @@ export interface EncoderInput {
   embedWith(embed: EmbedFn, pool: Pool, onProgress?: (done: number, total: number) => void): EmbeddedRow[];
 }
 
-/** Decode any audio sox reads to 16 kHz mono float32 samples. */
-function decodeAudio(file: string): Promise<Float32Array> {
+/** decodeAudioFile(file): any audio sox reads as 16 kHz mono float32 samples (not normalised). */
+export function decodeAudioFile(file: string): Promise<Float32Array> {
   const args = ['-V1', file, '-t', 'f32', '-e', 'floating-point', '-c', '1', '-r', String(AUDIO_SAMPLE_RATE), '-'];
   return new Promise((resolve, reject) => {
     execFile('sox', args, { encoding: 'buffer', maxBuffer: MAX_DECODED_BYTES }, (err, stdout, stderr) => {
@@ -78,7 +78,7 @@ function decodeAudio(file: string): Promise<Float32Array> {
 
 /** Audio: windows of data.windowSamples back to back (the last zero-padded); features concatenated over time. */
 async function audioInput(file: string, config: AudioConfig): Promise<EncoderInput> {
-  const samples = await decodeAudio(file);
+  const samples = await decodeAudioFile(file);
   if (config.data.normalize) normalizeAudio(samples, LIBRISPEECH_NORMALIZATION);
   const window = config.data.windowSamples;
   const windows = Math.ceil(samples.length / window);
@@ -149,8 +149,8 @@ function imagesInput(rows: { path: string; image: Image }[], config: VisionConfi
   };
 }
 
-/** An image brought to its dataset's channels and side (luma for 1-channel data; bilinear resize when it differs). */
-function fitImage(img: Image, config: VisionConfig): Image {
+/** fitImage(img, config): an image at its dataset's channels and side (luma for 1-channel data; bilinear resize). */
+export function fitImage(img: Image, config: VisionConfig): Image {
   const native = NATIVE_IMAGES[config.data.dataset];
   const toChannels = native.channels === 1 ? grayscale(img) : img;
   if (toChannels.height === native.side && toChannels.width === native.side) return toChannels;
