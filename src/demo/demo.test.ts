@@ -4,18 +4,16 @@
  * itself, with its class or speaker, and its features equal libtorch's — which holds only if the page prepares inputs
  * as the run's readers do.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../cli/program.js';
 import { readRunConfig } from '../experiments/run-eval.js';
 import type { VisionConfig } from '../experiments/vision/config.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
-import { CHROMIUM, hasChromium, openUntil } from './chromium.js';
+import { hasChromium, openUntil, screenshot } from './chromium.js';
 import { writeVisionGalleryFiles } from './gallery.js';
 import { demoContent, demoServer, type DemoContent } from './server.js';
 
@@ -31,16 +29,6 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const gim = async (...argv: string[]): Promise<void> => {
   await buildProgram().exitOverride().parseAsync(argv, { from: 'user' });
 };
-
-/** Headless Chromium on `url` with `flags` (a screenshot), in virtual time; resolves to its stdout. */
-async function chromium(url: string, ...flags: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    CHROMIUM,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=30000', ...flags, url],
-    { timeout: 60_000, maxBuffer: 1 << 24 },
-  );
-  return stdout;
-}
 
 /** What the page posts to /report when it has embedded a query (?report). */
 interface PageReport {
@@ -181,9 +169,9 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () =>
     'in headless Chromium, a dropped gallery image finds itself and its class first',
     async () => {
       await expectSelfMatch(base, nextReport, content, PROBE, 'png');
-      const screenshot = path.join(tmp, 'demo.png');
-      await chromium(`${base}/?probe=/gallery/${PROBE}.png`, `--screenshot=${screenshot}`, '--window-size=1100,820');
-      expect([...fs.readFileSync(screenshot).subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
+      const file = path.join(tmp, 'demo.png');
+      await screenshot({ url: `${base}/?probe=/gallery/${PROBE}.png`, file, width: 1100, height: 820 });
+      expect([...fs.readFileSync(file).subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
     },
     120_000,
   );
