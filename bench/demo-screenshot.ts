@@ -87,6 +87,8 @@ const lines = [
     ` with its default gallery: the first ${gallery.items.length} Fashion-MNIST test images, embedded by \`gim embed\`'s code.`,
   `The query dropped on the page is test image #${query} (class: ${trueLabel}), not in the gallery.`,
   '',
+  'The page runs in virtual time (headless Chromium), so its "encoded in" line reads 0.0 ms; see export.md for speeds.',
+  '',
   `Written by \`npx tsx bench/demo-screenshot.ts ${process.argv.slice(2).join(' ')}\` in ${((performance.now() - started) / 1000).toFixed(0)} s.`,
   '',
   'Its nearest gallery images (cosine similarity of the pooled features, computed by libtorch; the page computes them',
