@@ -134,7 +134,7 @@ function modelMarkdown(card: ModelCard): string {
   const lines = [
     `# ${card.name}`,
     '',
-    `A ${card.experiment} encoder trained with greedy-infomax ${card.packageVersion} (objective: ${card.objective}),`,
+    `${card.experiment === 'audio' ? 'An' : 'A'} ${card.experiment} encoder trained with greedy-infomax ${card.packageVersion} (objective: ${card.objective}),`,
     `${card.step} steps of ${card.batchSize} ${card.experiment === 'vision' ? 'images' : 'windows'} on ${card.dataset}`,
     `(data root \`${card.dataRoot}\`). Weights only (no optimizer state);`,
     'use it with `gim embed --from <this file>` or `loadEncoder({ from })`.',
