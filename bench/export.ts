@@ -228,8 +228,17 @@ function report(rows: Row[], scale: Scale, reps: number, threads: number): strin
     'onnxruntime-web runs in headless Chromium (Debian’s `chromium`) on demo/bench.html, cross-origin isolated so that ' +
       'its wasm backend may use the same number of threads; it is timed after the other two, not alternated with them.',
     '',
+    DEMO_NOTE,
+    '',
   ].join('\n');
 }
+
+/** Where the demo page's screenshot comes from (bench/demo-screenshot.ts writes it and export-demo.md). */
+const DEMO_NOTE =
+  'The demo page, `results/export-demo.png`, shows a trained encoder, the shipped ' +
+  '`pretrained/fashion-mnist-gim-small.gim.tgz` (GIM, 800 steps on Fashion-MNIST; its card in pretrained/README.md), ' +
+  'served by `gim serve-demo --from` it with a test image outside the gallery dropped on the page; ' +
+  '`results/export-demo.md` names the query and its neighbours (`npx tsx bench/demo-screenshot.ts --from <pack>`).';
 
 function ortVersion(): string {
   return (ort.env as { versions?: { node?: string; common?: string } }).versions?.common ?? 'unknown';

@@ -1,7 +1,8 @@
 // The demo page: an exported Greedy InfoMax encoder (encoder.onnx) run by onnxruntime-web (wasm). Vision: a dropped,
 // chosen or drawn image is prepared as `gim eval` prepares test images and pooled over the patch grid; audio: a dropped
-// or recorded clip is decoded at the run's sample rate, normalised as the run's reader does and pooled over time. The
-// query is compared by cosine similarity with the gallery (gallery.json, embedded by libtorch), mapped to 2-D by PCA.
+// or recorded clip is decoded at the run's sample rate, normalised as the run's reader does, cut into the run's windows
+// (the last zero-padded) and pooled over all their frames, as `gim embed` does. The query is compared by cosine
+// similarity with the gallery (gallery.json: `gim embed`'s rows, with labels), and placed on its 2-D PCA map.
 // Query parameters: ?probe=<image or clip url> embeds it on load; ?bench=<n> times n batches of 8 images (vision);
 // ?report posts the result to /report.
 import * as ort from '/ort/ort.min.mjs';
@@ -28,6 +29,9 @@ const PALETTE = [
   '#17becf',
 ];
 const $ = (selector) => document.querySelector(selector);
+/** Text (a label or file name from the gallery's folders) safe inside HTML and its attributes. */
+const escapeHtml = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 /** Unit-length copy of v. */
 function normalised(v) {
@@ -47,11 +51,12 @@ function poolGrid(tensor) {
   return out;
 }
 
-/** features [1, T, D] → the mean over time, [D]. */
+/** features [N, T, D] (N windows) → the mean over all N·T frames, [D]. */
 function poolTime(tensor) {
-  const [, frames, width] = tensor.dims;
+  const [windows, frames, width] = tensor.dims;
+  const total = windows * frames;
   const out = new Array(width).fill(0);
-  for (let t = 0; t < frames; t++) for (let d = 0; d < width; d++) out[d] += tensor.data[t * width + d] / frames;
+  for (let t = 0; t < total; t++) for (let d = 0; d < width; d++) out[d] += tensor.data[t * width + d] / total;
   return out;
 }
 
@@ -62,10 +67,12 @@ async function decodeAudio(bytes, spec) {
   return buffer.getChannelData(0);
 }
 
-/** Samples → the encoder's input [1, 1, n]: the clip (at most the gallery's window), normalised as the run's reader. */
+/** Samples → the encoder's input [N, 1, W]: normalised as the run's reader, in windows of W, the last zero-padded. */
 function prepareAudio(samples, spec) {
-  const n = Math.min(samples.length, spec.windowSamples);
-  return Float32Array.from(samples.subarray(0, n), (v) => (v - spec.mean) / spec.std);
+  const windows = Math.max(1, Math.ceil(samples.length / spec.windowSamples));
+  const out = new Float32Array(windows * spec.windowSamples);
+  for (let i = 0; i < samples.length; i++) out[i] = (samples[i] - spec.mean) / spec.std;
+  return { data: out, shape: [windows, 1, spec.windowSamples] };
 }
 
 function drawWave(canvas, samples) {
@@ -159,11 +166,11 @@ function drawMap(svg, points, labels, itemLabels, query) {
   const sy = (y) => 490 - ((y - y0) / (y1 - y0 || 1)) * 460;
   const dots = points.map(
     (p, i) =>
-      `<circle cx="${sx(p[0])}" cy="${sy(p[1])}" r="4" fill="${PALETTE[itemLabels[i] % PALETTE.length]}"><title>${labels[itemLabels[i]]}</title></circle>`,
+      `<circle cx="${sx(p[0])}" cy="${sy(p[1])}" r="4" fill="${PALETTE[itemLabels[i] % PALETTE.length]}"><title>${escapeHtml(labels[itemLabels[i]])}</title></circle>`,
   );
   const legend = labels.map(
     (name, l) =>
-      `<circle cx="510" cy="${30 + l * 20}" r="5" fill="${PALETTE[l % PALETTE.length]}"/><text x="520" y="${34 + l * 20}">${name}</text>`,
+      `<circle cx="510" cy="${30 + l * 20}" r="5" fill="${PALETTE[l % PALETTE.length]}"/><text x="520" y="${34 + l * 20}">${escapeHtml(name)}</text>`,
   );
   const star = query
     ? `<text id="query-point" x="${sx(query[0])}" y="${sy(query[1])}" font-size="22" text-anchor="middle" dominant-baseline="middle">★</text>`
@@ -184,7 +191,7 @@ async function main() {
   const points = gallery.items.map((item) => map.project(item.vector));
   drawMap($('#map'), points, gallery.labels, itemLabels, null);
   $('#status').textContent =
-    `module ${gallery.module} of a Greedy InfoMax ${gallery.experiment} encoder; gallery of ${gallery.items.length} test ${audio ? 'clips (one window each)' : 'images'}`;
+    `module ${gallery.module} of a Greedy InfoMax ${gallery.experiment} encoder; gallery of ${gallery.items.length} ${audio ? 'clips' : 'images'} embedded by gim embed`;
   if (audio) {
     $('#drop').firstChild.textContent = 'drop a clip (WAV, FLAC, Ogg, MP3) here, or ';
     $('#file').accept = 'audio/*';
@@ -196,10 +203,11 @@ async function main() {
 
   /** Embed a query (an image source, or audio samples), list its neighbours, place it on the map. */
   async function embed(source) {
-    const input = audio ? prepareAudio(source, spec) : prepare(source, spec);
-    const shape = audio ? [1, 1, input.length] : [1, spec.channels, spec.crop, spec.crop];
+    const { data, shape } = audio
+      ? prepareAudio(source, spec)
+      : { data: prepare(source, spec), shape: [1, spec.channels, spec.crop, spec.crop] };
     const t0 = performance.now();
-    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, shape) });
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', data, shape) });
     const ms = performance.now() - t0;
     const features = out[session.outputNames[0]];
     const vector = audio ? poolTime(features) : poolGrid(features);
@@ -215,7 +223,7 @@ async function main() {
         const preview = audio
           ? `<audio controls src="gallery/${i}.wav"></audio>`
           : `<img src="${thumbnail(item, spec.side)}" alt=""/>`;
-        return `<li data-label="${label}" data-index="${item.index}">${preview}${label} <span class="muted">cos ${similarity.toFixed(4)} · test #${item.index}</span></li>`;
+        return `<li data-label="${escapeHtml(label)}" data-index="${item.index}">${preview}${escapeHtml(label)} <span class="muted">cos ${similarity.toFixed(4)} · ${escapeHtml(item.name)}</span></li>`;
       })
       .join('');
     const shown = $('#query');

@@ -76,7 +76,9 @@ export function buildProgram(): Command {
 
   program
     .command('embed')
-    .description('features of a trained encoder for audio (FLAC, WAV, Ogg: sox), PNG or IDX files, one row per file')
+    .description(
+      'features of a trained encoder for audio (FLAC, WAV, Ogg: sox), PNG, JPEG or IDX files, one row per file',
+    )
     .option('--run <dir>', 'run directory')
     .option('--from <file>', 'a packed model (gim pack) instead of --run')
     .option('--module <k>', 'module whose features are written, 1-based (default: the last)', positiveInteger)
@@ -133,13 +135,19 @@ export function buildProgram(): Command {
   program
     .command('serve-demo')
     .description('serve the demo page: the run’s encoder in the browser (onnxruntime-web), nearest neighbours, PCA map')
-    .requiredOption('--run <dir>', 'run directory (audio or vision)')
+    .option('--run <dir>', 'run directory (audio or vision)')
+    .option('--from <file>', 'a packed model (gim pack) instead of --run')
     .option('--module <k>', 'module whose features are compared (1-based; default the last)')
+    .option(
+      '--gallery <features>',
+      'gim embed output (.jsonl, .safetensors, .npy) of files in one folder per label, same run and module ' +
+        '(default: the run’s first 100 test images or clips, embedded the same way)',
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .action(async (o) => {
       const { serveDemoCommand } = await import('./serve-demo.js');
-      await serveDemoCommand({ run: o.run, module: o.module, port: o.port, host: o.host });
+      await serveDemoCommand(o);
     });
 
   program

@@ -1,20 +1,23 @@
 /**
- * The demo page's audio gallery: one window of every test utterance of an audio run, with its speaker and its pooled
- * features (module k's frames averaged), computed by libtorch; the clip itself (un-normalised, for playback and for
- * dropping back onto the page) and what the page needs to prepare a clip as the run's reader does.
+ * The demo page's audio gallery: what the page needs to prepare a clip as `gim embed` does (16 kHz, normalised as the
+ * run's reader, windows of the run's length), each gallery clip (for playback and for dropping back onto the page),
+ * and the default gallery's files (one seeded window of each of a run's first test utterances as a WAV file in one
+ * folder per speaker, for `gim embed` to embed).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { LIBRISPEECH_NORMALIZATION } from '../audio/data/window.js';
 import type { AudioConfig } from '../experiments/audio/config.js';
-import { extractFeatures, openAudioData, probeWindows } from '../experiments/audio/experiment.js';
-import type { GradientIsolatedStack } from '../gim/index.js';
+import { openAudioData, probeWindows } from '../experiments/audio/experiment.js';
+import { AUDIO_SAMPLE_RATE } from '../experiments/encoder-inputs.js';
+import { labelFolder } from './labels.js';
 
-/** The sample rate of every corpus the audio experiments read. */
-export const AUDIO_SAMPLE_RATE = 16000;
+export { AUDIO_SAMPLE_RATE };
 
 export interface AudioInputSpec {
   kind: 'audio';
   sampleRate: number;
-  /** Samples of the window the gallery's clips have (the run's data.windowSamples). */
+  /** Samples per window: a clip is embedded in windows of this length (the last zero-padded), frames averaged. */
   windowSamples: number;
   /** (x − mean) / std, as the run's reader applies it (0 and 1 when it does not normalise). */
   mean: number;
@@ -23,9 +26,13 @@ export interface AudioInputSpec {
 
 export interface AudioGalleryItem {
   label: number;
+  /** Row of the item in the embedded gallery (gim embed's output). */
   index: number;
+  /** The file it was embedded from, relative to the gallery's folder. */
+  name: string;
+  /** Pooled features of module k, as gim embed wrote them. */
   vector: number[];
-  /** The clip's samples in [-1, 1], before normalisation. */
+  /** The clip's samples at 16 kHz in [-1, 1], before normalisation. */
   samples: number[];
 }
 
@@ -37,43 +44,43 @@ export interface AudioGallery {
   items: AudioGalleryItem[];
 }
 
-export interface AudioGalleryArgs {
-  config: AudioConfig;
-  stack: GradientIsolatedStack;
-  /** 1-based module whose features are compared. */
-  module: number;
-  /** Clips in the gallery (one window of each of the first test utterances). */
-  size: number;
+const INDEX_DIGITS = 5;
+
+/** audioInputSpec(config): how the page prepares a clip for the run. */
+export function audioInputSpec(config: AudioConfig): AudioInputSpec {
+  const norm = config.data.normalize ? LIBRISPEECH_NORMALIZATION : { mean: 0, std: 1 };
+  return {
+    kind: 'audio',
+    sampleRate: AUDIO_SAMPLE_RATE,
+    windowSamples: config.data.windowSamples,
+    mean: norm.mean,
+    std: norm.std,
+  };
 }
 
-/** audioGallery(args): the gallery of the run's test utterances, one seeded window each. */
-export async function audioGallery(args: AudioGalleryArgs): Promise<AudioGallery> {
-  const { config, stack, module } = args;
+/**
+ * writeAudioGalleryFiles(config, dir, size): one seeded window of each of the run's first `size` test utterances as
+ * `dir/<speaker>/test-NNNNN.wav` (32-bit float, 16 kHz, as the reader gives it before normalisation); returns how many.
+ */
+export async function writeAudioGalleryFiles(config: AudioConfig, dir: string, size: number): Promise<number> {
   const data = await openAudioData(config, false);
   const windows = await probeWindows(data.test, 1, config.seed, config.data.windowSamples, false);
   try {
-    const n = Math.min(args.size, windows.x.shape[0]!);
-    const features = extractFeatures(stack, windows.x, [module - 1], true).get(module - 1)!; // [N, 1, D]
-    const vectors = features.toArray();
-    features.dispose();
-    const width = vectors.length / windows.x.shape[0]!;
-    const norm = config.data.normalize ? LIBRISPEECH_NORMALIZATION : { mean: 0, std: 1 };
-    const samples = windows.x.toArray();
-    const W = config.data.windowSamples;
+    const n = Math.min(size, windows.x.shape[0]!);
+    const spec = audioInputSpec(config);
+    const samples = windows.x.toArray(); // [N·W], normalised as the reader does
     const speakers = windows.speakers.toArray();
-    const items = Array.from({ length: n }, (_, i) => ({
-      label: speakers[i]!,
-      index: i,
-      vector: vectors.slice(i * width, (i + 1) * width),
-      samples: samples.slice(i * W, (i + 1) * W).map((v) => v * norm.std + norm.mean),
-    }));
-    return {
-      experiment: 'audio',
-      module,
-      labels: data.train.speakers,
-      input: { kind: 'audio', sampleRate: AUDIO_SAMPLE_RATE, windowSamples: W, mean: norm.mean, std: norm.std },
-      items,
-    };
+    const W = config.data.windowSamples;
+    for (let i = 0; i < n; i++) {
+      const folder = path.join(dir, labelFolder(data.train.speakers[speakers[i]!]!));
+      fs.mkdirSync(folder, { recursive: true });
+      const clip = samples.slice(i * W, (i + 1) * W).map((v) => v * spec.std + spec.mean);
+      fs.writeFileSync(
+        path.join(folder, `test-${String(i).padStart(INDEX_DIGITS, '0')}.wav`),
+        wavFloat32(clip, AUDIO_SAMPLE_RATE),
+      );
+    }
+    return n;
   } finally {
     windows.x.dispose();
     windows.speakers.dispose();

@@ -2,10 +2,11 @@
  * Debian's headless Chromium for tests and benchmarks that drive a page: the page posts its result to a server the
  * caller runs; this opens the page in a fresh profile, waits for that result, and closes the browser it started.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 export const CHROMIUM = 'chromium';
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -42,6 +43,42 @@ export async function openUntil<T>(url: string, result: Promise<T>, timeoutMs = 
       process.kill(-browser.pid, 'SIGTERM');
       await exited;
     }
+    await removeProfile(profile);
+  }
+}
+
+export interface ScreenshotArgs {
+  url: string;
+  /** The PNG to write. */
+  file: string;
+  width: number;
+  height: number;
+  /** Virtual time the page gets before the picture is taken (ms). */
+  budgetMs?: number;
+}
+
+const SCREENSHOT_BUDGET_MS = 30_000;
+
+/** screenshot(args): a PNG of the page at `url` after its virtual-time budget, in a fresh profile; resolves to stdout. */
+export async function screenshot(args: ScreenshotArgs): Promise<string> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-chromium-'));
+  try {
+    const { stdout } = await promisify(execFile)(
+      CHROMIUM,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        `--user-data-dir=${profile}`,
+        `--virtual-time-budget=${args.budgetMs ?? SCREENSHOT_BUDGET_MS}`,
+        `--screenshot=${args.file}`,
+        `--window-size=${args.width},${args.height}`,
+        args.url,
+      ],
+      { timeout: DEFAULT_TIMEOUT_MS, maxBuffer: 1 << 24 },
+    );
+    return stdout;
+  } finally {
     await removeProfile(profile);
   }
 }

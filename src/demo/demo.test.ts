@@ -4,16 +4,17 @@
  * itself, with its class or speaker, and its features equal libtorch's — which holds only if the page prepares inputs
  * as the run's readers do.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../cli/program.js';
+import { readRunConfig } from '../experiments/run-eval.js';
+import type { VisionConfig } from '../experiments/vision/config.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
-import { CHROMIUM, hasChromium, openUntil } from './chromium.js';
+import { hasChromium, openUntil, screenshot } from './chromium.js';
+import { writeVisionGalleryFiles } from './gallery.js';
 import { demoContent, demoServer, type DemoContent } from './server.js';
 
 const HAS_CHROMIUM = hasChromium();
@@ -28,16 +29,6 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const gim = async (...argv: string[]): Promise<void> => {
   await buildProgram().exitOverride().parseAsync(argv, { from: 'user' });
 };
-
-/** Headless Chromium on `url` with `flags` (a screenshot), in virtual time; resolves to its stdout. */
-async function chromium(url: string, ...flags: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    CHROMIUM,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=30000', ...flags, url],
-    { timeout: 60_000, maxBuffer: 1 << 24 },
-  );
-  return stdout;
-}
 
 /** What the page posts to /report when it has embedded a query (?report). */
 interface PageReport {
@@ -101,19 +92,63 @@ async function expectSelfMatch(
 
 describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () => {
   const run = path.join(tmp, 'vision-tiny');
+  const files = path.join(tmp, 'vision-gallery');
+  const features = path.join(tmp, 'vision-gallery.jsonl');
   let content: DemoContent;
   let server: http.Server | undefined;
   let nextReport: () => Promise<PageReport>;
   let base: string;
   beforeAll(async () => {
     await gim('train', '--preset', 'vision-tiny', '--run', run, '--set', 'train.steps=2');
-    content = await demoContent({ run, gallerySize: 40 });
+    // The documented two commands: gim embed over a folder per class, then serve-demo --gallery with its output.
+    writeVisionGalleryFiles(readRunConfig(run).config as VisionConfig, files, 40);
+    await gim('embed', '--run', run, '--input', files, '--out', features);
+    content = await demoContent({ run, gallery: features });
     const reporting = reportingServer(content);
     server = reporting.server;
     nextReport = reporting.nextReport;
     base = await listen(server);
   });
   afterAll(() => close(server));
+
+  it('the gallery is gim embed’s rows with their folders as labels; the default gallery is the same rows', async () => {
+    const rows = fs
+      .readFileSync(features, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { path: string; features: number[] });
+    const items = content.gallery.items;
+    expect(items.map((item) => item.vector)).toEqual(rows.map((row) => row.features));
+    expect(items.map((item) => content.gallery.labels[item.label])).toEqual(
+      rows.map((row) => decodeURIComponent(path.basename(path.dirname(row.path)))),
+    );
+    expect(content.gallery.labels).toContain('T-shirt/top');
+    const byDefault = await demoContent({ run, gallerySize: 40 });
+    expect(byDefault.gallery.items.map(({ name, label, vector }) => ({ name, label, vector }))).toEqual(
+      items.map(({ name, label, vector }) => ({ name, label, vector })),
+    );
+  });
+
+  it('--from a pack: the same encoder and gallery as the run (weights without optimizer state)', async () => {
+    const pack = path.join(tmp, 'vision-tiny.gim.tgz');
+    await gim('pack', '--run', run, '--out', pack);
+    const packed = await demoContent({ from: pack, gallery: features });
+    expect(Buffer.from(packed.encoder).equals(Buffer.from(content.encoder))).toBe(true);
+    expect(packed.gallery).toEqual(content.gallery);
+    await expect(demoContent({ run, from: pack })).rejects.toThrow('give exactly one of --run');
+  });
+
+  it('refuses a gallery embedded with another module, or rows that are not pooled vectors of files', async () => {
+    const other = path.join(tmp, 'module-1.jsonl');
+    await gim('embed', '--run', run, '--input', files, '--out', other, '--module', '1');
+    await expect(demoContent({ run, gallery: other })).rejects.toThrow(
+      `${other}: its first row (${path.join(files, 'Ankle%20boot', 'test-00000.png')}) is not module 3 of ${run}`,
+    );
+    const grid = path.join(tmp, 'grid.jsonl');
+    await gim('embed', '--run', run, '--input', files, '--out', grid, '--pool', 'none');
+    await expect(demoContent({ run, gallery: grid })).rejects.toThrow('a gallery needs pooled vectors of one width');
+    await expect(demoContent({ run, gallery: path.join(tmp, 'absent.jsonl') })).rejects.toThrow('no such file');
+  });
 
   it('serves the page, the encoder, the gallery, its images and onnxruntime-web; nothing outside them', async () => {
     expect(await (await fetch(`${base}/`)).text()).toContain('<script type="module" src="app.js">');
@@ -134,9 +169,9 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () =>
     'in headless Chromium, a dropped gallery image finds itself and its class first',
     async () => {
       await expectSelfMatch(base, nextReport, content, PROBE, 'png');
-      const screenshot = path.join(tmp, 'demo.png');
-      await chromium(`${base}/?probe=/gallery/${PROBE}.png`, `--screenshot=${screenshot}`, '--window-size=1100,820');
-      expect([...fs.readFileSync(screenshot).subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
+      const file = path.join(tmp, 'demo.png');
+      await screenshot({ url: `${base}/?probe=/gallery/${PROBE}.png`, file, width: 1100, height: 820 });
+      expect([...fs.readFileSync(file).subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
     },
     120_000,
   );

@@ -1,12 +1,16 @@
 /**
- * The demo page's gallery: the first test images of a vision run, each with its class and its pooled features
- * (module k's grid averaged to one vector, as the page pools the query's), computed here by libtorch; plus what the
- * page needs to prepare a dropped image the way `gim eval` prepares test images (pad, centre crop, normalise).
+ * The demo page's vision gallery: what the page needs to prepare a dropped image the way `gim embed` and `gim eval`
+ * prepare images (pad, centre crop, normalise), each gallery image's thumbnail, and the default gallery's files (a
+ * run's first test images as PNGs in one folder per class, for `gim embed` to embed).
  */
-import { evalImages, openVisionData } from '../experiments/vision/data.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { fitImage, NATIVE_IMAGES } from '../experiments/encoder-inputs.js';
 import type { VisionConfig } from '../experiments/vision/config.js';
-import type { GradientIsolatedStack } from '../gim/index.js';
-import { mean, noGrad, tidy } from '../tensor/index.js';
+import { normOf, openVisionData } from '../experiments/vision/data.js';
+import { grayscale, readImageFile } from '../vision/data/index.js';
+import { labelFolder } from './labels.js';
 
 /** How the page turns a dropped image into the encoder's input. */
 export interface ImageInputSpec {
@@ -24,9 +28,11 @@ export interface ImageInputSpec {
 
 export interface GalleryItem {
   label: number;
-  /** Index in the test split. */
+  /** Row of the item in the embedded gallery (gim embed's output). */
   index: number;
-  /** Pooled features of module k. */
+  /** The file it was embedded from, relative to the gallery's folder. */
+  name: string;
+  /** Pooled features of module k, as gim embed wrote them. */
   vector: number[];
   /** The image as gray bytes, side × side (thumbnails). */
   pixels: number[];
@@ -40,50 +46,55 @@ export interface Gallery {
   items: GalleryItem[];
 }
 
-export interface VisionGalleryArgs {
-  config: VisionConfig;
-  stack: GradientIsolatedStack;
-  /** 1-based module whose features are compared. */
-  module: number;
-  /** Test images in the gallery (the first ones of the split). */
-  size: number;
+const BYTE_MAX = 255;
+const INDEX_DIGITS = 5;
+
+/** visionInputSpec(config): how the page prepares an image for the run (no data set is opened). */
+export function visionInputSpec(config: VisionConfig): ImageInputSpec {
+  const norm = normOf(config);
+  return {
+    kind: 'image',
+    channels: config.model.inChannels,
+    side: NATIVE_IMAGES[config.data.dataset].side,
+    padTo: config.data.padTo,
+    crop: config.data.crop,
+    mean: [...norm.mean],
+    std: [...norm.std],
+  };
 }
 
-const BYTE_MAX = 255;
+/** thumbnailPixels(file, config): an image file at its data set's side, as gray bytes (row-major). */
+export function thumbnailPixels(file: string, config: VisionConfig): number[] {
+  const gray = grayscale(fitImage(readImageFile(file), config)); // [1, side, side]
+  return Array.from(gray.data, (v) => Math.min(BYTE_MAX, Math.max(0, Math.round(v * BYTE_MAX))));
+}
 
-/** visionGallery(args): the gallery of the run's first test images. */
-export function visionGallery(args: VisionGalleryArgs): Gallery {
-  const { config, stack, module } = args;
+/** pngOfPixels(pixels, side): gray bytes as an 8-bit grayscale PNG. */
+export function pngOfPixels(pixels: readonly number[], side: number): Buffer {
+  const png = new PNG({ width: side, height: side, colorType: 0, inputColorType: 0, bitDepth: 8 });
+  png.data = Buffer.from(pixels);
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0 });
+}
+
+/**
+ * writeVisionGalleryFiles(config, dir, size): the run's first `size` test images as `dir/<class>/test-NNNNN.png`
+ * (gray, the data set's side); returns how many were written.
+ */
+export function writeVisionGalleryFiles(config: VisionConfig, dir: string, size: number): number {
   const data = openVisionData(config);
   try {
-    const n = Math.min(args.size, data.test.n);
-    const images = evalImages(config, data.test, n); // x [N, C, crop, crop]
-    const vectors = tidy(() => noGrad(() => mean(stack.features(images.x, module - 1)[module - 1]!, [2, 3]).toArray())); // [N·C']
-    images.x.dispose();
-    images.y.dispose();
-    const width = vectors.length / n;
-    const items = Array.from({ length: n }, (_, i) => {
-      const pixels = Array.from(data.test.image(i).subarray(0, data.test.height * data.test.width), (v) =>
-        Math.round(v * BYTE_MAX),
+    const n = Math.min(size, data.test.n);
+    const side = data.test.height;
+    for (let i = 0; i < n; i++) {
+      const folder = path.join(dir, labelFolder(data.classNames[data.test.label(i)]!));
+      fs.mkdirSync(folder, { recursive: true });
+      const bytes = Array.from(data.test.image(i).subarray(0, side * data.test.width), (v) => Math.round(v * BYTE_MAX));
+      fs.writeFileSync(
+        path.join(folder, `test-${String(i).padStart(INDEX_DIGITS, '0')}.png`),
+        pngOfPixels(bytes, side),
       );
-      return { label: data.test.label(i), index: i, vector: vectors.slice(i * width, (i + 1) * width), pixels };
-    });
-    const norm = data.norm;
-    return {
-      experiment: 'vision',
-      module,
-      labels: data.classNames,
-      input: {
-        kind: 'image',
-        channels: config.model.inChannels,
-        side: data.test.height,
-        padTo: config.data.padTo,
-        crop: config.data.crop,
-        mean: [...norm.mean],
-        std: [...norm.std],
-      },
-      items,
-    };
+    }
+    return n;
   } finally {
     data.close();
   }

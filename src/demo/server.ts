@@ -1,25 +1,26 @@
 /**
  * `gim serve-demo`: a static HTTP server (node:http) for the demo page: demo/ (the page), onnxruntime-web's dist/ under
- * /ort/, and, built in memory from the run (nothing is written into it): /encoder.onnx (modules 1..k), /gallery.json
- * and /gallery/<i>.png or .wav (the gallery's images or clips, e.g. to drop one back onto the page).
+ * /ort/, and, built in memory from the run or pack (nothing is written into it): /encoder.onnx (modules 1..k),
+ * /gallery.json (gim embed's rows, embedded-gallery.ts) and /gallery/<i>.png or .wav (the gallery's images or clips,
+ * e.g. to drop one back onto the page).
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PNG } from 'pngjs';
+import { openModelSource } from '../experiments/pack.js';
 import { checkModule, encoderModel } from '../export/onnx.js';
 import { loadTrainedStack } from '../export/trained-stack.js';
-import { AUDIO_SAMPLE_RATE, audioGallery, wavFloat32, type AudioGallery } from './audio-gallery.js';
-import { visionGallery, type Gallery as VisionGallery } from './gallery.js';
+import { AUDIO_SAMPLE_RATE, wavFloat32 } from './audio-gallery.js';
+import { defaultGallery, embeddedGallery, type Gallery, type GalleryModel } from './embedded-gallery.js';
+import { pngOfPixels } from './gallery.js';
 
-export type Gallery = VisionGallery | AudioGallery;
+export type { Gallery };
 
 export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
 export const ORT_WEB_DIR = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web')); // …/dist
 const GALLERY_FILE = /^\/gallery\/(\d+)\.(png|wav)$/;
-const BYTE_MAX = 255;
 const HTTP_NOT_FOUND = 404;
 const HTTP_OK = 200;
 const DEFAULT_GALLERY_SIZE = 100;
@@ -36,10 +37,17 @@ export const CONTENT_TYPES: Record<string, string> = {
 };
 
 export interface DemoArgs {
-  run: string;
+  /** A run folder; or `from`, a packed model (gim pack). Exactly one. */
+  run?: string;
+  from?: string;
   /** 1-based module whose features the page compares (default the last). */
   module?: number;
-  /** Test images or clips in the gallery (default 100). */
+  /**
+   * The gallery: a `gim embed` output (.jsonl, .safetensors or .npy; pooled rows of files in one folder per label)
+   * made with the same run and module. Default: the run's first test images or clips, embedded the same way.
+   */
+  gallery?: string;
+  /** Test images or clips in the default gallery (default 100). */
   gallerySize?: number;
 }
 
@@ -48,25 +56,35 @@ export interface DemoContent {
   gallery: Gallery;
 }
 
-/** demoContent(args): the encoder's ONNX bytes and the gallery, from the run. */
+/** demoContent(args): the encoder's ONNX bytes and the gallery, from the run or pack. */
 export async function demoContent(args: DemoArgs): Promise<DemoContent> {
-  const { runConfig, stack, step } = loadTrainedStack(args.run);
+  if ((args.run === undefined) === (args.from === undefined)) {
+    throw new Error('serve-demo: give exactly one of --run (a run folder) and --from (a packed model)');
+  }
+  const source = await openModelSource(args);
   try {
-    const module = checkModule(args.module, stack.length, args.run);
-    const encoder = encoderModel({
-      experiment: runConfig.experiment,
-      stack,
-      module,
-      metadata: { 'gim.config': JSON.stringify(runConfig.config), 'gim.step': String(step) },
-    });
-    const size = args.gallerySize ?? DEFAULT_GALLERY_SIZE;
+    let encoder: Uint8Array;
+    let model: GalleryModel;
+    const { runConfig, stack, step } = loadTrainedStack(source.dir);
+    try {
+      const module = checkModule(args.module, stack.length, source.name);
+      encoder = encoderModel({
+        experiment: runConfig.experiment,
+        stack,
+        module,
+        metadata: { 'gim.config': JSON.stringify(runConfig.config), 'gim.step': String(step) },
+      });
+      model = { dir: source.dir, name: source.name, module, runConfig };
+    } finally {
+      stack.dispose();
+    }
     const gallery =
-      runConfig.experiment === 'vision'
-        ? visionGallery({ config: runConfig.config, stack, module, size })
-        : await audioGallery({ config: runConfig.config, stack, module, size });
+      args.gallery === undefined
+        ? await defaultGallery(model, args.gallerySize ?? DEFAULT_GALLERY_SIZE)
+        : await embeddedGallery(args.gallery, model);
     return { encoder, gallery };
   } finally {
-    stack.dispose();
+    source.close();
   }
 }
 
@@ -77,11 +95,7 @@ function galleryFile(gallery: Gallery, index: number, extension: string): Buffer
     return clip === undefined || extension !== 'wav' ? null : wavFloat32(clip.samples, AUDIO_SAMPLE_RATE);
   }
   const item = gallery.items[index];
-  if (item === undefined || extension !== 'png') return null;
-  const side = gallery.input.side;
-  const png = new PNG({ width: side, height: side, colorType: 0, inputColorType: 0, bitDepth: 8 });
-  png.data = Buffer.from(item.pixels.map((v) => Math.min(BYTE_MAX, Math.max(0, v))));
-  return PNG.sync.write(png, { colorType: 0, inputColorType: 0 });
+  return item === undefined || extension !== 'png' ? null : pngOfPixels(item.pixels, gallery.input.side);
 }
 
 /** A file under `root` for a URL path, or null when the path leaves `root` or names no file. */

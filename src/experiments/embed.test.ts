@@ -1,4 +1,4 @@
-/** gim embed and loadEncoder on tiny runs trained here: audio (FLAC, WAV) and vision (PNG, IDX) files, one row each. */
+/** gim embed and loadEncoder on tiny runs trained here: audio (FLAC, WAV, Ogg) and vision (PNG, JPEG, IDX) files. */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,11 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../cli/program.js';
 import { readSafetensorsSync } from '../tensor/safetensors.js';
 import { randn } from '../tensor/index.js';
-import { listInputs } from './embed.js';
+import { readImageFile } from '../vision/data/index.js';
+import { embedFiles, listInputs } from './embed.js';
 import { loadEncoder } from './encoder.js';
 
 const FIXTURES = new URL('../audio/data/fixtures/librispeech', import.meta.url).pathname;
 const FLAC = path.join(FIXTURES, 'train-clean-100/19/198/19-198-0001.flac');
+const JPEG = new URL('../vision/data/fixtures/gradient.jpg', import.meta.url).pathname;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-embed-'));
 const audioRun = path.join(tmp, 'audio-tiny');
 const visionRun = path.join(tmp, 'vision-tiny');
@@ -29,6 +31,22 @@ function writePng(file: string): void {
   const png = new PNG({ width: 20, height: 24 });
   for (let i = 0; i < png.width * png.height; i++) png.data.set([i % 256, (3 * i) % 256, 128, 255], 4 * i);
   fs.writeFileSync(file, PNG.sync.write(png));
+}
+
+/** embedFiles with skipBad on [bad, good]: one row written, one file skipped and named in the log. */
+async function expectSkipped(run: string, bad: string, good: string, out: string): Promise<void> {
+  const said: string[] = [];
+  const summary = await embedFiles({
+    run,
+    inputs: [bad, good],
+    out,
+    pool: 'mean',
+    skipBad: true,
+    overwrite: false,
+    log: (line) => said.push(line),
+  });
+  expect([summary.rows, summary.skipped]).toEqual([1, 1]);
+  expect(said.join('\n')).toContain(`skipped ${bad}`);
 }
 
 describe('gim embed', () => {
@@ -103,25 +121,45 @@ describe('gim embed', () => {
     expect(row.shape.length).toBe(3);
   });
 
+  it('vision: a JPEG gives the row of a PNG holding the same pixels; a corrupt JPEG is named, or skipped', async () => {
+    const decoded = readImageFile(JPEG); // [3, H, W] in [0, 1]
+    const plane = decoded.height * decoded.width;
+    const same = new PNG({ width: decoded.width, height: decoded.height });
+    for (let i = 0; i < plane; i++) {
+      const rgb = [0, 1, 2].map((c) => Math.round(decoded.data[c * plane + i]! * 255));
+      same.data.set([...rgb, 255], 4 * i);
+    }
+    const samePng = path.join(tmp, 'same-pixels.png');
+    fs.writeFileSync(samePng, PNG.sync.write(same));
+    const out = path.join(tmp, 'jpeg.jsonl');
+    await gim('embed', '--run', visionRun, '--input', JPEG, '--input', samePng, '--out', out);
+    const rows = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { path: string; features: number[] });
+    expect(rows.map((row) => row.path)).toEqual([JPEG, samePng]);
+    expect(rows[0]!.features.length).toBeGreaterThan(0);
+    expect(rows[0]!.features).toEqual(rows[1]!.features);
+
+    const bad = path.join(tmp, 'corrupt.jpg');
+    fs.writeFileSync(bad, Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from('not really a JPEG')]));
+    const skip = path.join(tmp, 'jpeg-skip.jsonl');
+    await expect(gim('embed', '--run', visionRun, '--input', bad, '--input', JPEG, '--out', skip)).rejects.toThrow(
+      `${bad}: not a readable JPEG`,
+    );
+    expect(fs.existsSync(skip)).toBe(false);
+    await expectSkipped(visionRun, bad, JPEG, skip);
+    expect((JSON.parse(fs.readFileSync(skip, 'utf8')) as { path: string }).path).toBe(JPEG);
+  });
+
   it('a corrupt file stops embed with an error naming it; --skip-bad counts and skips it', async () => {
     const bad = path.join(tmp, 'corrupt.flac');
     fs.writeFileSync(bad, 'fLaC not really');
     const out = path.join(tmp, 'skip.safetensors');
     await expect(gim('embed', '--run', audioRun, '--input', bad, '--input', wav, '--out', out)).rejects.toThrow(bad);
     expect(fs.existsSync(out)).toBe(false);
-    const said: string[] = [];
-    const { embedFiles } = await import('./embed.js');
-    const summary = await embedFiles({
-      run: audioRun,
-      inputs: [bad, wav],
-      out,
-      pool: 'mean',
-      skipBad: true,
-      overwrite: false,
-      log: (line) => said.push(line),
-    });
-    expect([summary.rows, summary.skipped]).toEqual([1, 1]);
-    expect(said.join('\n')).toContain(`skipped ${bad}`);
+    await expectSkipped(audioRun, bad, wav, out);
     expect(JSON.parse(readSafetensorsSync(out).metadata.paths!)).toEqual([wav]);
   });
 

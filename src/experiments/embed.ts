@@ -41,8 +41,8 @@ function walk(dir: string): string[] {
 }
 
 /**
- * listInputs(inputs): files as given; folders as the audio, PNG and IDX files under them (recursively, sorted); glob
- * patterns (`*`, `?`, `**`, `[…]`) as the files they match. An input that names nothing is an error.
+ * listInputs(inputs): files as given; folders as the audio, PNG, JPEG and IDX files under them (recursively, sorted);
+ * glob patterns (`*`, `?`, `**`, `[…]`) as the files they match. An input that names nothing is an error.
  */
 export function listInputs(inputs: readonly string[]): string[] {
   if (inputs.length === 0) throw new Error('--input: give at least one file, folder or glob');
@@ -63,7 +63,7 @@ export function listInputs(inputs: readonly string[]): string[] {
       files.push(...matched);
     } else throw new Error(`--input ${input}: no such file or folder`);
   }
-  if (files.length === 0) throw new Error(`--input ${inputs.join(' ')}: no audio, PNG or IDX files`);
+  if (files.length === 0) throw new Error(`--input ${inputs.join(' ')}: no audio, PNG, JPEG or IDX files`);
   return [...new Set(files)];
 }
 

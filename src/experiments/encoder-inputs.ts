@@ -1,16 +1,24 @@
 /**
  * The files an encoder embeds: audio that sox reads (FLAC, WAV, Ogg, …; mixed to mono and resampled to 16 kHz, then
- * cut into windows of the run's data.windowSamples), PNG images (pngjs) and IDX image files (one row per image).
- * Every error names the file.
+ * cut into windows of the run's data.windowSamples), PNG and JPEG images (pngjs, jpeg-js) and IDX image files (one row
+ * per image). Every error names the file.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PNG } from 'pngjs';
 import { LIBRISPEECH_NORMALIZATION, normalizeAudio } from '../audio/data/window.js';
 import { cat, contiguous, keep, mean, narrow, reshape, squeeze, tensor, tidy, type Tensor } from '../tensor/index.js';
 import { NoRng } from '../util/rng.js';
-import { grayscale, image, readIdxImages, resizeBilinear, type Image } from '../vision/data/index.js';
+import {
+  grayscale,
+  image,
+  IMAGE_FILE_EXTENSIONS,
+  isImageFile,
+  readIdxImages,
+  readImageFile,
+  resizeBilinear,
+  type Image,
+} from '../vision/data/index.js';
 import type { AudioConfig } from './audio/config.js';
 import type { EmbeddedRow, Pool } from './encoder.js';
 import type { RunConfig } from './run-eval.js';
@@ -23,15 +31,14 @@ export const AUDIO_SAMPLE_RATE = 16000;
 const EMBED_BATCH = 16;
 /** Largest decoded audio accepted from sox (bytes of float32): about 2.3 hours at 16 kHz. */
 const MAX_DECODED_BYTES = 512 * 1024 * 1024;
-/** Side and channels of each dataset's images, what a PNG is resized to before the run's evaluation transform. */
-const NATIVE_IMAGES = {
+/** Side and channels of each dataset's images, what an image file is resized to before the evaluation transform. */
+export const NATIVE_IMAGES = {
   'fashion-mnist': { channels: 1, side: 28 },
   cifar10: { channels: 3, side: 32 },
   stl10: { channels: 3, side: 96 },
 } as const;
 
 export const AUDIO_EXTENSIONS = ['.flac', '.wav', '.ogg', '.oga', '.opus', '.mp3', '.aiff', '.aif'];
-export const IMAGE_EXTENSIONS = ['.png'];
 
 /** An IDX image file: `*.idx`, `*-idx3-ubyte`, optionally gzipped. */
 export function isIdxFile(file: string): boolean {
@@ -41,7 +48,7 @@ export function isIdxFile(file: string): boolean {
 /** Whether `file` is something embed reads (by its name). */
 export function isEmbeddable(file: string): boolean {
   const ext = path.extname(file).toLowerCase();
-  return AUDIO_EXTENSIONS.includes(ext) || IMAGE_EXTENSIONS.includes(ext) || isIdxFile(file);
+  return AUDIO_EXTENSIONS.includes(ext) || isImageFile(file) || isIdxFile(file);
 }
 
 type EmbedFn = (x: Tensor, pool: Pool) => Tensor;
@@ -51,8 +58,8 @@ export interface EncoderInput {
   embedWith(embed: EmbedFn, pool: Pool, onProgress?: (done: number, total: number) => void): EmbeddedRow[];
 }
 
-/** Decode any audio sox reads to 16 kHz mono float32 samples. */
-function decodeAudio(file: string): Promise<Float32Array> {
+/** decodeAudioFile(file): any audio sox reads as 16 kHz mono float32 samples (not normalised). */
+export function decodeAudioFile(file: string): Promise<Float32Array> {
   const args = ['-V1', file, '-t', 'f32', '-e', 'floating-point', '-c', '1', '-r', String(AUDIO_SAMPLE_RATE), '-'];
   return new Promise((resolve, reject) => {
     execFile('sox', args, { encoding: 'buffer', maxBuffer: MAX_DECODED_BYTES }, (err, stdout, stderr) => {
@@ -71,7 +78,7 @@ function decodeAudio(file: string): Promise<Float32Array> {
 
 /** Audio: windows of data.windowSamples back to back (the last zero-padded); features concatenated over time. */
 async function audioInput(file: string, config: AudioConfig): Promise<EncoderInput> {
-  const samples = await decodeAudio(file);
+  const samples = await decodeAudioFile(file);
   if (config.data.normalize) normalizeAudio(samples, LIBRISPEECH_NORMALIZATION);
   const window = config.data.windowSamples;
   const windows = Math.ceil(samples.length / window);
@@ -142,29 +149,12 @@ function imagesInput(rows: { path: string; image: Image }[], config: VisionConfi
   };
 }
 
-/** An image brought to its dataset's channels and side (luma for 1-channel data; bilinear resize when it differs). */
-function fitImage(img: Image, config: VisionConfig): Image {
+/** fitImage(img, config): an image at its dataset's channels and side (luma for 1-channel data; bilinear resize). */
+export function fitImage(img: Image, config: VisionConfig): Image {
   const native = NATIVE_IMAGES[config.data.dataset];
   const toChannels = native.channels === 1 ? grayscale(img) : img;
   if (toChannels.height === native.side && toChannels.width === native.side) return toChannels;
   return resizeBilinear(toChannels, native.side, native.side);
-}
-
-/** A PNG as a float CHW image in [0, 1]: RGB, or its luma plane for grayscale PNGs (alpha dropped). */
-function readPng(file: string): Image {
-  let png: PNG;
-  try {
-    png = PNG.sync.read(fs.readFileSync(file));
-  } catch (err) {
-    throw new Error(`${file}: not a readable PNG: ${(err as Error).message}`, { cause: err });
-  }
-  const { width, height, data } = png;
-  const plane = width * height;
-  const rgb = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) rgb[c * plane + i] = data[4 * i + c]! / 255;
-  }
-  return image(rgb, 3, height, width);
 }
 
 /** readEncoderInput(file, runConfig): decode `file` for the run's experiment; errors name the file. */
@@ -177,7 +167,7 @@ export async function readEncoderInput(file: string, runConfig: RunConfig): Prom
     }
     return audioInput(file, runConfig.config);
   }
-  if (ext === '.png') return imagesInput([{ path: file, image: readPng(file) }], runConfig.config);
+  if (isImageFile(file)) return imagesInput([{ path: file, image: readImageFile(file) }], runConfig.config);
   if (isIdxFile(file)) {
     let idx: ReturnType<typeof readIdxImages>;
     try {
@@ -193,5 +183,5 @@ export async function readEncoderInput(file: string, runConfig: RunConfig): Prom
     });
     return imagesInput(rows, runConfig.config);
   }
-  throw new Error(`${file}: a vision run embeds PNG images and IDX image files (JPEG is not read yet)`);
+  throw new Error(`${file}: a vision run embeds images (${IMAGE_FILE_EXTENSIONS.join(', ')}) and IDX image files`);
 }

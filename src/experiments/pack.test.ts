@@ -48,6 +48,11 @@ describe('gim pack', () => {
       expect(keys.every((k) => /^module\d+\.model\./.test(k))).toBe(true);
       const card = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
       expect(card).toMatchObject({ experiment: 'audio', step: 2, dataRoot: FIXTURES, name: 'audio-tiny' });
+      const batch = (
+        JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')) as { train: { batchSize: number } }
+      ).train.batchSize;
+      expect(card).toMatchObject({ dataset: 'speech in the LibriSpeech layout', batchSize: batch });
+      expect(fs.readFileSync(path.join(dir, 'MODEL.md'), 'utf8')).toContain(`2 steps of ${batch} windows`);
       expect(Object.keys((card.probes as { speaker: { accuracy: object } }).speaker.accuracy)).toEqual(['module6']);
       expect(fs.readFileSync(path.join(dir, 'MODEL.md'), 'utf8')).toContain('| module6 |');
     } finally {

@@ -118,9 +118,13 @@ export interface ModelCard {
   format: typeof PACK_FORMAT;
   name: string;
   experiment: 'audio' | 'vision';
+  /** The data set: vision's data.dataset; audio: speech in the LibriSpeech layout (the root says which corpus). */
+  dataset: string;
   dataRoot: string;
   objective: string;
   step: number;
+  /** Examples per training step (images, or audio windows). */
+  batchSize: number;
   probes: Record<string, EvalResults>;
   packageVersion: string;
 }
@@ -130,8 +134,9 @@ function modelMarkdown(card: ModelCard): string {
   const lines = [
     `# ${card.name}`,
     '',
-    `A ${card.experiment} encoder trained with greedy-infomax ${card.packageVersion} (objective: ${card.objective}),`,
-    `${card.step} steps on the data at \`${card.dataRoot}\`. Weights only (no optimizer state);`,
+    `${card.experiment === 'audio' ? 'An' : 'A'} ${card.experiment} encoder trained with greedy-infomax ${card.packageVersion} (objective: ${card.objective}),`,
+    `${card.step} steps of ${card.batchSize} ${card.experiment === 'vision' ? 'images' : 'windows'} on ${card.dataset}`,
+    `(data root \`${card.dataRoot}\`). Weights only (no optimizer state);`,
     'use it with `gim embed --from <this file>` or `loadEncoder({ from })`.',
     '',
     '## Linear probe test accuracy',
@@ -175,9 +180,11 @@ export async function packRun(args: PackRunArgs): Promise<ModelCard> {
       format: PACK_FORMAT,
       name: runConfig.config.name,
       experiment: runConfig.experiment,
+      dataset: runConfig.experiment === 'vision' ? runConfig.config.data.dataset : 'speech in the LibriSpeech layout',
       dataRoot: runConfig.config.data.root,
       objective: runConfig.config.train.objective,
       step: checkpoint.step,
+      batchSize: runConfig.config.train.batchSize,
       probes: readEvaluations(run),
       packageVersion: args.packageVersion,
     };

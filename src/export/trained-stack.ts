@@ -49,7 +49,10 @@ function buildStack(runConfig: RunConfig, tensors: ReadonlyMap<string, Tensor>, 
   return new GradientIsolatedStack(buildAudioModules(config.model, audioObjective), { lr: config.train.lr });
 }
 
-/** loadTrainedStack(run): the run's stack from its newest checkpoint that loads; errors name the run or the file. */
+/**
+ * loadTrainedStack(run): the run's stack from its newest checkpoint that loads (a checkpoint with optimizer state, or a
+ * pack's weights without it); errors name the run or the file.
+ */
 export function loadTrainedStack(run: string): TrainedStack {
   const runConfig = readRunConfig(run);
   const found = listCheckpoints(runDir(run)).reverse();
@@ -65,7 +68,7 @@ export function loadTrainedStack(run: string): TrainedStack {
     try {
       const stack = buildStack(runConfig, checkpoint.tensors, file);
       try {
-        restoreStack(checkpoint.tensors, stack);
+        restoreStack(checkpoint.tensors, stack, { weightsOnly: 'allowed' });
       } catch (err) {
         stack.dispose();
         throw new Error(`${file}: ${(err as Error).message}`, { cause: err });

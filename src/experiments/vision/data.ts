@@ -59,8 +59,8 @@ const firstN = (ds: ImageDataset, max: number): ImageDataset =>
       )
     : ds;
 
-/** The normalisation constants a config uses. */
-function normOf(config: VisionConfig): NormStats {
+/** normOf(config): the normalisation constants a config uses (data.norm, else the dataset's known ones). */
+export function normOf(config: VisionConfig): NormStats {
   if (config.data.norm !== null) return config.data.norm;
   if (config.data.dataset === 'fashion-mnist') return FASHION_MNIST_NORM;
   if (config.data.dataset === 'cifar10') {

@@ -5,3 +5,4 @@ export * from './cifar.js';
 export * from './stl10.js';
 export * from './augment.js';
 export * from './dataset.js';
+export * from './image-file.js';
