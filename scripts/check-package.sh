@@ -26,7 +26,7 @@ tarball="$work/$(basename "$tarball")"
 files="$(tar -tzf "$tarball")"
 echo "$(echo "$files" | wc -l) files, $(du -h "$tarball" | cut -f1)"
 for needed in dist/index.js dist/index.d.ts dist/cli/main.js bin/gim.js binding.gyp native/build.cjs LICENSE README.md; do
-  echo "$files" | grep -qx "package/$needed" || fail "the tarball lacks $needed"
+  echo "$files" | grep -x "package/$needed" >/dev/null || fail "the tarball lacks $needed"
 done
 if echo "$files" | grep -E '\.test\.(ts|js)$|/fixtures/|/testing/|/testing\.(js|d\.ts)$|\.map$|^package/(src|results|bench|pretrained|\.ci)/'; then
   fail "the tarball ships the files above (tests, fixtures, sources, results or the pretrained encoders)"
