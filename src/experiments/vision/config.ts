@@ -128,10 +128,16 @@ export const visionConfigSchema = z
     message: 'model.inChannels must be 1 for grayscale or Fashion-MNIST images, 3 for RGB STL-10 or CIFAR-10',
   })
   .refine((c) => c.model.patch <= c.data.crop, { message: 'model.patch must fit in data.crop' })
-  .refine((c) => c.train.mode !== 'async' || c.train.objective === 'infonce', {
-    message:
-      "train.mode 'async' trains InfoNCE (GIM, CPC) modules only; the other objectives train simultaneously or iteratively",
-    path: ['train', 'mode'],
+  .superRefine((c, ctx) => {
+    if (c.train.mode === 'async' && c.train.objective !== 'infonce') {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['train', 'mode'],
+        message:
+          `train.mode 'async' trains InfoNCE (GIM, CPC) modules only; train.objective '${c.train.objective}' ` +
+          'trains simultaneously or iteratively',
+      });
+    }
   });
 
 export type VisionConfig = z.infer<typeof visionConfigSchema>;
