@@ -24,6 +24,6 @@ export type Scale = (typeof SCALES)[number];
 /** What each scale costs, as the help and `reproduce` say before they start. */
 export const SCALE_TIMES: Record<Scale, string> = {
   tiny: 'seconds',
-  small: '≤ 45 min on 2 CPU cores',
+  small: 'about ½–1½ h on 2 CPU cores (measured times in results/)',
   full: "the paper's settings, for a GPU",
 };

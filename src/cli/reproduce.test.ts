@@ -15,7 +15,7 @@ describe('gim reproduce', () => {
     const reproduce = buildProgram().commands.find((c) => c.name() === 'reproduce')!;
     const scale = reproduce.options.find((o) => o.long === '--scale')!;
     expect(scale.defaultValue).toBe('tiny');
-    expect(scale.description).toMatch(/small: ≤ 45 min/);
+    expect(scale.description).toMatch(/small: about ½–1½ h on 2 CPU cores/);
   });
 
   it('writes tiny and full results beside their runs; only small writes the committed results/<experiment>', () => {

@@ -218,8 +218,8 @@ const fashionMnist: DeepPartial<VisionConfig['data']> = {
  *
  * full = the paper (STL-10 at data.root, which users bring).
  *
- * small = Fashion-MNIST on a 2-core CPU, sized so that all of `gim reproduce vision --scale small` (4 training runs of
- * 800 steps, 5 feature extractions, 6 probes, Figure 2) takes ≤ 45 min. Images padded to 32×32, shifted ±2 px
+ * small = Fashion-MNIST on a 2-core CPU: `gim reproduce vision --scale small` trains 7 rows of 800 steps and probes
+ * each twice (its measured wall time is in results/vision/table1.md). Images padded to 32×32, shifted ±2 px
  * and flipped; 8×8 patches with step 4 → the paper's 7×7 grid. Encoder: stem 16, planes [8, 16, 128] (×4 = 32 / 64 /
  * 512 channels), one block per stage, strides [1, 2, 2] (8×8 → 8×8 → 4×4 → 2×2 per patch): narrow where the maps are
  * large (stages 1–2 run on 64 and 16 positions per patch), wide where they are small (stage 3: 4 positions), so the
