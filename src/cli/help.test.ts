@@ -31,9 +31,9 @@ describe('gim without the libtorch addon', () => {
   it('--help and every command’s --help work', () => {
     const top = gimWithoutAddon(['--help']);
     expect(top.status, top.stderr).toBe(0);
-    for (const command of ['train', 'eval', 'reproduce', 'demo', 'config', 'report', 'data', 'bench'])
+    for (const command of ['train', 'launch', 'eval', 'reproduce', 'demo', 'config', 'report', 'data', 'bench'])
       expect(top.stdout).toContain(`  ${command} `);
-    for (const command of ['train', 'eval', 'reproduce', 'demo', 'config']) {
+    for (const command of ['train', 'launch', 'eval', 'reproduce', 'demo', 'config']) {
       const r = gimWithoutAddon([command, '--help']);
       expect(r.status, `${command}: ${r.stderr}`).toBe(0);
       expect(r.stdout, command).toContain(`Usage: gim ${command}`);
@@ -45,6 +45,14 @@ describe('gim without the libtorch addon', () => {
     expect(r.stdout).toMatch(/--preset <name>[\s\S]*?\(required\)/);
     expect(r.stdout).toContain('runs/<config name>/');
     for (const name of PRESETS) expect(r.stdout, name).toContain(parsePreset(name).config().data.root);
+  });
+
+  it('launch --help names the variables each rank sees and hides the test hook', () => {
+    const r = gimWithoutAddon(['launch', '--help']);
+    expect(r.stdout).toMatch(/--nproc-per-node <n>[\s\S]*?\(required\)/);
+    for (const name of ['RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT'])
+      expect(r.stdout).toContain(name);
+    expect(r.stdout).not.toContain('--script');
   });
 
   it('a command that needs the addon says how to build it, without a stack trace', () => {

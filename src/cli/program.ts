@@ -1,4 +1,4 @@
-/** The `gim` command tree: train, eval, embed, pack, export, serve-demo, reproduce, demo, config, report, data (bench.ts adds
+/** The `gim` command tree: train, launch, eval, embed, pack, export, serve-demo, reproduce, demo, config, report, data (bench.ts adds
  * bench). */
 import { Command, Help, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import path from 'node:path';
@@ -56,6 +56,29 @@ export function buildProgram(): Command {
         overwrite: o.overwrite,
         sets,
       });
+    });
+
+  program
+    .command('launch')
+    .description(
+      'start the local ranks of a distributed run (torchrun conventions): gim launch --nproc-per-node N -- train ...',
+    )
+    .requiredOption('--nproc-per-node <n>', 'processes (ranks) on this node')
+    .option('--nnodes <m>', 'nodes in the run (default 1)')
+    .option('--node-rank <r>', 'this node, 0..nnodes−1 (default 0); its ranks are r×N .. r×N+N−1')
+    .option('--master-addr <address>', 'address of node 0, where rank 0 listens (default 127.0.0.1)')
+    .option('--master-port <port>', 'port of the rendezvous on the master, 1..65535 (default 29500)')
+    .option('--grace <seconds>', 'when ranks are stopped: seconds between SIGTERM and SIGKILL (default 30)')
+    .addOption(new Option('--script <file>', 'test hook: ranks run node <file> instead of gim').hideHelp())
+    .argument('[command...]', 'after --: the gim command every rank runs, e.g. -- train --preset audio-tiny')
+    .allowUnknownOption()
+    .addHelpText('after', LAUNCH_HELP_AFTER)
+    .action(async (operands, o) => {
+      const { childCommand, launchCommand } = await import('./launch.js');
+      // commander drops the `--`; launch needs it to tell its own options from the command's.
+      const raw = (program as unknown as { rawArgs: string[] }).rawArgs;
+      const command = childCommand(raw.slice(raw.indexOf('launch') + 1), operands);
+      process.exitCode = await launchCommand(o, command);
     });
 
   program
@@ -305,6 +328,17 @@ change it with --set data.root=<dir>):
   vision-tiny, vision-small: Fashion-MNIST from Debian's dataset-fashion-mnist,
     /usr/share/datasets/fashion-mnist;
   vision-full: the STL-10 binaries that you bring, in data/stl10_binary.`;
+
+/** What every rank of `gim launch` finds in its environment (shown after its options). */
+const LAUNCH_HELP_AFTER = `
+Each rank runs this CLI with the command after -- and these variables:
+  RANK, WORLD_SIZE (nnodes × nproc-per-node), LOCAL_RANK, LOCAL_WORLD_SIZE,
+  GROUP_RANK (the node rank), MASTER_ADDR, MASTER_PORT.
+A scheduler (SLURM, Kubernetes) that sets them can start gim train --mode
+distributed itself, without launch. Output lines are prefixed [rank r].
+When a rank exits non-zero or is killed, the others get SIGTERM, then
+SIGKILL after --grace seconds; launch exits non-zero naming that rank.
+Ctrl-C or SIGTERM to launch is forwarded to the ranks.`;
 
 /** A positive integer given on the command line (a 1-based index, a window). */
 function positiveInteger(value: string): number {
