@@ -27,6 +27,8 @@ export interface RunRanksArgs {
   ranks?: number[];
   /** Extra environment for every rank. */
   env?: Record<string, string>;
+  /** Extra environment for one rank (applied after env). */
+  rankEnv?: (rank: number) => Record<string, string | undefined>;
   /** Kill every rank still running after this long (default 60 s). */
   limitMs?: number;
 }
@@ -69,6 +71,7 @@ export async function runRanks(args: RunRanksArgs): Promise<RankOutcome[]> {
             MASTER_ADDR: '127.0.0.1',
             MASTER_PORT: String(port),
             ...args.env,
+            ...args.rankEnv?.(rank),
           },
         });
         live.add(child);
