@@ -10,10 +10,11 @@
         "native/src/autograd.cc",
         "native/src/runtime.cc",
         "native/src/adam.cc",
-        "native/src/profiler.cc"
+        "native/src/profiler.cc",
+        "native/src/distributed.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node native/libtorch.cjs include)"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!(node native/libtorch.cjs abi)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!@(node native/libtorch.cjs defines)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],

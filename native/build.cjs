@@ -32,7 +32,7 @@ if (result.status !== 0) {
       '',
       `greedy-infomax: building the libtorch addon failed (${reason}).`,
       'It needs libtorch and a C++ toolchain. On Debian 12:',
-      '  sudo apt-get install libtorch-dev libopenblas0-openmp g++ make python3',
+      '  sudo apt-get install libtorch-dev libgloo-dev libopenblas0-openmp g++ make python3',
       'or set LIBTORCH=/path/to/libtorch (a directory with include/ and lib/). Then run:',
       '  npm rebuild greedy-infomax',
       '',

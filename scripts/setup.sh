@@ -6,7 +6,8 @@ set -euo pipefail
 # (BLAS_INFO=generic); without OpenBLAS that is the reference BLAS, ~26x slower on a 1024^3 matmul (measured).
 # fonts-dejavu-core: figures (src/report) are drawn in DejaVu Sans by resvg, which reads the system font files;
 # without any fonts their text would silently not render.
-PACKAGES=(libtorch-dev libopenblas0-openmp g++ make python3 fonts-dejavu-core)
+# libgloo-dev: libtorch's c10d header ProcessGroupGloo.hpp includes <gloo/...> (native/src/distributed.cc).
+PACKAGES=(libtorch-dev libgloo-dev libopenblas0-openmp g++ make python3 fonts-dejavu-core)
 # Data packages (datasets and audio tools used by the experiments and tests; tuxpaint-stamps-default and
 # ktuberling-data hold the real recorded voices of `gim data real-speech`).
 DATA_PACKAGES=(dataset-fashion-mnist flite espeak-ng sox flac fortunes pocketsphinx-testdata tuxpaint-stamps-default ktuberling-data)

@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initRuntime(env, exports);
   initAdam(env, exports);
   initProfiler(env, exports);
+  initDistributed(env, exports);
   return exports;
 }
 }  // namespace gim

@@ -17,4 +17,13 @@ export * from './ops/softmax.js';
 export * from './ops/shape.js';
 export { adamStep, type AdamHyper } from './optim.js';
 export * from './checkpoint.js';
+export {
+  TcpStore,
+  ProcessGroup,
+  ncclAvailable,
+  type TcpStoreArgs,
+  type ProcessGroupArgs,
+  type GlooDevice,
+  type Work,
+} from './c10d.js';
 export { countFlops, FlopCounter, type FlopKind } from './flops.js';

@@ -11,6 +11,11 @@ export type TensorHandle = { readonly __tensorHandle: unique symbol };
 export type OpArg = TensorHandle | number | boolean | string | null | undefined | OpArg[];
 export type OpResult = TensorHandle | number | boolean | null | OpResult[];
 
+/** Opaque handles of c10d objects (native/src/distributed.cc). */
+export type C10dStoreHandle = { readonly __c10dStore: unique symbol };
+export type C10dGroupHandle = { readonly __c10dGroup: unique symbol };
+export type C10dWorkHandle = { readonly __c10dWork: unique symbol };
+
 export interface NativeBinding {
   callOp(name: string, overload: string, args: OpArg[]): OpResult;
   schema(name: string, overload: string): string;
@@ -48,6 +53,42 @@ export interface NativeBinding {
   ): void;
   profileStart(): void;
   profileStop(): { name: string; count: number; totalMs: number; selfMs: number }[];
+  c10dStoreCreate(
+    host: string,
+    port: number,
+    worldSize: number,
+    isMaster: boolean,
+    timeoutMs: number,
+    what: string,
+  ): C10dStoreHandle;
+  c10dStorePort(h: C10dStoreHandle): number;
+  c10dStoreSet(h: C10dStoreHandle, key: string, value: string): void;
+  c10dStoreGet(h: C10dStoreHandle, key: string): string;
+  c10dStoreWait(h: C10dStoreHandle, keys: string[], timeoutMs: number): void;
+  c10dStoreCheck(h: C10dStoreHandle, keys: string[]): boolean;
+  c10dStoreAdd(h: C10dStoreHandle, key: string, delta: number): number;
+  c10dStoreClose(h: C10dStoreHandle): void;
+  c10dHasNccl(): boolean;
+  c10dGroupCreate(
+    store: C10dStoreHandle,
+    prefix: string,
+    rank: number,
+    size: number,
+    timeoutMs: number,
+    backend: string,
+    deviceKind: 'interface' | 'hostname' | 'default',
+    device: string,
+    what: string,
+  ): C10dGroupHandle;
+  c10dGroupRank(g: C10dGroupHandle): number;
+  c10dGroupSize(g: C10dGroupHandle): number;
+  c10dGroupSend(g: C10dGroupHandle, t: TensorHandle, dst: number, tag: number, what: string): C10dWorkHandle;
+  c10dGroupRecv(g: C10dGroupHandle, t: TensorHandle, src: number, tag: number, what: string): C10dWorkHandle;
+  c10dGroupAllreduce(g: C10dGroupHandle, ts: TensorHandle[], what: string): C10dWorkHandle;
+  c10dGroupBroadcast(g: C10dGroupHandle, ts: TensorHandle[], root: number, what: string): C10dWorkHandle;
+  c10dGroupBarrier(g: C10dGroupHandle, what: string): C10dWorkHandle;
+  c10dGroupClose(g: C10dGroupHandle): void;
+  c10dWorkWait(w: C10dWorkHandle, timeoutMs: number, what: string): Promise<void>;
 }
 
 /**
@@ -72,7 +113,7 @@ export function addonMissingMessage(file: string, reason: string, root = package
   const fix = checkout
     ? 'In this checkout run `bash scripts/setup.sh` (installs libtorch-dev and builds the addon).'
     : 'Build it with `npm rebuild greedy-infomax`; that needs libtorch and a C++ toolchain ' +
-      '(Debian 12: `apt-get install libtorch-dev g++ make python3`).';
+      '(Debian 12: `apt-get install libtorch-dev libgloo-dev g++ make python3`).';
   return `greedy-infomax: cannot load the libtorch addon ${file} (${reason}). ${fix}`;
 }
 

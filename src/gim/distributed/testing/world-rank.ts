@@ -1,0 +1,29 @@
+/**
+ * One rank of a world test (src/gim/distributed/world.test.ts): joins the world from the torchrun variables with a
+ * config (WORLD_CONFIG_VARIANT changes it), sums its rank over the world, and prints `RESULT <json>`; a failed join
+ * is reported in the JSON (`error`), not as a crash.
+ */
+import { tensor } from '../../../tensor/index.js';
+import { joinWorld } from '../world.js';
+
+setTimeout(() => process.exit(3), 60_000).unref();
+
+const config = {
+  preset: 'audio-tiny',
+  training: { lr: 2e-4, batch: 8 },
+  variant: process.env.WORLD_CONFIG_VARIANT ?? 'a',
+};
+const joinTimeoutMs = Number(process.env.WORLD_JOIN_TIMEOUT_MS ?? '30000');
+const started = Date.now();
+try {
+  const world = joinWorld({ config, timeoutMs: 20_000, joinTimeoutMs });
+  const t = tensor([world.rank]);
+  await world.group.allreduce([t]).wait();
+  await world.group.barrier().wait();
+  const { rank, worldSize, localRank, configHash } = world;
+  world.close();
+  process.stdout.write(`RESULT ${JSON.stringify({ rank, worldSize, localRank, configHash, sum: t.item() })}\n`);
+} catch (e) {
+  process.stdout.write(`RESULT ${JSON.stringify({ error: (e as Error).message, elapsedMs: Date.now() - started })}\n`);
+}
+process.exit(0);
