@@ -24,22 +24,26 @@ function expectClose(actual: number[][], expected: number[][], tolerance: number
 function trainAlone(
   steps: number,
   split: boolean,
-): { initial: number[][]; firstGradients: number[][]; params: number[][] } {
+): { initial: number[][]; firstGradients: number[][]; firstLosses: number[]; params: number[][] } {
   const stack = replicaStack(1);
   const initial = parameterValues(stack);
   let firstGradients: number[][] = [];
+  let firstLosses: number[] = [];
   for (let step = 0; step < steps; step++) {
     const x = replicaBatch(step);
     if (split || step === 0) {
       const g = stack.computeGradients(x);
-      if (step === 0) firstGradients = gradientValues(stack);
+      if (step === 0) {
+        firstGradients = gradientValues(stack);
+        firstLosses = g.metrics.map((m) => m.loss);
+      }
       stack.update(g.modules);
     } else stack.trainStep(x);
     x.dispose();
   }
   const params = parameterValues(stack);
   stack.dispose();
-  return { initial, firstGradients, params };
+  return { initial, firstGradients, firstLosses, params };
 }
 
 describe('GradientIsolatedStack.computeGradients + update', () => {
@@ -81,7 +85,13 @@ describe('DataParallel', () => {
       if (o.code !== 0 || o.result === null)
         throw new Error(`rank ${o.rank} exited ${o.code ?? o.signal}\n${o.stderr}`);
     }
-    type Replica = { initial: number[][]; firstGradients: number[][]; params: number[][]; losses: number[][] };
+    type Replica = {
+      initial: number[][];
+      firstGradients: number[][];
+      firstMeanLosses: number[];
+      params: number[][];
+      losses: number[][];
+    };
     const [r0, r1] = outcomes.map((o) => o.result as Replica);
     const alone = trainAlone(STEPS, false);
     // rank 1 built its stack from another seed: the broadcast from rank 0 made the replicas start equal
@@ -90,6 +100,10 @@ describe('DataParallel', () => {
     // the averaged gradients of the half batches are the gradients of the whole batch (Adam alone would hide a scale)
     expect(r1!.firstGradients).toEqual(r0!.firstGradients);
     expectClose(r0!.firstGradients, alone.firstGradients, 1e-6);
+    // meanMetrics: the replicas' mean loss is the whole batch's loss
+    expect(r1!.firstMeanLosses).toEqual(r0!.firstMeanLosses);
+    expectClose([r0!.firstMeanLosses], [alone.firstLosses], 1e-6);
+    expect(r0!.losses[0]).not.toEqual(r1!.losses[0]); // each replica saw its own half
     expect(r1!.params).toEqual(r0!.params);
     expect(r0!.params).not.toEqual(r0!.initial);
     expectClose(r0!.params, alone.params, 1e-5);

@@ -12,6 +12,7 @@ import {
   narrow,
   noGrad,
   reshape,
+  tensor,
   tidy,
   type ProcessGroup,
   type Tensor,
@@ -73,6 +74,27 @@ export class DataParallel {
     await this.averageGradients(g.modules);
     this.stack.update(g.modules);
     return g.metrics;
+  }
+
+  /**
+   * The replicas' mean of each module's loss and accuracy (a collective: every replica calls it with metrics of the
+   * same modules). With per-sample mean losses and equal shards this is the loss of the whole batch.
+   */
+  async meanMetrics(metrics: readonly StepMetrics[]): Promise<StepMetrics[]> {
+    if (this.group.size === 1) return metrics.map((m) => ({ ...m }));
+    const values = metrics.flatMap((m) => [m.loss, m.accuracy ?? 0]);
+    const t = tensor(Float64Array.from(values)); // [2M]
+    try {
+      await this.group.allreduce([t]).wait();
+      const sums = t.toArray();
+      return metrics.map((m, i) => ({
+        module: m.module,
+        loss: sums[2 * i]! / this.group.size,
+        ...(m.accuracy === undefined ? {} : { accuracy: sums[2 * i + 1]! / this.group.size }),
+      }));
+    } finally {
+      t.dispose();
+    }
   }
 
   /** Replaces the gradients of these modules by their mean over the replicas (all buckets in flight at once). */

@@ -18,6 +18,7 @@ await dp.broadcastParameters();
 const initial = parameterValues(stack);
 const losses: number[][] = [];
 let firstGradients: number[][] = [];
+let firstMeanLosses: number[] = [];
 for (let step = 0; step < steps; step++) {
   const shard = tidy(() => noGrad(() => contiguous(shardOf(replicaBatch(step), world.rank, world.worldSize)))); // [B/2, F]
   if (step === 0) {
@@ -27,6 +28,7 @@ for (let step = 0; step < steps; step++) {
     firstGradients = gradientValues(stack);
     stack.update(g.modules);
     losses.push(g.metrics.map((m) => m.loss));
+    firstMeanLosses = (await dp.meanMetrics(g.metrics)).map((m) => m.loss);
   } else {
     losses.push((await dp.trainStep(shard)).map((m) => m.loss));
   }
@@ -34,5 +36,7 @@ for (let step = 0; step < steps; step++) {
 }
 const params = parameterValues(stack);
 world.close();
-process.stdout.write(`RESULT ${JSON.stringify({ rank: world.rank, initial, firstGradients, params, losses })}\n`);
+process.stdout.write(
+  `RESULT ${JSON.stringify({ rank: world.rank, initial, firstGradients, firstMeanLosses, params, losses })}\n`,
+);
 process.exit(0);
