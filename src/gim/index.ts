@@ -33,6 +33,7 @@ export {
   type StepMode,
   type TrainStepArgs,
   type StepMetrics,
+  type GradientStep,
 } from './stack.js';
 export { stackState, restoreStack } from './state.js';
 export { ActivationCache, type ActivationCacheArgs, type CacheIndex, type DiskEntry } from './cache.js';
@@ -74,3 +75,4 @@ export {
   type TrainingStrategy,
   type TrainingSession,
 } from './training/strategy.js';
+export { DataParallel, DEFAULT_BUCKET_BYTES, type DataParallelArgs } from './training/data-parallel.js';

@@ -24,8 +24,14 @@ export interface TrainStepArgs {
   trainModule?: number;
   /** Labels for supervised modules (ignored by InfoNCE modules). */
   targets?: Tensor;
-  /** Called after each module's update (for progress bars). */
+  /** Called after each module's update (computeGradients: after its backward), for progress bars. */
   onModule?: (m: StepMetrics) => void;
+}
+
+/** What computeGradients did: each trained module's metrics, and which modules await `update`. */
+export interface GradientStep {
+  metrics: StepMetrics[];
+  modules: number[];
 }
 
 export class GradientIsolatedStack {
@@ -46,24 +52,51 @@ export class GradientIsolatedStack {
 
   /** trainStep(x, args): one update of every module (simultaneous, the default) or of module `trainModule` (iterative). */
   trainStep(x: Tensor, args: TrainStepArgs = { mode: 'simultaneous' }): StepMetrics[] {
+    return this.#run(x, args, true).metrics;
+  }
+
+  /**
+   * computeGradients(x, args): trainStep without the optimizer steps — each trained module's forward, own loss and
+   * backward (its graph freed before the next module's is built), gradients left in its parameters. Then `update`
+   * (after, e.g., averaging the gradients over data-parallel replicas) gives what trainStep gives: module m + 1's
+   * input never depends on module m's update.
+   */
+  computeGradients(x: Tensor, args: TrainStepArgs = { mode: 'simultaneous' }): GradientStep {
+    return this.#run(x, args, false);
+  }
+
+  /** update(modules): the Adam step of each of these modules from its accumulated gradients, then zeroGrad. */
+  update(modules: readonly number[]): void {
+    for (const m of modules) {
+      const opt = this.optimizers[this.#checkModule('update', 'modules[]', m)]!;
+      opt.step();
+      opt.zeroGrad();
+    }
+  }
+
+  #run(x: Tensor, args: TrainStepArgs, update: boolean): GradientStep {
     const mode = oneOf('GradientIsolatedStack.trainStep', 'mode', args.mode, stepModes);
     const last =
       mode === 'iterative'
         ? this.#checkModule('trainStep', 'trainModule (iterative mode)', args.trainModule)
         : this.modules.length - 1;
     const metrics: StepMetrics[] = [];
+    const trained: number[] = [];
     let input = x;
     for (let m = 0; m <= last; m++) {
       const train = mode === 'simultaneous' || m === last;
       const next = train
-        ? this.#trainModule(m, input, metrics, args.targets)
+        ? this.#trainModule(m, input, metrics, args.targets, update)
         : tidy(() => noGrad(() => this.modules[m]!.encode(input)));
       if (input !== x) input.dispose();
       input = next;
-      if (train) args.onModule?.(metrics[metrics.length - 1]!);
+      if (train) {
+        trained.push(m);
+        args.onModule?.(metrics[metrics.length - 1]!);
+      }
     }
     if (input !== x) input.dispose();
-    return metrics;
+    return { metrics, modules: trained };
   }
 
   /** trainModuleOn(m, input, targets): one update of module m alone on a given (e.g. cached) input of module m. */
@@ -79,8 +112,8 @@ export class GradientIsolatedStack {
     return tidy(() => noGrad(() => module.encode(input)));
   }
 
-  /** Forward, own loss, backward and Adam step of module m; its graph is gone when this returns. */
-  #trainModule(m: number, input: Tensor, metrics: StepMetrics[], targets?: Tensor): Tensor {
+  /** Forward, own loss, backward and (with update) Adam step of module m; its graph is gone when this returns. */
+  #trainModule(m: number, input: Tensor, metrics: StepMetrics[], targets?: Tensor, update = true): Tensor {
     const module = this.modules[m]!;
     const opt = this.optimizers[m]!;
     const next = tidy(() => {
@@ -91,8 +124,10 @@ export class GradientIsolatedStack {
       metrics.push({ module: m, loss, ...(s.accuracy === undefined ? {} : { accuracy: s.accuracy }) });
       return s.next.detach();
     });
-    opt.step();
-    opt.zeroGrad();
+    if (update) {
+      opt.step();
+      opt.zeroGrad();
+    }
     return next;
   }
 

@@ -30,7 +30,7 @@ describe('TcpStore', () => {
       expect(store.add('n', 3)).toBe(5);
       expect(store.check(['greeting'])).toBe(true);
       expect(store.check(['absent'])).toBe(false);
-      expect(() => store.wait(['absent'], 200)).toThrow(/absent/);
+      expect(() => store.wait(['absent'], 200)).toThrow(/'absent'.*waited 200 ms on the store at 127\.0\.0\.1:/);
     } finally {
       store.close();
     }
@@ -58,7 +58,9 @@ describe('ProcessGroup in one process', () => {
     try {
       expect([pg.rank, pg.size, pg.name]).toEqual([0, 1, 'world']);
       const t = tensor([1, 2, 3]);
-      await pg.allreduce([t]).wait();
+      const work = pg.allreduce([t]);
+      await work.wait();
+      await work.wait(); // again: the same settled promise
       await pg.broadcast([t], 0).wait();
       await pg.barrier().wait();
       expect(t.toArray()).toEqual([1, 2, 3]);

@@ -58,11 +58,25 @@ export class TcpStore {
   }
   /** The key's value, waiting (up to the store's timeout) until some rank sets it. */
   get(key: string): string {
-    return native.c10dStoreGet(this.handle, key);
+    try {
+      return native.c10dStoreGet(this.handle, key);
+    } catch (e) {
+      throw this.#waited(e, this.timeoutMs);
+    }
   }
   /** Waits until every key is set; throws after timeoutMs (default: the store's) naming the keys. */
   wait(keys: string[], timeoutMs = this.timeoutMs): void {
-    native.c10dStoreWait(this.handle, keys, timeoutMs);
+    try {
+      native.c10dStoreWait(this.handle, keys, timeoutMs);
+    } catch (e) {
+      throw this.#waited(e, timeoutMs);
+    }
+  }
+  /** c10d says only "Socket Timeout": add how long it waited, and for whom. */
+  #waited(e: unknown, timeoutMs: number): Error {
+    const message = (e as Error).message;
+    if (!/timeout/i.test(message)) return e as Error;
+    return new Error(`${message} (waited ${timeoutMs} ms on the store at ${this.host}:${this.port})`, { cause: e });
   }
   /** Whether every key is set now (does not wait). */
   check(keys: string[]): boolean {
@@ -110,13 +124,16 @@ class PostedWork implements Work {
   readonly #handle: C10dWorkHandle;
   readonly #what: string;
   readonly #timeoutMs: number;
+  #waiting: Promise<void> | null = null;
   constructor(handle: C10dWorkHandle, what: string, timeoutMs: number) {
     this.#handle = handle;
     this.#what = what;
     this.#timeoutMs = timeoutMs;
   }
+  /** The first call waits; later calls return the same promise (a receive can be waited for only once in c10d). */
   wait(timeoutMs = this.#timeoutMs): Promise<void> {
-    return native.c10dWorkWait(this.#handle, timeoutMs, this.#what);
+    this.#waiting ??= native.c10dWorkWait(this.#handle, timeoutMs, this.#what);
+    return this.#waiting;
   }
 }
 

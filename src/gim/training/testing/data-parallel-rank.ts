@@ -1,0 +1,42 @@
+/**
+ * One replica of the data-parallel test (data-parallel.test.ts): joins the world from the torchrun variables, starts
+ * from a stack seeded by its rank (so only the broadcast makes the replicas equal), trains DP_STEPS steps on its shard of
+ * each batch, and prints `RESULT <json>` with its parameters and losses.
+ */
+import { contiguous, noGrad, tidy } from '../../../tensor/index.js';
+import { joinWorld } from '../../distributed/world.js';
+import { DataParallel } from '../data-parallel.js';
+import { gradientValues, parameterValues, replicaBatch, replicaStack, shardOf } from './replica-task.js';
+
+setTimeout(() => process.exit(3), 60_000).unref();
+
+const steps = Number(process.env.DP_STEPS ?? '4');
+const world = joinWorld({ config: { test: 'data-parallel', steps }, timeoutMs: 20_000, joinTimeoutMs: 30_000 });
+const stack = replicaStack(world.rank + 1); // different on each rank until the broadcast
+const dp = new DataParallel(stack, { group: world.group, bucketBytes: Number(process.env.DP_BUCKET_BYTES ?? '64') });
+await dp.broadcastParameters();
+const initial = parameterValues(stack);
+const losses: number[][] = [];
+let firstGradients: number[][] = [];
+let firstMeanLosses: number[] = [];
+for (let step = 0; step < steps; step++) {
+  const shard = tidy(() => noGrad(() => contiguous(shardOf(replicaBatch(step), world.rank, world.worldSize)))); // [B/2, F]
+  if (step === 0) {
+    // trainStep's three parts, to see the averaged gradients
+    const g = stack.computeGradients(shard);
+    await dp.averageGradients(g.modules);
+    firstGradients = gradientValues(stack);
+    stack.update(g.modules);
+    losses.push(g.metrics.map((m) => m.loss));
+    firstMeanLosses = (await dp.meanMetrics(g.metrics)).map((m) => m.loss);
+  } else {
+    losses.push((await dp.trainStep(shard)).map((m) => m.loss));
+  }
+  shard.dispose();
+}
+const params = parameterValues(stack);
+world.close();
+process.stdout.write(
+  `RESULT ${JSON.stringify({ rank: world.rank, initial, firstGradients, firstMeanLosses, params, losses })}\n`,
+);
+process.exit(0);
