@@ -41,7 +41,9 @@ describe('gim config', () => {
     }
     const audio = configCommand({ preset: 'audio-tiny', sets: [], keys: true });
     expect(audio).toMatch(/^train\.steps\s+integer ≥ 0\s+6$/m);
-    expect(audio).toMatch(/^train\.mode\s+"simultaneous" \| "iterative" \| "async"\s+"simultaneous"$/m);
+    expect(audio).toMatch(
+      /^train\.mode\s+"simultaneous" \| "iterative" \| "async" \| "distributed"\s+"simultaneous"$/m,
+    );
     expect(audio).toMatch(/^model\.window\s+integer > 0 \| null\s+null$/m);
   });
 

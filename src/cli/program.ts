@@ -27,7 +27,12 @@ export function buildProgram(): Command {
     .description('train a model from a preset; writes runs/<name>/ (config.json, metrics.jsonl, checkpoints/)')
     .requiredOption('--preset <name>', PRESETS.join(' | '))
     .addOption(
-      new Option('--mode <mode>', 'how the modules train').choices(['simultaneous', 'iterative', 'async'] as const),
+      new Option('--mode <mode>', 'how the modules train (distributed: one rank of gim launch)').choices([
+        'simultaneous',
+        'iterative',
+        'async',
+        'distributed',
+      ] as const),
     )
     .option(
       '--set <key=value>',

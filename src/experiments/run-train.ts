@@ -5,6 +5,7 @@ import { parseAudioConfig, savedAudioConfig } from './audio/config.js';
 import { applySet } from './overrides.js';
 import { latestCheckpoint, runDir } from '../gim/run-dir.js';
 import type { TrainResult } from '../gim/training/trainer.js';
+import { distributedRankEnv } from '../gim/distributed/rank-env.js';
 import { checkRunFolder, disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js';
 import { moduleCheckpointDir } from '../gim/async/index.js';
 import { trainVision } from './vision/experiment.js';
@@ -37,6 +38,10 @@ export async function trainFromPreset(
   presetConfig: ExperimentConfig,
   args: TrainRunCommandArgs,
 ): Promise<TrainResult> {
+  if (presetConfig.train.mode === 'distributed') {
+    // Before anything is opened: a distributed run needs its rank's variables and a layout the world can run.
+    distributedRankEnv({ stages: presetConfig.distributed.stages, modules: presetConfig.model.modelSplits });
+  }
   checkRunFolder({ root: args.run, resume: args.resume, overwrite: args.overwrite });
   const config = args.resume ? resumedConfig(presetConfig, args) : presetConfig;
   return config.experiment === 'vision'

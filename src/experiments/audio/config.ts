@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { isDevice } from '../../tensor/index.js';
 import { paperAudioEncoder, TINY_AUDIO_ENCODER } from '../../audio/model.js';
+import { DEFAULT_DISTRIBUTED } from '../../gim/distributed/layout.js';
+import { trainingModes } from '../../gim/training/strategy.js';
+import { distributedSchema, refineDistributed } from '../distributed-config.js';
 import { deepMerge, parseConfig, type DeepPartial } from '../overrides.js';
 
 const int = z.number().int();
@@ -50,7 +53,7 @@ export const audioConfigSchema = z
        * supervised baselines).
        */
       objective: z.enum(['infonce', 'clapp', 'speaker', 'phone']),
-      mode: z.enum(['simultaneous', 'iterative', 'async']),
+      mode: z.enum(trainingModes),
       /** Async mode only (src/gim/async): batches each inter-module queue holds, libtorch threads per module worker. */
       async: z.object({ queueCapacity: pos, threadsPerModule: pos }).default({ queueCapacity: 2, threadsPerModule: 1 }),
       /**
@@ -66,6 +69,8 @@ export const audioConfigSchema = z
       checkpointEvery: pos,
       logEvery: pos,
     }),
+    /** train.mode 'distributed' only: pipeline stages, batches in flight, timeout, backend (src/gim/distributed). */
+    distributed: distributedSchema,
     probe: z.object({
       /** Windows drawn per training utterance for the probe's training set (test: one fixed window each). */
       trainWindowsPerUtterance: pos,
@@ -78,7 +83,19 @@ export const audioConfigSchema = z
     {
       message: 'model.kernels, model.strides and model.paddings must have the same length',
     },
-  );
+  )
+  .superRefine(refineDistributed)
+  .superRefine((c, ctx) => {
+    if (c.train.mode === 'distributed' && (c.train.objective === 'speaker' || c.train.objective === 'phone')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['train', 'mode'],
+        message:
+          `train.mode 'distributed' trains self-supervised modules (objective infonce or clapp); ` +
+          `train.objective '${c.train.objective}' needs labels on every stage: train it simultaneously or iteratively`,
+      });
+    }
+  });
 
 export type AudioConfig = z.infer<typeof audioConfigSchema>;
 
@@ -112,6 +129,7 @@ export const audioDefaults: AudioConfig = {
     checkpointEvery: 1000,
     logEvery: 10,
   },
+  distributed: { ...DEFAULT_DISTRIBUTED },
   probe: {
     trainWindowsPerUtterance: 4,
     speaker: { epochs: 50, lr: 1e-3, batchSize: 64 },

@@ -9,6 +9,9 @@ import {
 } from '../../gim/index.js';
 import { isDevice } from '../../tensor/index.js';
 import { paperVisionEncoder, TINY_VISION_ENCODER } from '../../vision/model/index.js';
+import { DEFAULT_DISTRIBUTED } from '../../gim/distributed/layout.js';
+import { trainingModes } from '../../gim/training/strategy.js';
+import { distributedSchema, refineDistributed } from '../distributed-config.js';
 import { deepMerge, parseConfig, type DeepPartial } from '../overrides.js';
 
 const int = z.number().int();
@@ -80,7 +83,7 @@ export const visionConfigSchema = z
         .default({ ...DIM_OBJECTIVE_DEFAULTS }),
       /** Predsim (objective 'predsim'): β, the weight of the similarity-matching loss (the paper: 0.99). */
       predsim: z.object({ beta: z.number().min(0).max(1) }).default({ beta: PREDSIM_BETA }),
-      mode: z.enum(['simultaneous', 'iterative', 'async']),
+      mode: z.enum(trainingModes),
       /** Async mode only (src/gim/async): batches each inter-module queue holds, libtorch threads per module worker. */
       async: z.object({ queueCapacity: pos, threadsPerModule: pos }).default({ queueCapacity: 2, threadsPerModule: 1 }),
       /** Passes over the pretraining images (an epoch is ⌊N / batchSize⌋ steps), used when steps is null. */
@@ -93,6 +96,8 @@ export const visionConfigSchema = z
       logEvery: pos,
     }),
     /** Linear evaluation: frozen last-module map → average pool → Linear(C, classes), trained on centre crops. */
+    /** train.mode 'distributed' only: pipeline stages, batches in flight, timeout, backend (src/gim/distributed). */
+    distributed: distributedSchema,
     probe: z.object({
       epochs: pos,
       lr: z.number().positive(),
@@ -138,7 +143,17 @@ export const visionConfigSchema = z
           'trains simultaneously or iteratively',
       });
     }
-  });
+    if (c.train.mode === 'distributed' && labelledObjectives.includes(c.train.objective)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['train', 'mode'],
+        message:
+          `train.mode 'distributed' trains self-supervised modules; train.objective '${c.train.objective}' ` +
+          'needs labels on every stage: train it simultaneously or iteratively',
+      });
+    }
+  })
+  .superRefine(refineDistributed);
 
 export type VisionConfig = z.infer<typeof visionConfigSchema>;
 
@@ -185,6 +200,7 @@ export const visionDefaults: VisionConfig = {
     checkpointEvery: 1000,
     logEvery: 10,
   },
+  distributed: { ...DEFAULT_DISTRIBUTED },
   probe: {
     epochs: 50,
     lr: 1e-3,

@@ -5,6 +5,7 @@
  * one place the mode is decided — only how the steps run.
  */
 import type { AsyncBatch, AsyncTrainResult, FaultInjection, ModuleFactorySpec } from '../async/index.js';
+import type { DistributedConfig } from '../distributed/layout.js';
 import type { GimModule } from '../module.js';
 import type { GradientIsolatedStack, StepMetrics } from '../stack.js';
 import type { Tensor } from '../../tensor/index.js';
@@ -12,7 +13,7 @@ import type { TrainingProgress } from '../../report/progress.js';
 import type { MetricInput } from '../../report/metrics.js';
 
 /** How the modules of a stack are trained. */
-export const trainingModes = ['simultaneous', 'iterative', 'async'] as const;
+export const trainingModes = ['simultaneous', 'iterative', 'async', 'distributed'] as const;
 export type TrainingMode = (typeof trainingModes)[number];
 
 /** The part of an experiment's config the trainer reads (audio and vision configs both have it). */
@@ -31,6 +32,8 @@ export interface TrainingConfig {
     cacheBudgetMB?: number;
     async: { threadsPerModule: number; queueCapacity: number };
   };
+  /** Distributed mode: stages, batches in flight, timeout, backend (src/gim/distributed/layout.ts). */
+  distributed?: DistributedConfig;
 }
 
 /** A batch for one step: the input of module 1 and, for supervised baselines, labels. */

@@ -27,6 +27,7 @@ import { watchInterrupts, type StopSignalName } from '../../util/interrupt.js';
 import { asyncStrategy, resumeAsyncModules } from './async.js';
 import { cachedIterativeStrategy } from './cached.js';
 import { onDevice } from './device.js';
+import { pipelineStrategy } from './pipeline.js';
 import { stepwiseStrategy } from './stepwise.js';
 import type {
   AsyncOptions,
@@ -92,6 +93,7 @@ export const RESUMABLE_KEYS: readonly string[] = [
   'train.cacheBudgetMB',
   'train.async.threadsPerModule',
   'train.async.queueCapacity',
+  'distributed',
   'probe',
   'figure',
 ];
@@ -100,6 +102,7 @@ export const RESUMABLE_KEYS: readonly string[] = [
 export function strategyFor(config: TrainingConfig): TrainingStrategy {
   const { mode, cacheBatches = 0 } = config.train;
   if (mode === 'async') return asyncStrategy();
+  if (mode === 'distributed') return pipelineStrategy();
   if (mode === 'iterative' && cacheBatches > 0) return cachedIterativeStrategy(cacheBatches);
   return stepwiseStrategy(mode);
 }
