@@ -1,11 +1,13 @@
 /** One training run from a preset's config (what `gim train` calls), audio or vision as its `experiment` says. */
 import fs from 'node:fs';
+import os from 'node:os';
 import { ensureCorpus, openAudioData, trainAudio } from './audio/experiment.js';
 import { parseAudioConfig, savedAudioConfig } from './audio/config.js';
 import { applySet } from './overrides.js';
 import { latestCheckpoint, runDir } from '../gim/run-dir.js';
 import type { TrainResult } from '../gim/training/trainer.js';
 import { distributedRankEnv } from '../gim/distributed/rank-env.js';
+import { joinWorld, type World } from '../gim/distributed/world.js';
 import { checkRunFolder, disposeCheckpoint, newestIntactCheckpoint } from '../gim/run-folder.js';
 import { moduleCheckpointDir } from '../gim/async/index.js';
 import { trainVision } from './vision/experiment.js';
@@ -29,6 +31,9 @@ export interface TrainRunCommandArgs {
   sets?: readonly string[];
 }
 
+/** A run's arguments, with the world of a distributed rank. */
+type RankRunArgs = TrainRunCommandArgs & { world?: World };
+
 /**
  * trainFromPreset(presetName, presetConfig, args): the run folder checked before any data is opened or built; on
  * resume the config stored in the run (with args.sets applied); then the experiment's data opened and trained.
@@ -38,15 +43,72 @@ export async function trainFromPreset(
   presetConfig: ExperimentConfig,
   args: TrainRunCommandArgs,
 ): Promise<TrainResult> {
-  if (presetConfig.train.mode === 'distributed') {
-    // Before anything is opened: a distributed run needs its rank's variables and a layout the world can run.
-    distributedRankEnv({ stages: presetConfig.distributed.stages, modules: presetConfig.model.modelSplits });
-  }
+  if (presetConfig.train.mode === 'distributed') return trainDistributedRank(presetName, presetConfig, args);
   checkRunFolder({ root: args.run, resume: args.resume, overwrite: args.overwrite });
   const config = args.resume ? resumedConfig(presetConfig, args) : presetConfig;
   return config.experiment === 'vision'
     ? trainVisionRun(presetName, config, args)
     : trainAudioRun(presetName, config, args);
+}
+
+/** The store key rank 0 sets once the run folder is checked and the data built ('ok', or 'error: why'). */
+const PREPARED_KEY = 'gim/train/prepared';
+const PREPARED_POLL_MS = 200;
+
+/**
+ * One rank of a distributed run: its variables and layout checked before anything is opened; the world joined (every
+ * rank holding the same config); rank 0 checks the run folder and builds the data while the others wait; then every
+ * rank opens the data and trains its stage.
+ */
+async function trainDistributedRank(
+  presetName: string,
+  presetConfig: ExperimentConfig,
+  args: TrainRunCommandArgs,
+): Promise<TrainResult> {
+  const env = distributedRankEnv({
+    stages: presetConfig.distributed.stages,
+    modules: presetConfig.model.modelSplits,
+  });
+  const config = args.resume ? resumedConfig(presetConfig, args) : presetConfig;
+  const local = Number(process.env.LOCAL_WORLD_SIZE ?? '1');
+  const fits = Math.max(1, Math.floor(os.availableParallelism() / local));
+  if (env.localRank === 0 && Number.isInteger(local) && config.threads > fits) {
+    process.stderr.write(
+      `${local} ranks × threads ${config.threads} exceed this machine's ${os.availableParallelism()} cores: ` +
+        `--set threads=${fits} would not\n`,
+    );
+  }
+  const { backend, timeoutMs } = config.distributed;
+  const world = joinWorld({ config, timeoutMs, backend });
+  try {
+    await preparedByRankZero(world, async () => {
+      checkRunFolder({ root: args.run, resume: args.resume, overwrite: args.overwrite });
+      if (config.experiment === 'audio') await ensureCorpus(parseAudioConfig(config));
+    });
+    const rankArgs = { ...args, world };
+    return config.experiment === 'vision'
+      ? await trainVisionRun(presetName, config, rankArgs)
+      : await trainAudioRun(presetName, config, rankArgs);
+  } finally {
+    world.close();
+  }
+}
+
+/** Rank 0 runs `prepare`; the others wait until it has, and fail with its error if it failed. */
+async function preparedByRankZero(world: World, prepare: () => Promise<void>): Promise<void> {
+  if (world.rank === 0) {
+    try {
+      await prepare();
+    } catch (e) {
+      world.store.set(PREPARED_KEY, `error: ${(e as Error).message}`);
+      throw e;
+    }
+    world.store.set(PREPARED_KEY, 'ok');
+    return;
+  }
+  while (!world.store.check([PREPARED_KEY])) await new Promise((r) => setTimeout(r, PREPARED_POLL_MS));
+  const value = world.store.get(PREPARED_KEY);
+  if (value !== 'ok') throw new Error(`rank 0 could not start the run: ${value.replace(/^error: /, '')}`);
 }
 
 /**
@@ -80,7 +142,7 @@ function resumedConfig(presetConfig: ExperimentConfig, args: TrainRunCommandArgs
   return (args.sets ?? []).reduce<ExperimentConfig>((c, s) => applySet(c, s), base);
 }
 
-async function trainAudioRun(preset: string, config: unknown, args: TrainRunCommandArgs): Promise<TrainResult> {
+async function trainAudioRun(preset: string, config: unknown, args: RankRunArgs): Promise<TrainResult> {
   const valid = parseAudioConfig(config);
   await ensureCorpus(valid);
   const data = await openAudioData(valid, valid.train.objective === 'phone');
@@ -91,7 +153,7 @@ async function trainAudioRun(preset: string, config: unknown, args: TrainRunComm
   return trainAudio(valid, data, args);
 }
 
-async function trainVisionRun(preset: string, config: unknown, args: TrainRunCommandArgs): Promise<TrainResult> {
+async function trainVisionRun(preset: string, config: unknown, args: RankRunArgs): Promise<TrainResult> {
   const valid = parseVisionConfig(config);
   const data = openVisionData(valid);
   try {

@@ -26,12 +26,21 @@ export interface TrainStepArgs {
   targets?: Tensor;
   /** Called after each module's update (computeGradients: after its backward), for progress bars. */
   onModule?: (m: StepMetrics) => void;
+  /**
+   * Simultaneous mode: train only modules first..end−1, `x` being module `first`'s input (a pipeline stage); the
+   * modules outside are not run.
+   */
+  range?: { first: number; end: number };
+  /** Keep the last module's detached output in GradientStep.output (the caller disposes it), e.g. to send it on. */
+  keepOutput?: boolean;
 }
 
 /** What computeGradients did: each trained module's metrics, and which modules await `update`. */
 export interface GradientStep {
   metrics: StepMetrics[];
   modules: number[];
+  /** The last module's detached output, with args.keepOutput. */
+  output?: Tensor;
 }
 
 export class GradientIsolatedStack {
@@ -79,11 +88,17 @@ export class GradientIsolatedStack {
     const last =
       mode === 'iterative'
         ? this.#checkModule('trainStep', 'trainModule (iterative mode)', args.trainModule)
-        : this.modules.length - 1;
+        : args.range === undefined
+          ? this.modules.length - 1
+          : this.#checkModule('trainStep', 'range.end − 1', args.range.end - 1);
+    const first =
+      args.range === undefined || mode === 'iterative'
+        ? 0
+        : integerIn('GradientIsolatedStack.trainStep', 'range.first', args.range.first, 0, last);
     const metrics: StepMetrics[] = [];
     const trained: number[] = [];
     let input = x;
-    for (let m = 0; m <= last; m++) {
+    for (let m = first; m <= last; m++) {
       const train = mode === 'simultaneous' || m === last;
       const next = train
         ? this.#trainModule(m, input, metrics, args.targets, update)
@@ -95,6 +110,7 @@ export class GradientIsolatedStack {
         args.onModule?.(metrics[metrics.length - 1]!);
       }
     }
+    if (args.keepOutput === true) return { metrics, modules: trained, output: input };
     if (input !== x) input.dispose();
     return { metrics, modules: trained };
   }

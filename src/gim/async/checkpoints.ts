@@ -26,6 +26,8 @@ export interface ModuleCheckpointMeta {
   config: unknown;
   module: number;
   modules: number;
+  /** The run's train.mode (default 'async'). */
+  mode?: string;
 }
 
 /** saveModuleCheckpoint(dir, step, module, adam, meta, keep): write step-XXXXXXX.safetensors, keep the newest `keep`. */
@@ -40,7 +42,7 @@ export function saveModuleCheckpoint(
   return writeCheckpoint({
     dir,
     state: () => moduleAndOptimizerState(module, optimizer),
-    metadata: { config: meta.config, step, module: meta.module, modules: meta.modules, mode: 'async' },
+    metadata: { config: meta.config, step, module: meta.module, modules: meta.modules, mode: meta.mode ?? 'async' },
     keep,
   });
 }

@@ -49,6 +49,8 @@ export function resumeAsyncModules(args: {
   config: unknown;
   resumable: readonly string[];
   log: (line: string) => void;
+  /** Cut metrics.jsonl back to each module's step (default true; false: only read, e.g. on ranks other than 0). */
+  truncate?: boolean;
 }): number[] {
   const steps = Array.from({ length: args.modules }, (_, m) => {
     const dir = moduleCheckpointDir(args.run, m);
@@ -62,13 +64,14 @@ export function resumeAsyncModules(args: {
         requested: args.config,
         resumable: args.resumable,
       });
-      if (m === 0 && changed.length > 0) args.log(`resume: changed ${changed.join(', ')}`);
+      if (m === 0 && changed.length > 0 && args.truncate !== false) args.log(`resume: changed ${changed.join(', ')}`);
     } finally {
       disposeCheckpoint(point.checkpoint);
     }
     return point.checkpoint.step;
   });
   const first = Math.min(...steps);
+  if (args.truncate === false) return steps;
   truncateMetrics(
     runDir(args.run).metrics,
     (r) => r.step <= (r.module === undefined ? first : (steps[r.module] ?? first)),
@@ -98,7 +101,7 @@ async function trainAsyncModules(session: TrainingSession): Promise<StrategyEnd>
     ...session.asyncOptions,
   });
   logModules(r, session.log);
-  const step = assembleStack(session);
+  const step = assembleStack(session, 'async');
   return {
     step,
     stopped: r.outcome === 'interrupted' || r.outcome === 'failed',
@@ -121,14 +124,14 @@ function logModules(r: AsyncTrainResult, log: (line: string) => void): void {
  * assembleStack(session): restore every module of the stack (with its optimizer) from its newest module checkpoint,
  * save them as one stack checkpoint at the smallest module step (older stack checkpoints pruned); returns that step.
  */
-function assembleStack(session: TrainingSession): number {
+export function assembleStack(session: TrainingSession, mode: 'async' | 'distributed'): number {
   const { stack } = session;
   const steps = restoreAsyncModules(session.run, stack.modules, stack.optimizers);
   const step = Math.min(...steps);
   writeCheckpoint({
     dir: runDir(session.run).checkpoints,
     state: () => stackState(stack),
-    metadata: { config: session.storedConfig, step, mode: 'async', moduleSteps: steps },
+    metadata: { config: session.storedConfig, step, mode, moduleSteps: steps },
     keep: 1,
   });
   return step;

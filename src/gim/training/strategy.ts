@@ -6,6 +6,7 @@
  */
 import type { AsyncBatch, AsyncTrainResult, FaultInjection, ModuleFactorySpec } from '../async/index.js';
 import type { DistributedConfig } from '../distributed/layout.js';
+import type { World } from '../distributed/world.js';
 import type { GimModule } from '../module.js';
 import type { GradientIsolatedStack, StepMetrics } from '../stack.js';
 import type { Tensor } from '../../tensor/index.js';
@@ -83,6 +84,8 @@ export interface TrainingSession {
   log(line: string): void;
   /** Async only. */
   asyncOptions: AsyncOptions;
+  /** Distributed only: the world this rank joined. */
+  world?: World;
 }
 
 /** One finished step: its number (1-based: steps done), each trained module's metrics, and its wall time. */

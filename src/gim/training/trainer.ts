@@ -38,6 +38,7 @@ import type {
   TrainingTask,
 } from './strategy.js';
 import type { AsyncTrainResult } from '../async/index.js';
+import type { World } from '../distributed/world.js';
 
 /** How a run is opened and watched, beyond what its config says. */
 export interface TrainArgs {
@@ -61,6 +62,11 @@ export interface TrainArgs {
   signal?: AbortSignal;
   /** Async mode: a wall-time budget and test-only fault injection. */
   asyncOptions?: AsyncOptions;
+  /**
+   * Distributed mode: the world this rank joined. Rank 0 opens the run folder (and on resume cuts the metrics back);
+   * the others start once it has.
+   */
+  world?: World;
 }
 
 /** What an experiment's train function takes: everything but the config and the number of steps. */
@@ -125,16 +131,21 @@ export async function train(task: TrainingTask, args: TrainArgs): Promise<TrainR
 
   // --- run folder (checked before anything is written), the resume point, config.json
   const run: RunDir = runDir(args.run);
-  openRunFolder({ root: run.root, resume: args.resume, overwrite: args.overwrite ?? false, log });
+  const leads = args.world === undefined || args.world.rank === 0;
+  if (leads) openRunFolder({ root: run.root, resume: args.resume, overwrite: args.overwrite ?? false, log });
   const point = args.resume && strategy.checkpoints === 'stack' ? stackResumePoint(run, config, resumable, log) : null;
   let start = 0;
   if (args.resume && strategy.checkpoints === 'modules') {
-    const steps = resumeAsyncModules({ run: run.root, modules: task.moduleNames.length, config, resumable, log });
+    const modules = task.moduleNames.length;
+    const steps = resumeAsyncModules({ run: run.root, modules, config, resumable, log, truncate: leads });
     start = Math.min(...steps);
-    log(`resume: modules continue from steps ${steps.join(', ')} (of ${args.steps})`);
+    if (leads) log(`resume: modules continue from steps ${steps.join(', ')} (of ${args.steps})`);
   }
-  fs.mkdirSync(run.checkpoints, { recursive: true });
-  writeJsonAtomic(run.config, config);
+  if (leads) {
+    fs.mkdirSync(run.checkpoints, { recursive: true });
+    writeJsonAtomic(run.config, config);
+  }
+  if (args.world !== undefined) await args.world.group.barrier().wait(); // the others start once the folder is open
 
   // --- the model: initial weights from the seed; then the training stream starts again from the seed, so that
   // batches and negatives do not depend on how many draws the initialisation took
@@ -204,6 +215,7 @@ export async function train(task: TrainingTask, args: TrainArgs): Promise<TrainR
     record: (record: MetricInput) => metrics.log(record),
     log,
     asyncOptions: args.asyncOptions ?? {},
+    ...(args.world === undefined ? {} : { world: args.world }),
   };
 
   const started = performance.now();
