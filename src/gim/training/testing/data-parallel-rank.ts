@@ -11,7 +11,7 @@ import { gradientValues, parameterValues, replicaBatch, replicaStack, shardOf } 
 setTimeout(() => process.exit(3), 60_000).unref();
 
 const steps = Number(process.env.DP_STEPS ?? '4');
-const world = joinWorld({ config: { test: 'data-parallel', steps }, timeoutMs: 20_000, joinTimeoutMs: 30_000 });
+const world = await joinWorld({ config: { test: 'data-parallel', steps }, timeoutMs: 20_000, joinTimeoutMs: 30_000 });
 const stack = replicaStack(world.rank + 1); // different on each rank until the broadcast
 const dp = new DataParallel(stack, { group: world.group, bucketBytes: Number(process.env.DP_BUCKET_BYTES ?? '64') });
 await dp.broadcastParameters();
