@@ -120,6 +120,7 @@ struct StoreBox {
 };
 struct GroupBox {
   std::unique_ptr<Group> group;
+  bool gloo;
 };
 struct WorkBox {
   Works works;
@@ -155,6 +156,14 @@ Group& groupOf(const Napi::Value& v, const std::string& what) {
   auto* box = unbox<GroupBox>(v, kGroupTag, "ProcessGroup", what);
   if (!box->group) throw Napi::Error::New(v.Env(), what + ": the process group was closed");
   return *box->group;
+}
+
+// Gloo's send/recv hand the tensor's memory to a TCP socket as is: only CPU memory will do.
+void checkPointToPoint(const Napi::Value& g, const at::Tensor& t, const std::string& what) {
+  if (unbox<GroupBox>(g, kGroupTag, "ProcessGroup", what)->gloo && !t.device().is_cpu()) {
+    throw Napi::Error::New(g.Env(), what + ": backend 'gloo' sends and receives CPU tensors only, got one on " +
+                                        t.device().str() + " (copy it to the CPU, or use backend 'nccl')");
+  }
 }
 
 std::string toStr(const Napi::Value& v, const std::string& what) {
@@ -331,7 +340,7 @@ Napi::Value GroupCreate(const Napi::CallbackInfo& info) {
   } else {
     throw Napi::TypeError::New(env, what + ": backend must be 'gloo' or 'nccl', got '" + backend + "'");
   }
-  return boxed(env, new GroupBox{std::move(group)}, kGroupTag);
+  return boxed(env, new GroupBox{std::move(group), backend == "gloo"}, kGroupTag);
 }
 
 Napi::Value GroupRank(const Napi::CallbackInfo& info) {
@@ -347,6 +356,7 @@ Napi::Value GroupSend(const Napi::CallbackInfo& info) {
   std::string what = toStr(info[4], "send description");
   auto& g = groupOf(info[0], what);
   std::vector<at::Tensor> t{unwrapTensor(info[1], what)};
+  checkPointToPoint(info[0], t[0], what);
   int dst = toIntIn(info[2], 0, g.size() - 1, what + " (destination rank)");
   int tag = toIntIn(info[3], 0, std::numeric_limits<int>::max(), what + " (tag)");
   auto work = withContext(info.Env(), what, [&] { return g.send(t, dst, tag); });
@@ -357,6 +367,7 @@ Napi::Value GroupRecv(const Napi::CallbackInfo& info) {
   std::string what = toStr(info[4], "recv description");
   auto& g = groupOf(info[0], what);
   std::vector<at::Tensor> t{unwrapTensor(info[1], what)};
+  checkPointToPoint(info[0], t[0], what);
   int src = toIntIn(info[2], 0, g.size() - 1, what + " (source rank)");
   int tag = toIntIn(info[3], 0, std::numeric_limits<int>::max(), what + " (tag)");
   auto work = withContext(info.Env(), what, [&] { return g.recv(t, src, tag); });

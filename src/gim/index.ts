@@ -75,4 +75,9 @@ export {
   type TrainingStrategy,
   type TrainingSession,
 } from './training/strategy.js';
-export { DataParallel, DEFAULT_BUCKET_BYTES, type DataParallelArgs } from './training/data-parallel.js';
+export {
+  DataParallel,
+  ReplicaStepError,
+  DEFAULT_BUCKET_BYTES,
+  type DataParallelArgs,
+} from './training/data-parallel.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessGroup, TcpStore, ncclAvailable } from './c10d.js';
 import { tensor } from './ops/creation.js';
-import { freePort, killAllRanks, runRanks, type RankOutcome } from '../testing/ranks.js';
+import { freePort, killAllRanks, processAlive, runRanks, type RankOutcome } from '../testing/ranks.js';
 
 const RANK_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing', 'c10d-rank.ts');
 
@@ -81,7 +81,9 @@ describe('ProcessGroup in one process', () => {
 describe('ProcessGroup across processes (loopback)', () => {
   for (const worldSize of [2, 3]) {
     it(`${worldSize} ranks: allreduce sums, broadcast, tagged send/recv, barrier, a sub-group`, async () => {
-      const out = results(await runRanks({ script: RANK_SCRIPT, worldSize, env: { C10D_SCENARIO: 'collectives' } }));
+      const outcomes = await runRanks({ script: RANK_SCRIPT, worldSize, env: { C10D_SCENARIO: 'collectives' } });
+      const out = results(outcomes);
+      for (const o of outcomes) expect(processAlive(o.pid), `rank ${o.rank} is still running`).toBe(false);
       const n = worldSize;
       const sumRanks = (n * (n - 1)) / 2;
       for (const r of out) {

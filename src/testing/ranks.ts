@@ -35,6 +35,7 @@ export interface RunRanksArgs {
 
 export interface RankOutcome {
   rank: number;
+  pid: number;
   code: number | null;
   signal: NodeJS.Signals | null;
   /** The parsed `RESULT <json>` line, or null when the rank printed none. */
@@ -46,6 +47,16 @@ export interface RankOutcome {
 
 /** Every rank process started by runRanks that has not exited yet. */
 const live = new Set<ChildProcess>();
+
+/** Whether a process with this pid still exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Kills every rank process still running (for afterEach/afterAll). */
 export function killAllRanks(): void {
@@ -90,7 +101,7 @@ export async function runRanks(args: RunRanksArgs): Promise<RankOutcome[]> {
           const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
           const result =
             line === undefined ? null : (JSON.parse(line.slice('RESULT '.length)) as Record<string, unknown>);
-          resolve({ rank, code, signal, result, stderr, killed });
+          resolve({ rank, pid: child.pid ?? -1, code, signal, result, stderr, killed });
         });
       }),
   );

@@ -83,7 +83,7 @@ describe('joinWorld across processes (loopback)', () => {
     for (const r of out) expect(r.error).toMatch(/ranks disagree: rank 1 believes WORLD_SIZE=3, rank 0 believes 2/);
   });
 
-  it('a rank that never comes: the others fail at the deadline naming it', async () => {
+  it('a rank that never comes: the others fail at the deadline naming it, their event loops running', async () => {
     const joinTimeoutMs = 8000;
     const out = results(
       await runRanks({
@@ -95,6 +95,7 @@ describe('joinWorld across processes (loopback)', () => {
     );
     for (const r of out) {
       expect(r.error).toMatch(/rank 2 did not come within 8000 ms/);
+      expect(r.ticks as number).toBeGreaterThan(10); // the event loop ran while the rank waited
       expect(r.elapsedMs as number).toBeLessThan(joinTimeoutMs + 5000);
     }
   });

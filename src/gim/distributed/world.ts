@@ -5,6 +5,7 @@
  * and every rank refuses to start when any rank disagrees, naming it. Then the ranks form one Gloo/NCCL group.
  */
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { ProcessGroup, TcpStore } from '../../tensor/index.js';
 
 /** What torchrun tells each process. */
@@ -102,8 +103,29 @@ const VERDICT_KEY = 'gim/world/verdict';
 /** How long rank 0 at most keeps the store up after a failed rendezvous, for the others to read why. */
 const VERDICT_LINGER_MS = 30_000;
 
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Resolves once something accepts TCP connections at host:port, polling until `deadline` (then rejects): a client
+ * waits for rank 0's store here, with the event loop running (signals, the launcher's SIGTERM), rather than inside
+ * c10d's blocking connect.
+ */
+async function waitForListener(host: string, port: number, deadline: number, what: string): Promise<void> {
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() >= deadline) {
+      throw new Error(`${what}: nothing listens at ${host}:${port} (MASTER_ADDR:MASTER_PORT); is rank 0 started?`);
+    }
+    await sleep(POLL_MS);
+  }
 }
 
 function short(hash: string): string {
@@ -135,72 +157,94 @@ function disagreements(claims: Map<number, Claim>, own: number): string[] {
 /**
  * Publishes this rank's claim, then polls the others' until all have come. The first rank to see a disagreeing
  * claim, or to reach its deadline with ranks missing, publishes a verdict naming the ranks at fault, and every rank
- * fails with it (rank 0 keeps the store up until the ranks that came have read it, 30 s at most).
+ * fails with it (rank 0 keeps the store up until the others have read it, 30 s at most).
  */
-function agree(store: TcpStore, env: WorldEnv, own: Claim, joinTimeoutMs: number): void {
-  const where = `world rendezvous at ${env.masterAddr}:${env.masterPort} (rank ${env.rank} of ${env.worldSize})`;
+async function agree(
+  store: TcpStore,
+  env: WorldEnv,
+  own: Claim,
+  joinTimeoutMs: number,
+  deadline: number,
+): Promise<void> {
+  const where = whereOf(env);
   store.set(claimKey(env.rank), JSON.stringify(own));
   const claims = new Map<number, Claim>([[env.rank, own]]);
-  const deadline = Date.now() + joinTimeoutMs;
-  const fail = (verdict: string): never => {
+  const fail = async (verdict: string): Promise<never> => {
     try {
       store.set(VERDICT_KEY, verdict);
       store.set(ackKey(env.rank), '1');
-      if (env.rank === 0) lingerForAcks(store, [...claims.keys()], Date.now() + VERDICT_LINGER_MS);
+      if (env.rank === 0) await lingerForAcks(store, env.worldSize, deadline);
     } catch {
       // the store is gone: the others learn of the failure from that
     }
     throw new Error(`${where}: ${verdict}`);
   };
   for (;;) {
+    let verdict: string | null = null;
     try {
-      if (store.check([VERDICT_KEY])) fail(store.get(VERDICT_KEY));
-      for (let r = 0; r < env.worldSize; r++) {
+      if (store.check([VERDICT_KEY])) verdict = store.get(VERDICT_KEY);
+      for (let r = 0; r < env.worldSize && verdict === null; r++) {
         if (!claims.has(r) && store.check([claimKey(r)])) claims.set(r, JSON.parse(store.get(claimKey(r))) as Claim);
       }
     } catch (e) {
-      if ((e as Error).message.startsWith(where)) throw e;
       throw new Error(`${where}: lost the store hosted by rank 0: ${(e as Error).message}`, { cause: e });
     }
+    if (verdict !== null) await fail(verdict);
     const bad = disagreements(claims, env.rank);
-    if (bad.length > 0) fail(`ranks disagree: ${bad.join('; ')}`);
+    if (bad.length > 0) await fail(`ranks disagree: ${bad.join('; ')}`);
     if (claims.size === env.worldSize) return;
     if (Date.now() >= deadline) {
       const missing = Array.from({ length: env.worldSize }, (_, r) => r).filter((r) => !claims.has(r));
-      fail(
+      await fail(
         `${missing.length === 1 ? 'rank' : 'ranks'} ${missing.join(', ')} did not come within ${joinTimeoutMs} ms ` +
           `(are all ${env.worldSize} ranks started, and is WORLD_SIZE right?)`,
       );
     }
-    sleepSync(POLL_MS);
+    await sleep(POLL_MS);
   }
 }
 
-/** Rank 0, failing: serves the store until every rank that came has read the verdict, or until `until`. */
-function lingerForAcks(store: TcpStore, ranks: number[], until: number): void {
-  const acks = ranks.map(ackKey);
-  while (Date.now() < until && !store.check(acks)) sleepSync(POLL_MS);
+/**
+ * Rank 0, failing: serves the store (30 s at most) until every rank has read the verdict — past the join deadline,
+ * every rank that came.
+ */
+async function lingerForAcks(store: TcpStore, worldSize: number, deadline: number): Promise<void> {
+  const until = Date.now() + VERDICT_LINGER_MS;
+  const ranks = Array.from({ length: worldSize }, (_, r) => r);
+  while (Date.now() < until) {
+    const came = ranks.filter((r) => store.check([claimKey(r)]));
+    const allCame = came.length === worldSize || Date.now() >= deadline;
+    if (allCame && store.check(came.map(ackKey))) return;
+    await sleep(POLL_MS);
+  }
+}
+
+function whereOf(env: WorldEnv): string {
+  return `world rendezvous at ${env.masterAddr}:${env.masterPort} (rank ${env.rank} of ${env.worldSize})`;
 }
 
 /**
  * Joins the world described by the environment: rank 0 hosts the store on MASTER_PORT, the others connect; all check
- * that they run the same config and world size; then they form the world's process group.
+ * that they run the same config and world size; then they form the world's process group. Waiting for the others
+ * keeps the event loop running, so signals stop a rank whose peers never come.
  */
-export function joinWorld(args: JoinWorldArgs): World {
+export async function joinWorld(args: JoinWorldArgs): Promise<World> {
   const env = readWorldEnv(args.env);
   const timeoutMs = args.timeoutMs ?? DEFAULT_WORLD_TIMEOUT_MS;
   const joinTimeoutMs = args.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
   const hash = configHash(args.config);
+  const deadline = Date.now() + joinTimeoutMs;
+  if (env.rank !== 0) await waitForListener(env.masterAddr, env.masterPort, deadline, whereOf(env));
   const store = TcpStore.create({
     host: env.masterAddr,
     port: env.masterPort,
     worldSize: env.worldSize,
     isMaster: env.rank === 0,
-    timeoutMs: joinTimeoutMs,
+    timeoutMs: Math.max(1, deadline - Date.now()),
   });
   let group: ProcessGroup;
   try {
-    agree(store, env, { configHash: hash, worldSize: env.worldSize }, joinTimeoutMs);
+    await agree(store, env, { configHash: hash, worldSize: env.worldSize }, joinTimeoutMs, deadline);
     group = ProcessGroup.create({
       store,
       rank: env.rank,

@@ -110,3 +110,19 @@ describe('DataParallel', () => {
     for (const step of r0!.losses) for (const l of step) expect(Number.isFinite(l)).toBe(true);
   });
 });
+
+describe('DataParallel failures', () => {
+  it('a replica whose loss is not finite: it throws its own error, the other names it at once', async () => {
+    const outcomes = await runRanks({ script: RANK_SCRIPT, worldSize: 2, env: { DP_STEPS: '3', DP_NAN_AT: '1:1' } });
+    for (const o of outcomes) {
+      if (o.code !== 0 || o.result === null)
+        throw new Error(`rank ${o.rank} exited ${o.code ?? o.signal}\n${o.stderr}`);
+    }
+    const [f0, f1] = outcomes.map((o) => (o.result as { failure: Record<string, unknown> }).failure);
+    expect(f1).toMatchObject({ name: 'NonFiniteLossError' });
+    expect(f1!.error).toMatch(/^module 1: loss is NaN/);
+    expect(f0).toMatchObject({ name: 'ReplicaStepError' });
+    expect(f0!.error).toMatch(/replica \(rank 1\) failed to compute gradients/);
+    expect(f0!.elapsedMs as number).toBeLessThan(10_000); // the group's timeout is 20 s
+  });
+});

@@ -18,7 +18,7 @@ import {
   type Tensor,
 } from '../../tensor/index.js';
 import { positiveInteger } from '../../util/check.js';
-import type { GradientIsolatedStack, StepMetrics, TrainStepArgs } from '../stack.js';
+import type { GradientIsolatedStack, GradientStep, StepMetrics, TrainStepArgs } from '../stack.js';
 
 /** DDP's default bucket cap. */
 export const DEFAULT_BUCKET_BYTES = 25 * 1024 * 1024;
@@ -28,6 +28,16 @@ export interface DataParallelArgs {
   group: ProcessGroup;
   /** Largest bucket of gradients reduced by one allreduce, in bytes (default 25 MiB, DDP's). */
   bucketBytes?: number;
+}
+
+/** Another replica failed to compute its gradients in this step (its own error is thrown there). */
+export class ReplicaStepError extends Error {
+  constructor(readonly ranks: readonly number[]) {
+    super(
+      `data-parallel step abandoned: ${ranks.length === 1 ? 'replica' : 'replicas'} (rank ${ranks.join(', ')}) ` +
+        `failed to compute gradients; see ${ranks.length === 1 ? 'its' : 'their'} own error`,
+    );
+  }
 }
 
 /** One bucket: parameters of one module, of one dtype and device, flattened together. */
@@ -68,12 +78,43 @@ export class DataParallel {
     await this.group.broadcast(tensors, 0).wait();
   }
 
-  /** One step on this replica's shard: gradients, their average over the replicas, the Adam steps. */
+  /**
+   * One step on this replica's shard: gradients, their average over the replicas, the Adam steps. The replicas first
+   * agree on whether each computed its gradients (one small allreduce): when one failed (e.g. a non-finite loss), it
+   * rethrows its own error and every other replica throws a ReplicaStepError naming it, at once rather than at the
+   * gradient allreduce's timeout; no replica updates, and the step's gradients are dropped everywhere.
+   */
   async trainStep(x: Tensor, args: TrainStepArgs = { mode: 'simultaneous' }): Promise<StepMetrics[]> {
-    const g = this.stack.computeGradients(x, args);
-    await this.averageGradients(g.modules);
-    this.stack.update(g.modules);
-    return g.metrics;
+    let g: GradientStep | null = null;
+    let failure: unknown = null;
+    try {
+      g = this.stack.computeGradients(x, args);
+    } catch (e) {
+      failure = e;
+    }
+    const failed = await this.#failedReplicas(failure !== null);
+    if (failed.length > 0) {
+      for (const m of this.stack.modules) m.zeroGrad();
+      if (failure !== null) throw failure;
+      throw new ReplicaStepError(failed);
+    }
+    await this.averageGradients(g!.modules);
+    this.stack.update(g!.modules);
+    return g!.metrics;
+  }
+
+  /** The ranks that report failure (a collective over the group). */
+  async #failedReplicas(failedHere: boolean): Promise<number[]> {
+    if (this.group.size === 1) return failedHere ? [0] : [];
+    const flags = new Float32Array(this.group.size);
+    flags[this.group.rank] = failedHere ? 1 : 0;
+    const t = tensor(flags); // [R]
+    try {
+      await this.group.allreduce([t]).wait();
+      return t.toArray().flatMap((v, r) => (v > 0 ? [r] : []));
+    } finally {
+      t.dispose();
+    }
   }
 
   /**

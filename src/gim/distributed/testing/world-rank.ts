@@ -15,8 +15,10 @@ const config = {
 };
 const joinTimeoutMs = Number(process.env.WORLD_JOIN_TIMEOUT_MS ?? '30000');
 const started = Date.now();
+let ticks = 0; // timers run while the rendezvous waits
+const timer = setInterval(() => ticks++, 100);
 try {
-  const world = joinWorld({ config, timeoutMs: 20_000, joinTimeoutMs });
+  const world = await joinWorld({ config, timeoutMs: 20_000, joinTimeoutMs });
   const t = tensor([world.rank]);
   await world.group.allreduce([t]).wait();
   await world.group.barrier().wait();
@@ -24,6 +26,8 @@ try {
   world.close();
   process.stdout.write(`RESULT ${JSON.stringify({ rank, worldSize, localRank, configHash, sum: t.item() })}\n`);
 } catch (e) {
-  process.stdout.write(`RESULT ${JSON.stringify({ error: (e as Error).message, elapsedMs: Date.now() - started })}\n`);
+  const elapsedMs = Date.now() - started;
+  process.stdout.write(`RESULT ${JSON.stringify({ error: (e as Error).message, elapsedMs, ticks })}\n`);
 }
+clearInterval(timer);
 process.exit(0);

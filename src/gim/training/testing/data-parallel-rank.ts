@@ -3,7 +3,7 @@
  * from a stack seeded by its rank (so only the broadcast makes the replicas equal), trains DP_STEPS steps on its shard of
  * each batch, and prints `RESULT <json>` with its parameters and losses.
  */
-import { contiguous, noGrad, tidy } from '../../../tensor/index.js';
+import { contiguous, div, noGrad, tidy } from '../../../tensor/index.js';
 import { joinWorld } from '../../distributed/world.js';
 import { DataParallel } from '../data-parallel.js';
 import { gradientValues, parameterValues, replicaBatch, replicaStack, shardOf } from './replica-task.js';
@@ -11,7 +11,9 @@ import { gradientValues, parameterValues, replicaBatch, replicaStack, shardOf } 
 setTimeout(() => process.exit(3), 60_000).unref();
 
 const steps = Number(process.env.DP_STEPS ?? '4');
-const world = joinWorld({ config: { test: 'data-parallel', steps }, timeoutMs: 20_000, joinTimeoutMs: 30_000 });
+/** DP_NAN_AT=<rank>:<step>: that replica's shard is NaN at that step (a diverging replica). */
+const [nanRank = -1, nanStep = -1] = (process.env.DP_NAN_AT ?? '-1:-1').split(':').map(Number);
+const world = await joinWorld({ config: { test: 'data-parallel', steps }, timeoutMs: 20_000, joinTimeoutMs: 30_000 });
 const stack = replicaStack(world.rank + 1); // different on each rank until the broadcast
 const dp = new DataParallel(stack, { group: world.group, bucketBytes: Number(process.env.DP_BUCKET_BYTES ?? '64') });
 await dp.broadcastParameters();
@@ -19,8 +21,26 @@ const initial = parameterValues(stack);
 const losses: number[][] = [];
 let firstGradients: number[][] = [];
 let firstMeanLosses: number[] = [];
+let failure: Record<string, unknown> | null = null;
 for (let step = 0; step < steps; step++) {
-  const shard = tidy(() => noGrad(() => contiguous(shardOf(replicaBatch(step), world.rank, world.worldSize)))); // [B/2, F]
+  const poisoned = world.rank === nanRank && step === nanStep;
+  const shard = tidy(() =>
+    noGrad(() => {
+      const x = contiguous(shardOf(replicaBatch(step), world.rank, world.worldSize)); // [B/2, F]
+      return poisoned ? div(x, 0) : x;
+    }),
+  );
+  if (nanRank >= 0 && step === nanStep) {
+    const started = Date.now();
+    try {
+      await dp.trainStep(shard);
+      failure = { error: null, elapsedMs: Date.now() - started };
+    } catch (e) {
+      failure = { error: (e as Error).message, name: (e as Error).constructor.name, elapsedMs: Date.now() - started };
+    }
+    shard.dispose();
+    break;
+  }
   if (step === 0) {
     // trainStep's three parts, to see the averaged gradients
     const g = stack.computeGradients(shard);
@@ -37,6 +57,6 @@ for (let step = 0; step < steps; step++) {
 const params = parameterValues(stack);
 world.close();
 process.stdout.write(
-  `RESULT ${JSON.stringify({ rank: world.rank, initial, firstGradients, firstMeanLosses, params, losses })}\n`,
+  `RESULT ${JSON.stringify({ rank: world.rank, initial, firstGradients, firstMeanLosses, params, losses, failure })}\n`,
 );
 process.exit(0);
