@@ -79,7 +79,7 @@ async function trainDistributedRank(
     );
   }
   const { backend, timeoutMs } = config.distributed;
-  const world = joinWorld({ config, timeoutMs, backend });
+  const world = await joinWorld({ config, timeoutMs, backend });
   try {
     await preparedByRankZero(world, async () => {
       checkRunFolder({ root: args.run, resume: args.resume, overwrite: args.overwrite });
