@@ -123,13 +123,19 @@ export function buildProgram(): Command {
   program
     .command('export')
     .description('write a trained run’s encoder (up to module k) as an ONNX model, opset 17, config in its metadata')
-    .requiredOption('--run <dir>', 'run directory')
+    .option('--run <dir>', 'run directory')
+    .option('--from <file>', 'a packed model (gim pack) instead of --run')
     .option('--module <k>', 'last module exported (1-based; default the last)')
     .requiredOption('--out <file>', 'the .onnx file to write')
     .option('--overwrite', 'replace --out if it exists', false)
     .action(async (o) => {
       const { exportCommand } = await import('./export.js');
-      process.exitCode = exportCommand({ run: o.run, module: o.module, out: o.out, overwrite: o.overwrite });
+      process.exitCode = await exportCommand({
+        ...modelSource(o),
+        module: o.module,
+        out: o.out,
+        overwrite: o.overwrite,
+      });
     });
 
   program
