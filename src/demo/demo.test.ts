@@ -15,7 +15,7 @@ import type { VisionConfig } from '../experiments/vision/config.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
 import { hasChromium, openUntil, screenshot } from './chromium.js';
 import { writeVisionGalleryFiles } from './gallery.js';
-import { demoContent, demoServer, type DemoContent } from './server.js';
+import { demoContent, demoServer, ORT_WEB_FILES, ortWebDir, type DemoContent } from './server.js';
 
 const HAS_CHROMIUM = hasChromium();
 const HAS_FASHION_MNIST = fs.existsSync(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'));
@@ -159,7 +159,8 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () =>
     expect(gallery.items[0]!.vector).toHaveLength(32);
     const png = new Uint8Array(await (await fetch(`${base}/gallery/${PROBE}.png`)).arrayBuffer());
     expect([...png.subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
-    expect((await fetch(`${base}/ort/ort.min.mjs`)).status).toBe(200);
+    for (const name of ORT_WEB_FILES) expect((await fetch(`${base}/ort/${name}`)).status).toBe(200);
+    expect((await fetch(`${base}/ort/ort.min.mjs`)).status).toBe(404); // only what the page loads
     expect((await fetch(`${base}/ort/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
     expect((await fetch(`${base}/gallery/40.png`)).status).toBe(404);
     expect((await fetch(`${base}/gallery/0.wav`)).status).toBe(404);
@@ -175,6 +176,26 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () =>
     },
     120_000,
   );
+});
+
+describe('onnxruntime-web for the page', () => {
+  it('is found next to the package; a missing or incomplete one names the package to install', () => {
+    const dir = ortWebDir();
+    for (const name of ORT_WEB_FILES) expect(fs.existsSync(path.join(dir, name))).toBe(true);
+    const missing = (): string => {
+      throw new Error("Cannot find module 'onnxruntime-web/ort-wasm-simd-threaded.wasm'");
+    };
+    expect(() => ortWebDir(missing)).toThrow('not installed (installs with --omit=optional skip it)');
+    expect(() => ortWebDir(missing)).toThrow('npm install onnxruntime-web');
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      optionalDependencies: Record<string, string>;
+    };
+    const empty = fs.mkdtempSync(path.join(tmp, 'ort-'));
+    expect(() => ortWebDir(() => path.join(empty, 'ort-wasm-simd-threaded.wasm'))).toThrow(
+      `${empty}: onnxruntime-web lacks ${ORT_WEB_FILES.join(', ')}; ` +
+        `npm install onnxruntime-web@${pkg.optionalDependencies['onnxruntime-web']}`,
+    );
+  });
 });
 
 describe('gim serve-demo on an audio-tiny run', () => {
