@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../cli/program.js';
+import { serveDemoCommand } from '../cli/serve-demo.js';
 import { readRunConfig } from '../experiments/run-eval.js';
 import type { VisionConfig } from '../experiments/vision/config.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
@@ -229,6 +230,22 @@ describe('gim serve-demo on an audio-tiny run', () => {
     expect(wav.subarray(0, 4).toString('ascii')).toBe('RIFF');
     expect((await fetch(`${base}/gallery/0.png`)).status).toBe(404);
     await expect(demoContent({ run, module: 7 })).rejects.toThrow(`${run}: module 7 does not exist`);
+  });
+
+  it('gim serve-demo listens where asked and serves the page and its runtime; a taken port or no model is named', async () => {
+    const served = await serveDemoCommand({ run, port: '0', host: '127.0.0.1' });
+    try {
+      const address = served.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+      expect(await (await fetch(`${url}/`)).text()).toContain('<script type="module" src="app.js">');
+      const runtime = await fetch(`${url}/ort/ort.wasm.min.mjs`);
+      expect(runtime.headers.get('content-type')).toContain('text/javascript');
+      const port = String(new URL(url).port);
+      await expect(serveDemoCommand({ run, port, host: '127.0.0.1' })).rejects.toThrow(`--port ${port}: listen`);
+    } finally {
+      await close(served);
+    }
+    await expect(gim('serve-demo', '--port', '0')).rejects.toThrow('--from <file> (a packed model, gim pack): neither');
   });
 
   it.skipIf(!HAS_CHROMIUM)(
