@@ -232,6 +232,27 @@ describe('gim serve-demo on an audio-tiny run', () => {
     await expect(demoContent({ run, module: 7 })).rejects.toThrow(`${run}: module 7 does not exist`);
   });
 
+  it('without the run’s data, the default gallery says so and offers --gallery', async () => {
+    const root = path.join(tmp, 'speech-copy');
+    fs.cpSync(FIXTURES, root, { recursive: true });
+    const moved = path.join(tmp, 'audio-moved-data');
+    await gim(
+      'train',
+      '--preset',
+      'audio-tiny',
+      '--run',
+      moved,
+      '--set',
+      `data.root=${root}`,
+      '--set',
+      'train.steps=1',
+    );
+    fs.rmSync(root, { recursive: true, force: true });
+    const rejected = expect(demoContent({ run: moved })).rejects;
+    await rejected.toThrow(`${moved}: the default gallery is the run's first 100 test clips, from its data (data.root`);
+    await expect(demoContent({ run: moved })).rejects.toThrow('or pass --gallery <file>');
+  });
+
   it('gim serve-demo listens where asked and serves the page and its runtime; a taken port or no model is named', async () => {
     const served = await serveDemoCommand({ run, port: '0', host: '127.0.0.1' });
     try {
