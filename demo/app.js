@@ -5,7 +5,7 @@
 // similarity with the gallery (gallery.json: `gim embed`'s rows, with labels), and placed on its 2-D PCA map.
 // Query parameters: ?probe=<image or clip url> embeds it on load; ?bench=<n> times n batches of 8 images (vision);
 // ?report posts the result to /report.
-import * as ort from '/ort/ort.min.mjs';
+import * as ort from '/ort/ort.wasm.min.mjs';
 
 ort.env.wasm.wasmPaths = '/ort/';
 ort.env.wasm.numThreads = 1;

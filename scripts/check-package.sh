@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Checks the npm package as a user gets it: npm pack, install the tarball into an empty app (the addon compiles
 # there), import it from ESM JavaScript and from TypeScript (moduleResolution nodenext, skipLibCheck false), run
-# `gim --help`, `--version`, a 3-step audio and vision training run and an eval; then, with the addon removed,
-# `gim --help` still works and `gim train` says how to rebuild it, without a stack trace. Needs what
-# scripts/setup.sh installs (libtorch-dev, flite, dataset-fashion-mnist) and the repository's node_modules.
+# `gim --help`, `--version`, a 3-step audio and vision training run and an eval, `gim pack` and `gim export --from`,
+# `gim serve-demo` (the page and the onnxruntime-web files it loads are served; without onnxruntime-web it names the
+# package); then, with the addon removed, `gim --help` still works and `gim train` says how to rebuild it, without a
+# stack trace. Needs what scripts/setup.sh installs (libtorch-dev, flite, dataset-fashion-mnist) and the repository's
+# node_modules.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$(pwd)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/gim-package-check.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+serve_pid=""
+trap '[ -z "$serve_pid" ] || kill "$serve_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 started=$SECONDS
 step() { echo "== check-package [$((SECONDS - started)) s]: $*"; }
 fail() { echo "check-package: FAILED: $*" >&2; exit 1; }
@@ -25,7 +28,8 @@ tarball="$(npm pack --pack-destination "$work" --json | node -e \
 tarball="$work/$(basename "$tarball")"
 files="$(tar -tzf "$tarball")"
 echo "$(echo "$files" | wc -l) files, $(du -h "$tarball" | cut -f1)"
-for needed in dist/index.js dist/index.d.ts dist/cli/main.js bin/gim.js binding.gyp native/build.cjs LICENSE README.md; do
+for needed in dist/index.js dist/index.d.ts dist/cli/main.js bin/gim.js binding.gyp native/build.cjs LICENSE README.md \
+  demo/index.html demo/app.js; do
   echo "$files" | grep -x "package/$needed" >/dev/null || fail "the tarball lacks $needed"
 done
 if echo "$files" | grep -E '\.test\.(ts|js)$|/fixtures/|/testing/|/testing\.(js|d\.ts)$|\.map$|^package/(src|results|bench|pretrained|\.ci)/'; then
@@ -97,6 +101,45 @@ npx gim train --preset vision-tiny --set train.steps=3 --run runs/vision
 npx gim eval --run runs/vision --probe class
 step "gim train --preset vision-tiny --mode async (worker threads from dist/)"
 npx gim train --preset vision-tiny --mode async --set train.steps=3 --run runs/vision-async
+
+step "gim pack, gim export --from the pack"
+npx gim pack --run runs/vision --out vision.gim.tgz
+npx gim export --from vision.gim.tgz --module 2 --out vision.onnx
+[ -s vision.onnx ] || fail "gim export --from wrote no vision.onnx"
+
+step "gim serve-demo (the page and the onnxruntime-web files it loads)"
+# The bin itself, not npx: a signal to npx does not reach the server it started.
+node_modules/.bin/gim serve-demo --run runs/vision --port 0 >"$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 120); do
+  grep -q 'http://' "$work/serve.log" && break
+  kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log"; fail "gim serve-demo exited before listening"; }
+  sleep 0.5
+done
+url="$(grep -o 'http://[0-9.]*:[0-9]*/' "$work/serve.log")" || { cat "$work/serve.log"; fail "gim serve-demo printed no address"; }
+node - "$url" <<'JS' || fail "gim serve-demo does not serve the page or its runtime"
+const base = process.argv[2];
+const expected = [['', '<script type="module" src="app.js">'], ['app.js', "from '/ort/ort.wasm.min.mjs'"],
+  ['ort/ort.wasm.min.mjs', ''], ['ort/ort-wasm-simd-threaded.mjs', ''], ['ort/ort-wasm-simd-threaded.wasm', ''],
+  ['encoder.onnx', ''], ['gallery.json', '"items"']];
+for (const [file, text] of expected) {
+  const res = await fetch(base + file);
+  const body = Buffer.from(await res.arrayBuffer());
+  if (res.status !== 200 || !body.toString('latin1').includes(text)) throw new Error(`/${file}: ${res.status}`);
+  console.log(`/${file}: ${res.status}, ${body.length} bytes`);
+}
+JS
+kill "$serve_pid"
+wait "$serve_pid" || true
+serve_pid=""
+ort="$app/node_modules/onnxruntime-web"
+[ -d "$ort" ] || fail "npm install did not install onnxruntime-web (an optional dependency)"
+mv "$ort" "$work/onnxruntime-web"
+if npx gim serve-demo --run runs/vision --port 0 2>"$work/no-ort.err"; then fail "gim serve-demo ran without onnxruntime-web"; fi
+mv "$work/onnxruntime-web" "$ort"
+cat "$work/no-ort.err"
+grep -q 'npm install onnxruntime-web' "$work/no-ort.err" || fail "the missing-runtime message does not name the package"
+if grep -qE '^\s+at ' "$work/no-ort.err"; then fail "the missing-runtime error printed a stack trace"; fi
 
 step "without the addon"
 mv "$addon" "$work/addon.node"

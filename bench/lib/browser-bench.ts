@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { openUntil } from '../../src/demo/chromium.js';
-import { CONTENT_TYPES, DEMO_DIR, fileUnder, ORT_WEB_DIR } from '../../src/demo/server.js';
+import { CONTENT_TYPES, DEMO_DIR, fileUnder, ortWebDir } from '../../src/demo/server.js';
 
 export { hasChromium } from '../../src/demo/chromium.js';
 const TIMEOUT_MS = 600_000;
@@ -29,6 +29,7 @@ export interface BrowserBenchResult {
 export async function browserBench(args: BrowserBenchArgs): Promise<BrowserBenchResult> {
   let settle: (body: string) => void = () => undefined;
   const posted = new Promise<string>((resolve) => (settle = resolve));
+  const ortDir = ortWebDir();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const headers = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
@@ -46,7 +47,7 @@ export async function browserBench(args: BrowserBenchArgs): Promise<BrowserBench
       return;
     }
     const file = url.pathname.startsWith('/ort/')
-      ? fileUnder(ORT_WEB_DIR, url.pathname.slice('/ort'.length))
+      ? fileUnder(ortDir, url.pathname.slice('/ort'.length))
       : fileUnder(DEMO_DIR, url.pathname);
     if (file === null) {
       res.writeHead(404, headers).end();

@@ -150,14 +150,22 @@ export function buildProgram(): Command {
 
   program
     .command('export')
-    .description('write a trained run’s encoder (up to module k) as an ONNX model, opset 17, config in its metadata')
-    .requiredOption('--run <dir>', 'run directory')
+    .description(
+      'write a trained run’s or pack’s encoder (up to module k) as an ONNX model, opset 17, config in its metadata',
+    )
+    .option('--run <dir>', 'run directory')
+    .option('--from <file>', 'a packed model (gim pack) instead of --run')
     .option('--module <k>', 'last module exported (1-based; default the last)')
     .requiredOption('--out <file>', 'the .onnx file to write')
     .option('--overwrite', 'replace --out if it exists', false)
     .action(async (o) => {
       const { exportCommand } = await import('./export.js');
-      process.exitCode = exportCommand({ run: o.run, module: o.module, out: o.out, overwrite: o.overwrite });
+      process.exitCode = await exportCommand({
+        ...modelSource(o),
+        module: o.module,
+        out: o.out,
+        overwrite: o.overwrite,
+      });
     });
 
   program
@@ -175,7 +183,7 @@ export function buildProgram(): Command {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .action(async (o) => {
       const { serveDemoCommand } = await import('./serve-demo.js');
-      await serveDemoCommand(o);
+      await serveDemoCommand({ ...modelSource(o), module: o.module, gallery: o.gallery, port: o.port, host: o.host });
     });
 
   program
@@ -356,7 +364,8 @@ function positiveInteger(value: string): number {
 function modelSource(o: { run?: string; from?: string }): { run: string } | { from: string } {
   if (o.run !== undefined && o.from === undefined) return { run: o.run };
   if (o.from !== undefined && o.run === undefined) return { from: o.from };
-  throw new Error('give --run <dir> (a run directory) or --from <file> (a packed model, gim pack), not both');
+  const which = o.run === undefined ? 'neither was given' : 'not both';
+  throw new Error(`give --run <dir> (a run directory) or --from <file> (a packed model, gim pack): ${which}`);
 }
 
 /** Option help as commander writes it, with mandatory options marked "(required)". */

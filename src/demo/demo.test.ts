@@ -10,12 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../cli/program.js';
+import { serveDemoCommand } from '../cli/serve-demo.js';
 import { readRunConfig } from '../experiments/run-eval.js';
 import type { VisionConfig } from '../experiments/vision/config.js';
 import { FASHION_MNIST_DIR } from '../vision/data/index.js';
 import { hasChromium, openUntil, screenshot } from './chromium.js';
 import { writeVisionGalleryFiles } from './gallery.js';
-import { demoContent, demoServer, type DemoContent } from './server.js';
+import { demoContent, demoServer, ORT_WEB_FILES, ortWebDir, type DemoContent } from './server.js';
 
 const HAS_CHROMIUM = hasChromium();
 const HAS_FASHION_MNIST = fs.existsSync(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'));
@@ -159,7 +160,8 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () =>
     expect(gallery.items[0]!.vector).toHaveLength(32);
     const png = new Uint8Array(await (await fetch(`${base}/gallery/${PROBE}.png`)).arrayBuffer());
     expect([...png.subarray(0, PNG_SIGNATURE.length)]).toEqual(PNG_SIGNATURE);
-    expect((await fetch(`${base}/ort/ort.min.mjs`)).status).toBe(200);
+    for (const name of ORT_WEB_FILES) expect((await fetch(`${base}/ort/${name}`)).status).toBe(200);
+    expect((await fetch(`${base}/ort/ort.min.mjs`)).status).toBe(404); // only what the page loads
     expect((await fetch(`${base}/ort/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
     expect((await fetch(`${base}/gallery/40.png`)).status).toBe(404);
     expect((await fetch(`${base}/gallery/0.wav`)).status).toBe(404);
@@ -175,6 +177,26 @@ describe.skipIf(!HAS_FASHION_MNIST)('gim serve-demo on a vision-tiny run', () =>
     },
     120_000,
   );
+});
+
+describe('onnxruntime-web for the page', () => {
+  it('is found next to the package; a missing or incomplete one names the package to install', () => {
+    const dir = ortWebDir();
+    for (const name of ORT_WEB_FILES) expect(fs.existsSync(path.join(dir, name))).toBe(true);
+    const missing = (): string => {
+      throw new Error("Cannot find module 'onnxruntime-web/ort-wasm-simd-threaded.wasm'");
+    };
+    expect(() => ortWebDir(missing)).toThrow('not installed (installs with --omit=optional skip it)');
+    expect(() => ortWebDir(missing)).toThrow('npm install onnxruntime-web');
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      optionalDependencies: Record<string, string>;
+    };
+    const empty = fs.mkdtempSync(path.join(tmp, 'ort-'));
+    expect(() => ortWebDir(() => path.join(empty, 'ort-wasm-simd-threaded.wasm'))).toThrow(
+      `${empty}: onnxruntime-web lacks ${ORT_WEB_FILES.join(', ')}; ` +
+        `npm install onnxruntime-web@${pkg.optionalDependencies['onnxruntime-web']}`,
+    );
+  });
 });
 
 describe('gim serve-demo on an audio-tiny run', () => {
@@ -208,6 +230,43 @@ describe('gim serve-demo on an audio-tiny run', () => {
     expect(wav.subarray(0, 4).toString('ascii')).toBe('RIFF');
     expect((await fetch(`${base}/gallery/0.png`)).status).toBe(404);
     await expect(demoContent({ run, module: 7 })).rejects.toThrow(`${run}: module 7 does not exist`);
+  });
+
+  it('without the run’s data, the default gallery says so and offers --gallery', async () => {
+    const root = path.join(tmp, 'speech-copy');
+    fs.cpSync(FIXTURES, root, { recursive: true });
+    const moved = path.join(tmp, 'audio-moved-data');
+    await gim(
+      'train',
+      '--preset',
+      'audio-tiny',
+      '--run',
+      moved,
+      '--set',
+      `data.root=${root}`,
+      '--set',
+      'train.steps=1',
+    );
+    fs.rmSync(root, { recursive: true, force: true });
+    const rejected = expect(demoContent({ run: moved })).rejects;
+    await rejected.toThrow(`${moved}: the default gallery is the run's first 100 test clips, from its data (data.root`);
+    await expect(demoContent({ run: moved })).rejects.toThrow('or pass --gallery <file>');
+  });
+
+  it('gim serve-demo listens where asked and serves the page and its runtime; a taken port or no model is named', async () => {
+    const served = await serveDemoCommand({ run, port: '0', host: '127.0.0.1' });
+    try {
+      const address = served.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+      expect(await (await fetch(`${url}/`)).text()).toContain('<script type="module" src="app.js">');
+      const runtime = await fetch(`${url}/ort/ort.wasm.min.mjs`);
+      expect(runtime.headers.get('content-type')).toContain('text/javascript');
+      const port = String(new URL(url).port);
+      await expect(serveDemoCommand({ run, port, host: '127.0.0.1' })).rejects.toThrow(`--port ${port}: listen`);
+    } finally {
+      await close(served);
+    }
+    await expect(gim('serve-demo', '--port', '0')).rejects.toThrow('--from <file> (a packed model, gim pack): neither');
   });
 
   it.skipIf(!HAS_CHROMIUM)(

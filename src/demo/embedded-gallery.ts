@@ -111,8 +111,18 @@ export async function defaultGallery(model: GalleryModel, size: number): Promise
   try {
     const files = path.join(dir, 'files');
     const { runConfig } = model;
-    if (runConfig.experiment === 'vision') writeVisionGalleryFiles(runConfig.config, files, size);
-    else await writeAudioGalleryFiles(runConfig.config, files, size);
+    try {
+      if (runConfig.experiment === 'vision') writeVisionGalleryFiles(runConfig.config, files, size);
+      else await writeAudioGalleryFiles(runConfig.config, files, size);
+    } catch (err) {
+      const what = runConfig.experiment === 'vision' ? 'images' : 'clips';
+      throw new Error(
+        `${model.name}: the default gallery is the run's first ${size} test ${what}, from its data ` +
+          `(data.root ${runConfig.config.data.root}), which cannot be read: ${(err as Error).message}. ` +
+          'Make that data available, or pass --gallery <file> (gim embed of your own files, one folder per label)',
+        { cause: err },
+      );
+    }
     const features = path.join(dir, 'gallery.jsonl');
     await embedFiles({
       run: model.dir,

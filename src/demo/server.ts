@@ -1,6 +1,7 @@
 /**
- * `gim serve-demo`: a static HTTP server (node:http) for the demo page: demo/ (the page), onnxruntime-web's dist/ under
- * /ort/, and, built in memory from the run or pack (nothing is written into it): /encoder.onnx (modules 1..k),
+ * `gim serve-demo`: a static HTTP server (node:http) for the demo page: demo/ (the page, shipped in the package), the
+ * files of onnxruntime-web (an optional dependency) that the page loads under /ort/, and, built in memory from the run
+ * or pack (nothing is written into it): /encoder.onnx (modules 1..k),
  * /gallery.json (gim embed's rows, embedded-gallery.ts) and /gallery/<i>.png or .wav (the gallery's images or clips,
  * e.g. to drop one back onto the page).
  */
@@ -18,8 +19,17 @@ import { pngOfPixels } from './gallery.js';
 
 export type { Gallery };
 
+/** The page: demo/ of this package (from src/demo/ or dist/demo/ alike), wherever it is installed. */
 export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
-export const ORT_WEB_DIR = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web')); // …/dist
+/** What demo/app.js loads from /ort/: onnxruntime-web's wasm-only build and its runtime, nothing else of its dist/. */
+export const ORT_WEB_FILES: readonly string[] = [
+  'ort.wasm.min.mjs',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+];
+const ORT_WEB_MISSING =
+  'the demo page runs the encoder in the browser with onnxruntime-web, an optional dependency of greedy-infomax ' +
+  'that is not installed (installs with --omit=optional skip it); install it: npm install onnxruntime-web';
 const GALLERY_FILE = /^\/gallery\/(\d+)\.(png|wav)$/;
 const HTTP_NOT_FOUND = 404;
 const HTTP_OK = 200;
@@ -54,6 +64,33 @@ export interface DemoArgs {
 export interface DemoContent {
   encoder: Uint8Array;
   gallery: Gallery;
+}
+
+/**
+ * ortWebDir(resolve): the dist/ folder of the onnxruntime-web that this package resolves (`resolve`: require.resolve
+ * from here), holding every file of ORT_WEB_FILES; the error says which package to install (or which files it lacks).
+ */
+export function ortWebDir(resolve: (id: string) => string = createRequire(import.meta.url).resolve): string {
+  let dir: string;
+  try {
+    dir = path.dirname(resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+  } catch (err) {
+    throw new Error(ORT_WEB_MISSING, { cause: err });
+  }
+  const missing = ORT_WEB_FILES.filter((name) => !fs.existsSync(path.join(dir, name)));
+  if (missing.length > 0) {
+    throw new Error(
+      `${dir}: onnxruntime-web lacks ${missing.join(', ')}; npm install onnxruntime-web@${ortWebRange()}`,
+    );
+  }
+  return dir;
+}
+
+/** The versions of onnxruntime-web this package asks for (its package.json's optionalDependencies). */
+function ortWebRange(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { optionalDependencies?: Record<string, string> };
+  return json.optionalDependencies?.['onnxruntime-web'] ?? 'latest';
 }
 
 /** demoContent(args): the encoder's ONNX bytes and the gallery, from the run or pack. */
@@ -105,8 +142,9 @@ export function fileUnder(root: string, urlPath: string): string | null {
   return fs.statSync(file, { throwIfNoEntry: false })?.isFile() === true ? file : null;
 }
 
-/** demoServer(content): the HTTP server (not yet listening). */
-export function demoServer(content: DemoContent): http.Server {
+/** demoServer(content, ortDir): the HTTP server (not yet listening); ortDir: onnxruntime-web's dist/ (ortWebDir()). */
+export function demoServer(content: DemoContent, ortDir: string = ortWebDir()): http.Server {
+  const ortFiles = new Map(ORT_WEB_FILES.map((name) => [`/ort/${name}`, path.join(ortDir, name)]));
   const galleryJson = JSON.stringify(content.gallery);
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -120,9 +158,7 @@ export function demoServer(content: DemoContent): http.Server {
     const item = GALLERY_FILE.exec(pathname);
     const bytes = item === null ? null : galleryFile(content.gallery, Number(item[1]), item[2]!);
     if (bytes !== null) return send(bytes, CONTENT_TYPES[`.${item![2]!}`]!);
-    const file = pathname.startsWith('/ort/')
-      ? fileUnder(ORT_WEB_DIR, pathname.slice('/ort'.length))
-      : fileUnder(DEMO_DIR, pathname);
+    const file = pathname.startsWith('/ort/') ? (ortFiles.get(pathname) ?? null) : fileUnder(DEMO_DIR, pathname);
     if (file === null) {
       res.writeHead(HTTP_NOT_FOUND, { 'content-type': 'text/plain' });
       res.end(`not found: ${url.pathname}\n`);

@@ -128,6 +128,29 @@ describe('gim export on an audio-tiny run', () => {
       `${path.join(tmp, 'nothing')}: no such run directory`,
     );
   });
+
+  it('gim export --from a pack writes the graph that --run writes; errors name the pack', async () => {
+    const pack = path.join(tmp, 'audio-tiny.gim.tgz');
+    await gim('pack', '--run', run, '--out', pack);
+    const [fromRun, fromPack] = [path.join(tmp, 'run-m2.onnx'), path.join(tmp, 'pack-m2.onnx')];
+    await gim('export', '--run', run, '--module', '2', '--out', fromRun);
+    await gim('export', '--from', pack, '--module', '2', '--out', fromPack);
+    const [a, b] = [decodeModel(fs.readFileSync(fromRun)), decodeModel(fs.readFileSync(fromPack))];
+    expect(b.graph).toEqual(a.graph);
+    const meta = Object.fromEntries(b.metadataProps.map((p) => [p.key, p.value]));
+    expect(meta['gim.run']).toBe('audio-tiny.gim.tgz');
+    expect(meta['gim.module']).toBe('2');
+    await expect(gim('export', '--from', pack, '--module', '7', '--out', path.join(tmp, 'p7.onnx'))).rejects.toThrow(
+      `${pack}: module 7 does not exist; the run has modules 1 to 6`,
+    );
+    await expect(gim('export', '--from', path.join(tmp, 'absent.gim.tgz'), '--out', fromPack)).rejects.toThrow(
+      `${path.join(tmp, 'absent.gim.tgz')}: no such packed model`,
+    );
+    const give = 'give --run <dir> (a run directory) or --from <file> (a packed model, gim pack)';
+    const x = path.join(tmp, 'x.onnx');
+    await expect(gim('export', '--run', run, '--from', pack, '--out', x)).rejects.toThrow(`${give}: not both`);
+    await expect(gim('export', '--out', x)).rejects.toThrow(`${give}: neither was given`);
+  });
 });
 
 describe('gim export on an audio-tiny CPC run without BPTT (convs and the GRU cell in one module)', () => {

@@ -54,8 +54,10 @@ export function encoderModel(args: EncoderModelArgs): Uint8Array {
 }
 
 export interface ExportOnnxArgs {
-  /** The run folder. */
+  /** The run folder (or a packed model unpacked to a folder, with `name`). */
   run: string;
+  /** What errors and the model's `gim.run` metadata call the run (default the run folder): e.g. the pack file. */
+  name?: string;
   /** The last module exported, 1-based; default the last module of the run. */
   module?: number;
   /** The .onnx file to write. */
@@ -75,12 +77,13 @@ export interface ExportOnnxResult {
 /** exportOnnx(args): the run's encoder up to module k written to `out` as ONNX. */
 export function exportOnnx(args: ExportOnnxArgs): ExportOnnxResult {
   const { run, out } = args;
+  const name = args.name ?? run;
   if (fs.existsSync(out) && args.overwrite !== true) {
     throw new Error(`${out}: the file exists; pass --overwrite (overwrite: true) to replace it`);
   }
   const { runConfig, stack, step } = loadTrainedStack(run);
   try {
-    const module = checkModule(args.module, stack.length, run);
+    const module = checkModule(args.module, stack.length, name);
     const bytes = encoderModel({
       experiment: runConfig.experiment,
       stack,
@@ -88,7 +91,7 @@ export function exportOnnx(args: ExportOnnxArgs): ExportOnnxResult {
       metadata: {
         'gim.config': JSON.stringify(runConfig.config),
         'gim.step': String(step),
-        'gim.run': path.basename(path.resolve(run)),
+        'gim.run': path.basename(path.resolve(name)),
       },
     });
     writeFileAtomic(out, bytes);

@@ -162,7 +162,7 @@ async function resolveRoots(args: RealSpeechArgs): Promise<Record<string, string
     if (root === undefined) {
       const pkg = SOURCE_PACKAGES[source].package;
       throw new Error(
-        `${source}: the Debian package ${pkg} is not installed: 'apt-get install -y ${pkg}' (or run scripts/setup.sh), ` +
+        `${source}: the Debian package ${pkg} is not installed: 'apt-get install -y ${pkg}' (in a checkout: bash scripts/setup.sh), ` +
           `or pass --${source}-root <folder>`,
       );
     }
@@ -208,7 +208,9 @@ export async function buildRealSpeechCorpus(args: RealSpeechArgs): Promise<RealS
     return { ...complete.report, out, alreadyComplete: true, seconds: (performance.now() - t0) / 1000 };
   }
   if ((await missingTools(['sox'])).length > 0) {
-    throw new Error("real speech needs sox, not found on PATH: 'apt-get install -y sox' (or run scripts/setup.sh)");
+    throw new Error(
+      "real speech needs sox, not found on PATH: 'apt-get install -y sox' (in a checkout: bash scripts/setup.sh)",
+    );
   }
   const cargs = corpusArgs(args, await resolveRoots(args));
   await removeStalePartials(out);

@@ -41,7 +41,7 @@ export async function requireTools(): Promise<void> {
   throw new Error(
     `speech synthesis needs ${missing.join(', ')}, not found on PATH: install the Debian ` +
       `package${packages.length > 1 ? 's' : ''} with 'apt-get install -y ${packages.join(' ')}' ` +
-      `(or run scripts/setup.sh)`,
+      `(in a checkout: bash scripts/setup.sh)`,
   );
 }
 
