@@ -4,7 +4,7 @@
  * <run>/checkpoints/module<m>/; at the end the modules' newest checkpoints are assembled into one stack checkpoint
  * (<run>/checkpoints/step-XXXXXXX.safetensors) so that eval reads an async run like any other.
  */
-import { moduleCheckpointDir, restoreAsyncModules, trainAsync, type AsyncTrainResult } from '../async/index.js';
+import { listModuleCheckpoints, moduleCheckpointDir, restoreAsyncModules, trainAsync, type AsyncTrainResult } from '../async/index.js';
 import { checkResumeConfig, disposeCheckpoint, newestIntactCheckpoint, truncateMetrics } from '../run-folder.js';
 import { runDir, writeCheckpoint } from '../run-dir.js';
 import { stackState } from '../state.js';
@@ -51,6 +51,11 @@ export function resumeAsyncModules(args: {
   log: (line: string) => void;
   /** Cut metrics.jsonl back to each module's step (default true; false: only read, e.g. on ranks other than 0). */
   truncate?: boolean;
+  /**
+   * 'own' (async): each module continues from its newest checkpoint. 'common' (distributed): every module continues
+   * from the newest step all of them have a checkpoint of (stages of a pipeline save at different times).
+   */
+  continueFrom?: 'own' | 'common';
 }): number[] {
   const steps = Array.from({ length: args.modules }, (_, m) => {
     const dir = moduleCheckpointDir(args.run, m);
@@ -70,6 +75,10 @@ export function resumeAsyncModules(args: {
     }
     return point.checkpoint.step;
   });
+  if (args.continueFrom === 'common') {
+    const step = commonModuleStep(args.run, args.modules);
+    steps.fill(step);
+  }
   const first = Math.min(...steps);
   if (args.truncate === false) return steps;
   truncateMetrics(
@@ -77,6 +86,20 @@ export function resumeAsyncModules(args: {
     (r) => r.step <= (r.module === undefined ? first : (steps[r.module] ?? first)),
   );
   return steps;
+}
+
+/** The newest step of which every module has a checkpoint, or an error listing what each module has. */
+function commonModuleStep(run: string, modules: number): number {
+  const held = Array.from({ length: modules }, (_, m) =>
+    listModuleCheckpoints(moduleCheckpointDir(run, m)).map((c) => c.step),
+  );
+  const common = held[0]!.filter((step) => held.every((steps) => steps.includes(step)));
+  if (common.length === 0)
+    throw new Error(
+      `--resume: the modules of ${run} have no checkpoint of one same step to restart from together ` +
+        `(${held.map((steps, m) => `module ${m + 1}: steps ${steps.join(', ') || 'none'}`).join('; ')})`,
+    );
+  return Math.max(...common);
 }
 
 async function trainAsyncModules(session: TrainingSession): Promise<StrategyEnd> {

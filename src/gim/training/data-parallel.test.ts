@@ -112,8 +112,15 @@ describe('DataParallel', () => {
 });
 
 describe('DataParallel failures', () => {
-  it('a replica whose loss is not finite: it throws its own error, the other names it at once', async () => {
-    const outcomes = await runRanks({ script: RANK_SCRIPT, worldSize: 2, env: { DP_STEPS: '3', DP_NAN_AT: '1:1' } });
+  it.each([
+    ['trainStep', '0'],
+    ['computeGradients keeping the output (a pipeline stage)', '1'],
+  ])('a replica whose loss is not finite (%s): it throws its own error, the other names it at once', async (_, keep) => {
+    const outcomes = await runRanks({
+      script: RANK_SCRIPT,
+      worldSize: 2,
+      env: { DP_STEPS: '3', DP_NAN_AT: '1:1', DP_KEEP_OUTPUT: keep },
+    });
     for (const o of outcomes) {
       if (o.code !== 0 || o.result === null)
         throw new Error(`rank ${o.rank} exited ${o.code ?? o.signal}\n${o.stderr}`);

@@ -79,12 +79,12 @@ export class DataParallel {
   }
 
   /**
-   * One step on this replica's shard: gradients, their average over the replicas, the Adam steps. The replicas first
-   * agree on whether each computed its gradients (one small allreduce): when one failed (e.g. a non-finite loss), it
-   * rethrows its own error and every other replica throws a ReplicaStepError naming it, at once rather than at the
-   * gradient allreduce's timeout; no replica updates, and the step's gradients are dropped everywhere.
+   * This replica's gradients of one step, once every replica has computed its own. The replicas first agree on whether
+   * each computed its gradients (one small allreduce): when one failed (e.g. a non-finite loss), it rethrows its own
+   * error and every other replica throws a ReplicaStepError naming it, at once rather than at the gradient allreduce's
+   * timeout; the step's gradients (and a kept output) are dropped everywhere.
    */
-  async trainStep(x: Tensor, args: TrainStepArgs = { mode: 'simultaneous' }): Promise<StepMetrics[]> {
+  async computeGradients(x: Tensor, args: TrainStepArgs = { mode: 'simultaneous' }): Promise<GradientStep> {
     let g: GradientStep | null = null;
     let failure: unknown = null;
     try {
@@ -94,13 +94,20 @@ export class DataParallel {
     }
     const failed = await this.#failedReplicas(failure !== null);
     if (failed.length > 0) {
+      g?.output?.dispose();
       for (const m of this.stack.modules) m.zeroGrad();
       if (failure !== null) throw failure;
       throw new ReplicaStepError(failed);
     }
-    await this.averageGradients(g!.modules);
-    this.stack.update(g!.modules);
-    return g!.metrics;
+    return g!;
+  }
+
+  /** One step on this replica's shard: gradients (computeGradients), their average over the replicas, the Adam steps. */
+  async trainStep(x: Tensor, args: TrainStepArgs = { mode: 'simultaneous' }): Promise<StepMetrics[]> {
+    const g = await this.computeGradients(x, args);
+    await this.averageGradients(g.modules);
+    this.stack.update(g.modules);
+    return g.metrics;
   }
 
   /** The ranks that report failure (a collective over the group). */

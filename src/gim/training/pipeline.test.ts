@@ -204,6 +204,36 @@ describe('gim launch -- train --mode distributed (audio-tiny, loopback)', () => 
     expect(processesOf(pipeline)).toEqual([]);
   });
 
+  it('resume when the stages saved different steps: all restart from the newest step every module holds', async () => {
+    // As if the last stage had been killed before it saved step 54: modules 5–6 lose it, modules 1–4 keep it.
+    for (const m of [4, 5]) {
+      const newest = listModuleCheckpoints(moduleCheckpointDir(pipeline, m)).at(-1)!;
+      expect(newest.step).toBe(STEPS + 4);
+      fs.rmSync(newest.file);
+    }
+    const common = listModuleCheckpoints(moduleCheckpointDir(pipeline, 5)).at(-1)!.step;
+    expect(common).toBeLessThan(STEPS + 4);
+    const r = await launch([
+      ...TRAIN,
+      '--set',
+      'distributed.stages=3',
+      '--set',
+      `train.steps=${STEPS + 6}`,
+      '--run',
+      pipeline,
+      '--resume',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`[rank 0] resume: modules continue from steps ${Array(MODULES).fill(common).join(', ')}`);
+    expect(checkpointsLoad(pipeline)).toEqual(Array(MODULES).fill(STEPS + 6));
+    // metrics.jsonl was cut back to the common step: each module's steps are logged once, in order
+    const lines = readMetrics(path.join(pipeline, 'metrics.jsonl'));
+    for (let m = 0; m < MODULES; m++) {
+      const steps = lines.filter((l) => l.module === m && l.name === undefined).map((l) => l.step);
+      expect(steps, `module ${m + 1}`).toEqual(Array.from({ length: STEPS + 6 }, (_, i) => i + 1));
+    }
+  });
+
   it('3 data-parallel replicas (stages=1) train and save one set of modules', async () => {
     const run = path.join(work, 'replicas');
     const r = await launch([...TRAIN, '--set', 'distributed.stages=1', '--set', 'train.steps=4', '--run', run]);

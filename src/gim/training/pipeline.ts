@@ -20,6 +20,7 @@ import {
 import { tensor, type ProcessGroup, type Tensor } from '../../tensor/index.js';
 import { yieldToEventLoop } from '../../util/interrupt.js';
 import { assembleStack } from './async.js';
+import type { TrainStepArgs } from '../stack.js';
 import { DataParallel } from './data-parallel.js';
 import type { StrategyEnd, TrainBatch, TrainingSession, TrainingStrategy } from './strategy.js';
 
@@ -138,12 +139,14 @@ async function runSteps(a: StepsArgs): Promise<number> {
     try {
       const at = step;
       const computeStart = performance.now();
-      const g = stack.computeGradients(x, {
+      const stepArgs: TrainStepArgs = {
         mode: 'simultaneous',
         range,
         keepOutput: outbox !== null,
         onModule: (m) => progress.update(at, m),
-      });
+      };
+      // replicas agree that each computed its gradients before any allreduce (a NaN in one names it in all)
+      const g = dp === null ? stack.computeGradients(x, stepArgs) : await dp.computeGradients(x, stepArgs);
       const forwardBackwardMs = performance.now() - computeStart;
       let sent = { bytes: 0, queue: 0 };
       const sendStart = performance.now();

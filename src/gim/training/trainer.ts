@@ -137,7 +137,8 @@ export async function train(task: TrainingTask, args: TrainArgs): Promise<TrainR
   let start = 0;
   if (args.resume && strategy.checkpoints === 'modules') {
     const modules = task.moduleNames.length;
-    const steps = resumeAsyncModules({ run: run.root, modules, config, resumable, log, truncate: leads });
+    const continueFrom = strategy.mode === 'distributed' ? 'common' : 'own';
+    const steps = resumeAsyncModules({ run: run.root, modules, config, resumable, log, truncate: leads, continueFrom });
     start = Math.min(...steps);
     if (leads) log(`resume: modules continue from steps ${steps.join(', ')} (of ${args.steps})`);
   }

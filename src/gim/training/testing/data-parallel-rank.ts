@@ -11,7 +11,10 @@ import { gradientValues, parameterValues, replicaBatch, replicaStack, shardOf } 
 setTimeout(() => process.exit(3), 60_000).unref();
 
 const steps = Number(process.env.DP_STEPS ?? '4');
-/** DP_NAN_AT=<rank>:<step>: that replica's shard is NaN at that step (a diverging replica). */
+/**
+ * DP_NAN_AT=<rank>:<step>: that replica's shard is NaN at that step (a diverging replica); DP_KEEP_OUTPUT=1: that step
+ * runs as a pipeline stage does (computeGradients keeping the output, then the average and the update).
+ */
 const [nanRank = -1, nanStep = -1] = (process.env.DP_NAN_AT ?? '-1:-1').split(':').map(Number);
 const world = await joinWorld({ config: { test: 'data-parallel', steps }, timeoutMs: 20_000, joinTimeoutMs: 30_000 });
 const stack = replicaStack(world.rank + 1); // different on each rank until the broadcast
@@ -33,7 +36,13 @@ for (let step = 0; step < steps; step++) {
   if (nanRank >= 0 && step === nanStep) {
     const started = Date.now();
     try {
-      await dp.trainStep(shard);
+      if (process.env.DP_KEEP_OUTPUT === '1') {
+        // as a pipeline stage runs it: gradients with the last module's output kept for the next stage
+        const g = await dp.computeGradients(shard, { mode: 'simultaneous', keepOutput: true });
+        g.output?.dispose();
+        await dp.averageGradients(g.modules);
+        stack.update(g.modules);
+      } else await dp.trainStep(shard);
       failure = { error: null, elapsedMs: Date.now() - started };
     } catch (e) {
       failure = { error: (e as Error).message, name: (e as Error).constructor.name, elapsedMs: Date.now() - started };
