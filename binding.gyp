@@ -11,6 +11,7 @@
         "native/src/runtime.cc",
         "native/src/adam.cc",
         "native/src/profiler.cc",
+        "native/src/c10d_store.cc",
         "native/src/distributed.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include_dir\")", "<!@(node native/libtorch.cjs include)"],

@@ -1,14 +1,11 @@
-// c10d: libtorch's TCPStore and process groups (Gloo; NCCL when the build has it), as PyTorch's DDP uses them.
+// c10d: libtorch's process groups (Gloo; NCCL when the build has it), as PyTorch's DDP uses them; the TCPStore they
+// meet in is in c10d_store.cc.
 // Posting an operation returns a Work handle at once; workWait waits for it on a thread of its own and settles a JS
 // promise, so the event loop (signals, timers) keeps running. c10d's and Gloo's exceptions, timeouts included, become
 // JS Errors prefixed with what failed (the op, the peer rank, the group); nothing aborts the process.
-#ifndef USE_C10D_GLOO
-#error "c10d's Gloo headers were not found: install libgloo-dev (Debian) or use a libtorch that ships include/gloo"
-#endif
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef USE_C10D_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
@@ -18,37 +15,11 @@
 #include <limits>
 #include <memory>
 #include <thread>
-#include "common.h"
+#include "c10d.h"
 
 namespace gim {
+namespace c10dbind {
 namespace {
-
-// ---- errors -----------------------------------------------------------------------------------------------------
-
-// The message of the exception in flight: libtorch's without its C++ backtrace.
-std::string messageOf(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const c10::Error& err) {
-    return err.what_without_backtrace();
-  } catch (const std::exception& err) {
-    return err.what();
-  } catch (...) {
-    return "unknown error";
-  }
-}
-
-// Runs f; any C++ exception becomes a JS Error "<what>: <libtorch's message>".
-template <typename F>
-auto withContext(Napi::Env env, const std::string& what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    throw Napi::Error::New(env, what + ": " + messageOf(std::current_exception()));
-  }
-}
 
 // ---- handles ----------------------------------------------------------------------------------------------------
 
@@ -114,10 +85,6 @@ struct GroupOf : Group {
   Works barrier() override { return {pg->barrier()}; }
 };
 
-struct StoreBox {
-  c10::intrusive_ptr<c10d::Store> store;
-  int port = 0;
-};
 struct GroupBox {
   std::unique_ptr<Group> group;
   bool gloo;
@@ -126,31 +93,6 @@ struct WorkBox {
   Works works;
   std::vector<at::Tensor> tensors;  // kept alive until the work is dropped
 };
-
-const napi_type_tag kStoreTag = {0x3c1f0b5e8d2a4c71ULL, 0xb7e94d0a61f2c358ULL};
-const napi_type_tag kGroupTag = {0x5a8e2d47c90b1f36ULL, 0x8f03c6e1d5b7a942ULL};
-const napi_type_tag kWorkTag = {0x91d4b7e20c6f3a58ULL, 0x2e6a0f9c4b8d17e3ULL};
-
-template <typename T>
-Napi::Value boxed(Napi::Env env, T* p, const napi_type_tag& tag) {
-  auto ext = Napi::External<T>::New(env, p, [](Napi::Env, T* q) { delete q; });
-  ext.TypeTag(&tag);
-  return ext;
-}
-
-template <typename T>
-T* unbox(const Napi::Value& v, const napi_type_tag& tag, const std::string& kind, const std::string& what) {
-  if (!v.IsExternal() || !v.As<Napi::External<T>>().CheckTypeTag(&tag)) {
-    throw Napi::TypeError::New(v.Env(), what + ": expected a " + kind + " handle");
-  }
-  return v.As<Napi::External<T>>().Data();
-}
-
-c10d::Store& storeOf(const Napi::Value& v, const std::string& what) {
-  auto* box = unbox<StoreBox>(v, kStoreTag, "TcpStore", what);
-  if (!box->store) throw Napi::Error::New(v.Env(), what + ": the store was closed");
-  return *box->store;
-}
 
 Group& groupOf(const Napi::Value& v, const std::string& what) {
   auto* box = unbox<GroupBox>(v, kGroupTag, "ProcessGroup", what);
@@ -166,26 +108,6 @@ void checkPointToPoint(const Napi::Value& g, const at::Tensor& t, const std::str
   }
 }
 
-std::string toStr(const Napi::Value& v, const std::string& what) {
-  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), what + ": expected a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
-std::chrono::milliseconds toMs(const Napi::Value& v, const std::string& what) {
-  int64_t ms = toInt(v, what);
-  if (ms < 1) throw Napi::RangeError::New(v.Env(), what + ": expected a timeout >= 1 ms, got " + std::to_string(ms));
-  return std::chrono::milliseconds(ms);
-}
-
-int toIntIn(const Napi::Value& v, int64_t lo, int64_t hi, const std::string& what) {
-  int64_t n = toInt(v, what);
-  if (n < lo || n > hi) {
-    throw Napi::RangeError::New(v.Env(), what + ": expected an integer in [" + std::to_string(lo) + ", " +
-                                             std::to_string(hi) + "], got " + std::to_string(n));
-  }
-  return static_cast<int>(n);
-}
-
 std::vector<at::Tensor> tensorList(const Napi::Value& v, const std::string& what) {
   if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), what + ": expected an array of tensors");
   auto arr = v.As<Napi::Array>();
@@ -196,91 +118,6 @@ std::vector<at::Tensor> tensorList(const Napi::Value& v, const std::string& what
 
 Napi::Value wrapWork(Napi::Env env, Works works, std::vector<at::Tensor> tensors) {
   return boxed(env, new WorkBox{std::move(works), std::move(tensors)}, kWorkTag);
-}
-
-// ---- store ------------------------------------------------------------------------------------------------------
-
-// storeCreate(host, port, worldSize, isMaster, timeoutMs, what): the master listens on host:port (port 0: any free
-// one, see storePort); a client connects to it, retrying until the timeout. Neither waits for the others to join:
-// process groups check that (src/tensor/c10d.ts), naming the ranks that did not come.
-Napi::Value StoreCreate(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string host = toStr(info[0], "TcpStore host");
-  int port = toIntIn(info[1], 0, 65535, "TcpStore port");
-  int worldSize = toIntIn(info[2], 1, std::numeric_limits<int>::max(), "TcpStore worldSize");
-  if (!info[3].IsBoolean()) throw Napi::TypeError::New(env, "TcpStore isMaster: expected a boolean");
-  bool isMaster = info[3].As<Napi::Boolean>().Value();
-  auto timeout = toMs(info[4], "TcpStore timeoutMs");
-  std::string what = toStr(info[5], "TcpStore description");
-  c10d::TCPStoreOptions opts;
-  opts.port = static_cast<std::uint16_t>(port);
-  opts.isServer = isMaster;
-  opts.numWorkers = static_cast<std::size_t>(worldSize);
-  opts.waitWorkers = false;
-  opts.timeout = timeout;
-  auto store = withContext(env, what, [&] { return c10::make_intrusive<c10d::TCPStore>(host, opts); });
-  int actualPort = store->getPort();
-  return boxed(env, new StoreBox{store, actualPort}, kStoreTag);
-}
-
-Napi::Value StorePort(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), unbox<StoreBox>(info[0], kStoreTag, "TcpStore", "storePort")->port);
-}
-
-Napi::Value StoreSet(const Napi::CallbackInfo& info) {
-  std::string key = toStr(info[1], "TcpStore.set(key)");
-  std::string value = toStr(info[2], "TcpStore.set(value)");
-  auto& store = storeOf(info[0], "TcpStore.set");
-  withContext(info.Env(), "TcpStore.set('" + key + "')",
-              [&] { store.set(key, std::vector<uint8_t>(value.begin(), value.end())); });
-  return info.Env().Undefined();
-}
-
-// storeGet(h, key): waits (up to the store's timeout) until the key is set, then returns its value.
-Napi::Value StoreGet(const Napi::CallbackInfo& info) {
-  std::string key = toStr(info[1], "TcpStore.get(key)");
-  auto& store = storeOf(info[0], "TcpStore.get");
-  auto bytes = withContext(info.Env(), "TcpStore.get('" + key + "')", [&] { return store.get(key); });
-  return Napi::String::New(info.Env(), std::string(bytes.begin(), bytes.end()));
-}
-
-// storeWait(h, keys, timeoutMs): waits until every key is set.
-Napi::Value StoreWait(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "TcpStore.wait(keys): expected an array of strings");
-  auto arr = info[1].As<Napi::Array>();
-  std::vector<std::string> keys;
-  for (uint32_t i = 0; i < arr.Length(); i++) keys.push_back(toStr(arr.Get(i), "TcpStore.wait(keys)"));
-  auto timeout = toMs(info[2], "TcpStore.wait(timeoutMs)");
-  auto& store = storeOf(info[0], "TcpStore.wait");
-  std::string names;
-  for (const auto& k : keys) names += (names.empty() ? "'" : ", '") + k + "'";
-  withContext(env, "TcpStore.wait(" + names + ")", [&] { store.wait(keys, timeout); });
-  return env.Undefined();
-}
-
-// storeCheck(h, keys): whether every key is set now (does not wait).
-Napi::Value StoreCheck(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "TcpStore.check(keys): expected an array of strings");
-  auto arr = info[1].As<Napi::Array>();
-  std::vector<std::string> keys;
-  for (uint32_t i = 0; i < arr.Length(); i++) keys.push_back(toStr(arr.Get(i), "TcpStore.check(keys)"));
-  auto& store = storeOf(info[0], "TcpStore.check");
-  return Napi::Boolean::New(env, withContext(env, "TcpStore.check", [&] { return store.check(keys); }));
-}
-
-Napi::Value StoreAdd(const Napi::CallbackInfo& info) {
-  std::string key = toStr(info[1], "TcpStore.add(key)");
-  int64_t delta = toInt(info[2], "TcpStore.add(delta)");
-  auto& store = storeOf(info[0], "TcpStore.add");
-  int64_t v = withContext(info.Env(), "TcpStore.add('" + key + "')", [&] { return store.add(key, delta); });
-  return Napi::Number::New(info.Env(), static_cast<double>(v));
-}
-
-Napi::Value StoreClose(const Napi::CallbackInfo& info) {
-  unbox<StoreBox>(info[0], kStoreTag, "TcpStore", "TcpStore.close")->store.reset();
-  return info.Env().Undefined();
 }
 
 // ---- process groups ---------------------------------------------------------------------------------------------
@@ -352,25 +189,15 @@ Napi::Value GroupSize(const Napi::CallbackInfo& info) {
 }
 
 // groupSend(g, tensor, dst, tag, what) / groupRecv(g, tensor, src, tag, what): point-to-point, matched by tag.
-Napi::Value GroupSend(const Napi::CallbackInfo& info) {
-  std::string what = toStr(info[4], "send description");
+template <bool kSend>
+Napi::Value PointToPoint(const Napi::CallbackInfo& info) {
+  std::string what = toStr(info[4], kSend ? "send description" : "recv description");
   auto& g = groupOf(info[0], what);
   std::vector<at::Tensor> t{unwrapTensor(info[1], what)};
   checkPointToPoint(info[0], t[0], what);
-  int dst = toIntIn(info[2], 0, g.size() - 1, what + " (destination rank)");
+  int peer = toIntIn(info[2], 0, g.size() - 1, what + (kSend ? " (destination rank)" : " (source rank)"));
   int tag = toIntIn(info[3], 0, std::numeric_limits<int>::max(), what + " (tag)");
-  auto work = withContext(info.Env(), what, [&] { return g.send(t, dst, tag); });
-  return wrapWork(info.Env(), work, t);
-}
-
-Napi::Value GroupRecv(const Napi::CallbackInfo& info) {
-  std::string what = toStr(info[4], "recv description");
-  auto& g = groupOf(info[0], what);
-  std::vector<at::Tensor> t{unwrapTensor(info[1], what)};
-  checkPointToPoint(info[0], t[0], what);
-  int src = toIntIn(info[2], 0, g.size() - 1, what + " (source rank)");
-  int tag = toIntIn(info[3], 0, std::numeric_limits<int>::max(), what + " (tag)");
-  auto work = withContext(info.Env(), what, [&] { return g.recv(t, src, tag); });
+  auto work = withContext(info.Env(), what, [&] { return kSend ? g.send(t, peer, tag) : g.recv(t, peer, tag); });
   return wrapWork(info.Env(), work, t);
 }
 
@@ -460,22 +287,19 @@ Napi::Value WorkWait(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+}  // namespace c10dbind
+
+void initC10dStore(Napi::Env env, Napi::Object exports);
 
 void initDistributed(Napi::Env env, Napi::Object exports) {
-  exports.Set("c10dStoreCreate", Napi::Function::New(env, guarded<StoreCreate>));
-  exports.Set("c10dStorePort", Napi::Function::New(env, guarded<StorePort>));
-  exports.Set("c10dStoreSet", Napi::Function::New(env, guarded<StoreSet>));
-  exports.Set("c10dStoreGet", Napi::Function::New(env, guarded<StoreGet>));
-  exports.Set("c10dStoreWait", Napi::Function::New(env, guarded<StoreWait>));
-  exports.Set("c10dStoreCheck", Napi::Function::New(env, guarded<StoreCheck>));
-  exports.Set("c10dStoreAdd", Napi::Function::New(env, guarded<StoreAdd>));
-  exports.Set("c10dStoreClose", Napi::Function::New(env, guarded<StoreClose>));
+  using namespace c10dbind;
+  initC10dStore(env, exports);
   exports.Set("c10dHasNccl", Napi::Function::New(env, guarded<HasNccl>));
   exports.Set("c10dGroupCreate", Napi::Function::New(env, guarded<GroupCreate>));
   exports.Set("c10dGroupRank", Napi::Function::New(env, guarded<GroupRank>));
   exports.Set("c10dGroupSize", Napi::Function::New(env, guarded<GroupSize>));
-  exports.Set("c10dGroupSend", Napi::Function::New(env, guarded<GroupSend>));
-  exports.Set("c10dGroupRecv", Napi::Function::New(env, guarded<GroupRecv>));
+  exports.Set("c10dGroupSend", Napi::Function::New(env, guarded<PointToPoint<true>>));
+  exports.Set("c10dGroupRecv", Napi::Function::New(env, guarded<PointToPoint<false>>));
   exports.Set("c10dGroupAllreduce", Napi::Function::New(env, guarded<GroupAllreduce>));
   exports.Set("c10dGroupBroadcast", Napi::Function::New(env, guarded<GroupBroadcast>));
   exports.Set("c10dGroupBarrier", Napi::Function::New(env, guarded<GroupBarrier>));
