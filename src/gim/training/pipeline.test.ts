@@ -26,6 +26,11 @@ const Q = 2;
 const TRAIN = ['train', '--preset', 'audio-tiny', '--mode', 'distributed', '--set', 'threads=1'];
 const LEARN = ['--set', 'train.lr=0.005', '--set', 'train.logEvery=1'];
 
+/** `train … --mode distributed` with these stages, steps and run folder, then any further flags. */
+function trainArgs(stages: number, steps: number, run: string, ...more: string[]): string[] {
+  return [...TRAIN, '--set', `distributed.stages=${stages}`, '--set', `train.steps=${steps}`, '--run', run, ...more];
+}
+
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-pipeline-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -129,16 +134,7 @@ describe('gim launch -- train --mode distributed (audio-tiny, loopback)', () => 
   let records: MetricRecord[];
 
   beforeAll(async () => {
-    first = await launch([
-      ...TRAIN,
-      ...LEARN,
-      '--set',
-      'distributed.stages=3',
-      '--set',
-      `train.steps=${STEPS}`,
-      '--run',
-      pipeline,
-    ]);
+    first = await launch([...trainArgs(3, STEPS, pipeline), ...LEARN]);
     records = fs.existsSync(path.join(pipeline, 'metrics.jsonl'))
       ? readMetrics(path.join(pipeline, 'metrics.jsonl'))
       : [];
@@ -186,16 +182,7 @@ describe('gim launch -- train --mode distributed (audio-tiny, loopback)', () => 
   });
 
   it('resume continues every stage from the run’s checkpoints', async () => {
-    const r = await launch([
-      ...TRAIN,
-      '--set',
-      'distributed.stages=3',
-      '--set',
-      `train.steps=${STEPS + 4}`,
-      '--run',
-      pipeline,
-      '--resume',
-    ]);
+    const r = await launch(trainArgs(3, STEPS + 4, pipeline, '--resume'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\[rank 0\] resume: modules continue from steps 50, 50, 50, 50, 50, 50/);
     expect(r.stderr).toMatch(/\[rank 2\] finished at step 54/);
@@ -213,18 +200,11 @@ describe('gim launch -- train --mode distributed (audio-tiny, loopback)', () => 
     }
     const common = listModuleCheckpoints(moduleCheckpointDir(pipeline, 5)).at(-1)!.step;
     expect(common).toBeLessThan(STEPS + 4);
-    const r = await launch([
-      ...TRAIN,
-      '--set',
-      'distributed.stages=3',
-      '--set',
-      `train.steps=${STEPS + 6}`,
-      '--run',
-      pipeline,
-      '--resume',
-    ]);
+    const r = await launch(trainArgs(3, STEPS + 6, pipeline, '--resume'));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`[rank 0] resume: modules continue from steps ${Array(MODULES).fill(common).join(', ')}`);
+    expect(r.stderr).toContain(
+      `[rank 0] resume: modules continue from steps ${Array(MODULES).fill(common).join(', ')}`,
+    );
     expect(checkpointsLoad(pipeline)).toEqual(Array(MODULES).fill(STEPS + 6));
     // metrics.jsonl was cut back to the common step: each module's steps are logged once, in order
     const lines = readMetrics(path.join(pipeline, 'metrics.jsonl'));
@@ -236,7 +216,7 @@ describe('gim launch -- train --mode distributed (audio-tiny, loopback)', () => 
 
   it('3 data-parallel replicas (stages=1) train and save one set of modules', async () => {
     const run = path.join(work, 'replicas');
-    const r = await launch([...TRAIN, '--set', 'distributed.stages=1', '--set', 'train.steps=4', '--run', run]);
+    const r = await launch(trainArgs(1, 4, run));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\[rank 1\] rank 1: stage 1 of 1 \(modules 1–6\), replica 2 of 3/);
     expect(checkpointsLoad(run)).toEqual(Array(MODULES).fill(4));
@@ -246,24 +226,11 @@ describe('gim launch -- train --mode distributed (audio-tiny, loopback)', () => 
   it('SIGTERM to launch: stage 0 stops, the others drain, all save the same step; exit 143', async () => {
     const run = path.join(work, 'stopped');
     let sent = false;
-    const r = await launch(
-      [
-        ...TRAIN,
-        '--set',
-        'distributed.stages=3',
-        '--set',
-        'train.steps=100000',
-        '--set',
-        'train.checkpointEvery=100000',
-        '--run',
-        run,
-      ],
-      (pid, stderr) => {
-        if (sent || !/\[rank 2\] step \d+\//.test(stderr)) return;
-        sent = true;
-        process.kill(pid, 'SIGTERM');
-      },
-    );
+    const r = await launch(trainArgs(3, 100000, run, '--set', 'train.checkpointEvery=100000'), (pid, stderr) => {
+      if (sent || !/\[rank 2\] step \d+\//.test(stderr)) return;
+      sent = true;
+      process.kill(pid, 'SIGTERM');
+    });
     expect(r.code, r.stderr).toBe(143);
     const steps = checkpointsLoad(run);
     expect(new Set(steps).size, `module steps ${steps.join(', ')}`).toBe(1);
@@ -274,26 +241,13 @@ describe('gim launch -- train --mode distributed (audio-tiny, loopback)', () => 
   it('a rank killed (kill -9): the others exit non-zero, launch names it; the checkpoints load', async () => {
     const run = path.join(work, 'killed');
     let killedAt = 0;
-    const r = await launch(
-      [
-        ...TRAIN,
-        '--set',
-        'distributed.stages=3',
-        '--set',
-        'train.steps=100000',
-        '--set',
-        'train.checkpointEvery=2',
-        '--run',
-        run,
-      ],
-      (_pid, stderr) => {
-        if (killedAt > 0 || !/\[rank 2\] step [4-9]\//.test(stderr)) return;
-        const pid = rankPid(run, 1);
-        if (pid === undefined) return;
-        killedAt = Date.now();
-        process.kill(pid, 'SIGKILL');
-      },
-    );
+    const r = await launch(trainArgs(3, 100000, run, '--set', 'train.checkpointEvery=2'), (_pid, stderr) => {
+      if (killedAt > 0 || !/\[rank 2\] step [4-9]\//.test(stderr)) return;
+      const pid = rankPid(run, 1);
+      if (pid === undefined) return;
+      killedAt = Date.now();
+      process.kill(pid, 'SIGKILL');
+    });
     const seconds = (Date.now() - killedAt) / 1000;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/gim launch: rank 1 was killed by SIGKILL/);
