@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks the npm package as a user gets it: npm pack, install the tarball into an empty app (the addon compiles
 # there), import it from ESM JavaScript and from TypeScript (moduleResolution nodenext, skipLibCheck false), run
-# `gim --help`, `--version`, a 3-step audio and vision training run and an eval, `gim pack` and `gim export --from`,
-# `gim serve-demo` (the page and the onnxruntime-web files it loads are served; without onnxruntime-web it names the
+# `gim --help`, `--version`, a 3-step audio and vision training run and an eval, a 2-rank `gim launch`, `gim pack`
+# and `gim export --from`, `gim serve-demo` (the page and the onnxruntime-web files it loads are served; without onnxruntime-web it names the
 # package); then, with the addon removed, `gim --help` still works and `gim train` says how to rebuild it, without a
 # stack trace. Needs what scripts/setup.sh installs (libtorch-dev, flite, dataset-fashion-mnist) and the repository's
 # node_modules.
@@ -101,6 +101,11 @@ npx gim train --preset vision-tiny --set train.steps=3 --run runs/vision
 npx gim eval --run runs/vision --probe class
 step "gim train --preset vision-tiny --mode async (worker threads from dist/)"
 npx gim train --preset vision-tiny --mode async --set train.steps=3 --run runs/vision-async
+
+step "gim launch --nproc-per-node 2 -- train --mode distributed (2 stages over loopback, ranks from dist/)"
+npx gim launch --nproc-per-node 2 --master-port "$((20000 + RANDOM % 20000))" -- train --preset audio-tiny --mode distributed \
+  --set distributed.stages=2 --set train.steps=3 --set threads=1 --run runs/audio-distributed
+[ -d runs/audio-distributed/checkpoints/module5 ] || fail "gim launch left no module checkpoints"
 
 step "gim pack, gim export --from the pack"
 npx gim pack --run runs/vision --out vision.gim.tgz
