@@ -4,7 +4,13 @@
  * <run>/checkpoints/module<m>/; at the end the modules' newest checkpoints are assembled into one stack checkpoint
  * (<run>/checkpoints/step-XXXXXXX.safetensors) so that eval reads an async run like any other.
  */
-import { listModuleCheckpoints, moduleCheckpointDir, restoreAsyncModules, trainAsync, type AsyncTrainResult } from '../async/index.js';
+import {
+  listModuleCheckpoints,
+  moduleCheckpointDir,
+  restoreAsyncModules,
+  trainAsync,
+  type AsyncTrainResult,
+} from '../async/index.js';
 import { checkResumeConfig, disposeCheckpoint, newestIntactCheckpoint, truncateMetrics } from '../run-folder.js';
 import { runDir, writeCheckpoint } from '../run-dir.js';
 import { stackState } from '../state.js';

@@ -115,21 +115,24 @@ describe('DataParallel failures', () => {
   it.each([
     ['trainStep', '0'],
     ['computeGradients keeping the output (a pipeline stage)', '1'],
-  ])('a replica whose loss is not finite (%s): it throws its own error, the other names it at once', async (_, keep) => {
-    const outcomes = await runRanks({
-      script: RANK_SCRIPT,
-      worldSize: 2,
-      env: { DP_STEPS: '3', DP_NAN_AT: '1:1', DP_KEEP_OUTPUT: keep },
-    });
-    for (const o of outcomes) {
-      if (o.code !== 0 || o.result === null)
-        throw new Error(`rank ${o.rank} exited ${o.code ?? o.signal}\n${o.stderr}`);
-    }
-    const [f0, f1] = outcomes.map((o) => (o.result as { failure: Record<string, unknown> }).failure);
-    expect(f1).toMatchObject({ name: 'NonFiniteLossError' });
-    expect(f1!.error).toMatch(/^module 1: loss is NaN/);
-    expect(f0).toMatchObject({ name: 'ReplicaStepError' });
-    expect(f0!.error).toMatch(/replica \(rank 1\) failed to compute gradients/);
-    expect(f0!.elapsedMs as number).toBeLessThan(10_000); // the group's timeout is 20 s
-  });
+  ])(
+    'a replica whose loss is not finite (%s): it throws its own error, the other names it at once',
+    async (_, keep) => {
+      const outcomes = await runRanks({
+        script: RANK_SCRIPT,
+        worldSize: 2,
+        env: { DP_STEPS: '3', DP_NAN_AT: '1:1', DP_KEEP_OUTPUT: keep },
+      });
+      for (const o of outcomes) {
+        if (o.code !== 0 || o.result === null)
+          throw new Error(`rank ${o.rank} exited ${o.code ?? o.signal}\n${o.stderr}`);
+      }
+      const [f0, f1] = outcomes.map((o) => (o.result as { failure: Record<string, unknown> }).failure);
+      expect(f1).toMatchObject({ name: 'NonFiniteLossError' });
+      expect(f1!.error).toMatch(/^module 1: loss is NaN/);
+      expect(f0).toMatchObject({ name: 'ReplicaStepError' });
+      expect(f0!.error).toMatch(/replica \(rank 1\) failed to compute gradients/);
+      expect(f0!.elapsedMs as number).toBeLessThan(10_000); // the group's timeout is 20 s
+    },
+  );
 });
