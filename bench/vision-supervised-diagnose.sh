@@ -4,7 +4,9 @@
 #   longer  — the 2-epoch whole-image run continued to 6 epochs (11,250 steps): is it training length?
 #   strides — the same encoder with every stage strided (stageStrides [2, 2, 2]: a 19-pixel instead of a 13-pixel
 #             receptive field under the global average), 2 epochs: is it the receptive field?
-#   bash bench/vision-supervised-diagnose.sh [OUT] [longer|strides …]
+#   grid-longer — the 2-epoch patch-grid supervised run of bench/vision-probe-vs-steps.sh (GRID_RUN) continued to 4
+#             epochs (7,500 steps): does the grid row level off?
+#   bash bench/vision-supervised-diagnose.sh [OUT] [longer|strides|grid-longer …]   (GRID_RUN=… to pick the grid run)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-runs/sup}
@@ -39,8 +41,21 @@ for check in ${checks[*]}; do
         --set train.logEvery=25 >"$run.log" 2>&1
       measure "$run"
       ;;
+    grid-longer)
+      from=${GRID_RUN:-runs/probe-vs-steps/supervised}
+      run="$out/grid-longer"
+      if [ ! -d "$run" ]; then
+        mkdir -p "$run.tmp/checkpoints"
+        cp "$from/config.json" "$from/metrics.jsonl" "$run.tmp/"
+        cp "$from/checkpoints/step-0003750.safetensors" "$run.tmp/checkpoints/"
+        mv "$run.tmp" "$run"
+      fi
+      /usr/bin/time -f 'train wall %e s' npx gim train --preset vision-small --run "$run" --resume \
+        --set train.steps=7500 --set train.checkpointEvery=1875 --set train.logEvery=25 >"$run.log" 2>&1
+      measure "$run"
+      ;;
     *)
-      echo "unknown check $check (longer | strides)" >&2
+      echo "unknown check $check (longer | strides | grid-longer)" >&2
       exit 2
       ;;
   esac
