@@ -3,7 +3,8 @@
 # CPC rows with a checkpoint every 625 steps (⅓ epoch of 32-image batches), keeps every checkpoint as its own
 # one-checkpoint run folder under OUT/snap, then `npx tsx bench/vision-probe-vs-steps.ts OUT/snap` probes them and
 # draws results/vision/probe-vs-steps.png.
-#   bash bench/vision-probe-vs-steps.sh [OUT] [SUPERVISED_STEPS] [GIM_STEPS] [CPC_STEPS]
+#   [ONLY="gim cpc"] bash bench/vision-probe-vs-steps.sh [OUT] [SUPERVISED_STEPS] [GIM_STEPS] [CPC_STEPS]
+# (ONLY: the methods to train, of supervised, gim and cpc; default all three.)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-runs/probe-vs-steps}
@@ -37,7 +38,8 @@ train() { # method steps [--set …]
   snapshot "$run" "$method"
 }
 
-train supervised "${2:-3750}" --set train.objective=supervised --set model.modelSplits=1
-train gim "${3:-3750}"
-train cpc "${4:-1875}" --set model.modelSplits=1
+only=" ${ONLY:-supervised gim cpc} "
+[[ $only == *" supervised "* ]] && train supervised "${2:-3750}" --set train.objective=supervised --set model.modelSplits=1
+[[ $only == *" gim "* ]] && train gim "${3:-3750}"
+[[ $only == *" cpc "* ]] && train cpc "${4:-1875}" --set model.modelSplits=1
 echo "snapshots in $out/snap; next: npx tsx bench/vision-probe-vs-steps.ts $out/snap"

@@ -11,6 +11,7 @@ import { evalImages, openVisionData } from '../../src/experiments/vision/data.js
 import { loadVisionStack } from '../../src/experiments/vision/experiment.js';
 import { scoreLayers, scoreLinearProbe, type ProbeScore } from '../../src/experiments/vision/linear-eval.js';
 import { reshape, setNumThreads, type Tensor } from '../../src/tensor/index.js';
+import { patchGridSize } from '../../src/vision/model/index.js';
 
 /** One run's probes: per module, the grid-average probe and (with probe.spatial) the 2×2-cell probe. */
 export interface RunProbe {
@@ -21,10 +22,16 @@ export interface RunProbe {
   scores: { global: ProbeScore; spatial: ProbeScore | null }[];
 }
 
-/** probeVisionRun(run): the newest checkpoint of `run`, every module probed under the small preset's protocol. */
+/**
+ * probeVisionRun(run): the newest checkpoint of `run`, every module probed under the small preset's protocol (a run
+ * whose one patch is the whole image has a 1×1 grid: its grid average is its only probe).
+ */
 export function probeVisionRun(run: string): RunProbe {
-  const protocol = resolveVisionConfig('small').probe;
   const stored = savedVisionConfig(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')));
+  const { crop } = stored.data;
+  const { patch, patchStride } = stored.model;
+  const oneCell = patchGridSize(crop, patch, patchStride) === 1; // a whole-image encoder: cells would copy its vector
+  const protocol = { ...resolveVisionConfig('small').probe, ...(oneCell ? { spatial: 0 } : {}) };
   const config = { ...stored, probe: protocol };
   setNumThreads(config.threads);
   const started = performance.now();

@@ -29,6 +29,16 @@ describe('patch grid', () => {
       for (let j = 0; j < 3; j++) expect(narrow(p, 0, i * 3 + j, 1).toArray()).toEqual(crop(x, 0, i, j, 3, 2));
   });
 
+  it('a patch as large as the image: a 1×1 grid holding the whole image, whatever the stride', () => {
+    const x = randn([2, 1, 32, 32]);
+    for (const stride of [1, 4, 32]) {
+      expect(patchGridSize(32, 32, stride)).toBe(1);
+      const p = toPatchGrid(x, 32, stride);
+      expect(p.shape).toEqual([2, 1, 32, 32]);
+      expect(p.toArray()).toEqual(x.toArray());
+    }
+  });
+
   it('fromPatchVectors lays the vector of patch b·gh·gw + i·gw + j at [b, :, i, j]', () => {
     const [B, gh, gw, D] = [2, 3, 4, 5];
     const v = randn([B * gh * gw, D]);
