@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   conv1d,
   conv2d,
+  groupNorm,
   gru,
   gruCell,
   linear,
@@ -15,6 +16,7 @@ import {
   type Tensor,
 } from '../tensor/index.js';
 import { Conv1d, Conv2d } from './conv.js';
+import { GroupNorm } from './group-norm.js';
 import { GRU, GRUCell } from './gru.js';
 import { biasBound, fans, kaimingUniformBound } from './init.js';
 import { Linear } from './linear.js';
@@ -61,6 +63,24 @@ describe('parameter names, shapes and counts equal PyTorch', () => {
     ]);
     expect(m.numParameters()).toBe(40);
     expect(() => new Conv2d(3, 4, 3, { groups: 2 })).toThrow(/divisible by groups/);
+  });
+
+  it('GroupNorm(2, 6): weight 1 and bias 0 at init, forward = groupNorm', () => {
+    const m = make(new GroupNorm(2, 6));
+    expect(shapes(m)).toEqual([
+      ['weight', [6]],
+      ['bias', [6]],
+    ]);
+    expect(m.weight.toArray()).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(m.bias.toArray()).toEqual([0, 0, 0, 0, 0, 0]);
+    tidy(() => {
+      const x = randn([2, 6, 3]);
+      const want = groupNorm(x, 2).toArray();
+      m.forward(x)
+        .toArray()
+        .forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+    });
+    expect(() => new GroupNorm(4, 6)).toThrow(/GroupNorm: groups \(4\) must divide channels \(6\)/);
   });
 
   it('GRU(3, 4, num_layers=2) and GRUCell(3, 4)', () => {

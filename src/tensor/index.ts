@@ -14,6 +14,7 @@ export * from './ops/rnn.js';
 export * from './ops/pool.js';
 export * from './ops/reduce.js';
 export * from './ops/softmax.js';
+export * from './ops/norm.js';
 export * from './ops/shape.js';
 export { adamStep, type AdamHyper } from './optim.js';
 export * from './checkpoint.js';

@@ -66,6 +66,8 @@ export const visionConfigSchema = z
       modelSplits: pos,
       contextChannels: pos,
       contextLayers: pos,
+      /** GroupNorm groups before every ReLU of the encoder's blocks; 0: none (the paper). */
+      normGroups: int.nonnegative().default(0),
     }),
     train: z.object({
       /**

@@ -1,6 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { conv2d, manualSeed, max, abs, randn, relu, sub, noGrad, zerosLike, copyInto } from '../../tensor/index.js';
-import { EncoderPart, PreActBottleneck, paperVisionEncoder, stageOutputSize } from './resnet.js';
+import {
+  add,
+  conv2d,
+  groupNorm,
+  manualSeed,
+  max,
+  abs,
+  randn,
+  relu,
+  sub,
+  noGrad,
+  zerosLike,
+  copyInto,
+} from '../../tensor/index.js';
+import {
+  EncoderPart,
+  PreActBottleneck,
+  TINY_VISION_ENCODER,
+  checkConfig,
+  paperVisionEncoder,
+  stageOutputSize,
+} from './resnet.js';
 import { buildVisionModules } from './modules.js';
 
 const maxDiff = (a: Parameters<typeof sub>[0], b: Parameters<typeof sub>[0]): number => max(abs(sub(a, b))).item();
@@ -49,6 +69,41 @@ describe('vision ResNet (pre-activation bottleneck, no batch norm)', () => {
     });
     proj.dispose();
     ident.dispose();
+  });
+
+  it('normGroups: a GroupNorm before each ReLU (norm1 on the input, norm2, norm3), none by default', () => {
+    manualSeed(2);
+    const plain = new PreActBottleneck(8, 4, 1, 4);
+    expect(plain.norms).toBeNull();
+    plain.dispose();
+    const block = new PreActBottleneck(8, 4, 1, 4, 2);
+    const names = block.namedParameters().map(([n]) => n);
+    expect(names.filter((n) => n.startsWith('norm'))).toEqual([
+      'norm1.weight',
+      'norm1.bias',
+      'norm2.weight',
+      'norm2.bias',
+      'norm3.weight',
+      'norm3.bias',
+    ]);
+    noGrad(() => {
+      const x = randn([3, 8, 5, 5]);
+      const [c1, c2, c3] = [block.conv1, block.conv2, block.conv3];
+      const a = relu(groupNorm(x, 2));
+      const h1 = relu(groupNorm(conv2d(a, c1.weight, c1.bias), 2));
+      const h2 = relu(groupNorm(conv2d(h1, c2.weight, c2.bias, { padding: 1 }), 2));
+      const short = conv2d(a, block.shortcut!.weight, block.shortcut!.bias); // 8 → 16 channels: projection
+      const want = add(conv2d(h2, c3.weight, c3.bias), short);
+      expect(maxDiff(block.forward(x), want)).toBeLessThan(1e-5); // weight 1, bias 0: a plain group norm
+    });
+    block.dispose();
+  });
+
+  it('normGroups must divide every normalised width, named in the error', () => {
+    expect(() => checkConfig({ ...TINY_VISION_ENCODER, normGroups: 4 })).not.toThrow(); // widths 8, 4, 16, 8, 32
+    expect(() => checkConfig({ ...TINY_VISION_ENCODER, normGroups: 3 })).toThrow(
+      /normGroups \(3\) must divide every normalised width .*8 is not a multiple/,
+    );
   });
 
   it('paper-width patch shapes: 1×16×16 → 256×16×16 → 512×8×8 → 1024×4×4', () => {

@@ -3,7 +3,7 @@
  * stages [3, 4, 6] of planes [64, 128, 256] with expansion 4 (ResNet-50's first three stages), a 5×5 stem conv before
  * the first stage. It runs on patches folded into the batch ([B·gh·gw, C, h, w]).
  */
-import { Conv2d, Module, Sequential } from '../../nn/index.js';
+import { Conv2d, GroupNorm, Module, Sequential } from '../../nn/index.js';
 import { add, relu, type Tensor } from '../../tensor/index.js';
 import { everyEntry, listOfLength, nonNegativeInteger, positiveInteger } from '../../util/check.js';
 
@@ -34,6 +34,11 @@ export interface VisionEncoderConfig {
   /** CPC's PixelCNN context network: hidden channels (the reference uses the encoder output width, 1024) and layers (4). */
   contextChannels: number;
   contextLayers: number;
+  /**
+   * Groups of a GroupNorm before each ReLU of every block (0: none, as the paper's encoder — no batch norm). A
+   * choice of the small presets, where the encoder trains for a few epochs rather than 300.
+   */
+  normGroups: number;
 }
 
 /** The paper's encoder (STL-10, grayscale 64×64 crops). */
@@ -52,6 +57,7 @@ export const paperVisionEncoder: VisionEncoderConfig = {
   modelSplits: 3,
   contextChannels: 1024,
   contextLayers: 4,
+  normGroups: 0,
 };
 
 /**
@@ -77,17 +83,29 @@ export const TINY_VISION_ENCODER: VisionEncoderConfig = {
  * shortcut = x when the shape is kept, else a strided 1×1 conv (with bias) applied to a = relu(x) — the pre-activated
  * input, as in pre-activation ResNets and the reference. The bias on the shortcut conv is what makes the paper's
  * per-module parameter counts (216,064 / 1,216,000 / 7,088,128) come out exactly.
+ * With normGroups > 0 a GroupNorm precedes each ReLU — relu(norm1(x)), relu(norm2(conv1(a))), relu(norm3(conv2(…))) —
+ * where a pre-activation ResNet puts its batch norms.
  */
 export class PreActBottleneck extends Module {
   readonly conv1: Conv2d;
   readonly conv2: Conv2d;
   readonly conv3: Conv2d;
   readonly shortcut: Conv2d | null;
+  /** With normGroups > 0: the GroupNorm before each of the three ReLUs (norm1 on the input, norm2, norm3). */
+  readonly norms: [GroupNorm, GroupNorm, GroupNorm] | null;
   readonly outChannels: number;
 
-  constructor(inChannels: number, planes: number, stride: number, expansion: number) {
+  constructor(inChannels: number, planes: number, stride: number, expansion: number, normGroups = 0) {
     super();
     this.outChannels = planes * expansion;
+    this.norms =
+      normGroups > 0
+        ? [
+            this.registerModule('norm1', new GroupNorm(normGroups, inChannels)),
+            this.registerModule('norm2', new GroupNorm(normGroups, planes)),
+            this.registerModule('norm3', new GroupNorm(normGroups, planes)),
+          ]
+        : null;
     this.conv1 = this.registerModule('conv1', new Conv2d(inChannels, planes, 1));
     this.conv2 = this.registerModule('conv2', new Conv2d(planes, planes, 3, { stride, padding: 1 }));
     this.conv3 = this.registerModule('conv3', new Conv2d(planes, this.outChannels, 1));
@@ -99,10 +117,15 @@ export class PreActBottleneck extends Module {
 
   /** forward(x [N, in, H, W]) → [N, planes·expansion, ⌈H/stride⌉, ⌈W/stride⌉]. */
   forward(x: Tensor): Tensor {
-    const a = relu(x);
+    const a = this.activate(x, 0);
     const short = this.shortcut === null ? x : this.shortcut.forward(a);
-    const h = this.conv3.forward(relu(this.conv2.forward(relu(this.conv1.forward(a)))));
+    const h = this.conv3.forward(this.activate(this.conv2.forward(this.activate(this.conv1.forward(a), 1)), 2));
     return add(h, short);
+  }
+
+  /** relu(x), after the i-th GroupNorm when the block has them. */
+  private activate(x: Tensor, i: number): Tensor {
+    return relu(this.norms === null ? x : this.norms[i]!.forward(x));
   }
 }
 
@@ -136,6 +159,7 @@ export function checkConfig(config: VisionEncoderConfig, fn = 'vision encoder'):
     positiveInteger(fn, field, config[field]);
   }
   nonNegativeInteger(fn, 'skip', config.skip);
+  nonNegativeInteger(fn, 'normGroups', config.normGroups);
   if (!Array.isArray(config.planes) || config.planes.length === 0) {
     throw new RangeError(`${fn}: planes must be a non-empty list (the bottleneck width of each stage)`);
   }
@@ -148,6 +172,20 @@ export function checkConfig(config: VisionEncoderConfig, fn = 'vision encoder'):
     listOfLength(fn, 'stageStrides', config.stageStrides, S, 'stage, as planes'),
     positiveInteger,
   );
+  if (config.normGroups > 0) {
+    const widths = config.planes.flatMap((planes, s) => [
+      stageChannels(config, s).in,
+      planes,
+      stageChannels(config, s).out,
+    ]);
+    const odd = widths.find((c) => c % config.normGroups !== 0);
+    if (odd !== undefined) {
+      throw new RangeError(
+        `${fn}: normGroups (${config.normGroups}) must divide every normalised width (stem, planes and planes × ` +
+          `expansion: ${[...new Set(widths)].join(', ')}); ${odd} is not a multiple`,
+      );
+    }
+  }
   if (config.modelSplits !== 1 && config.modelSplits !== S) {
     throw new RangeError(
       `${fn}: modelSplits must be 1 or ${S} (one module per stage), got ${String(config.modelSplits)}`,
@@ -180,7 +218,8 @@ export class EncoderPart extends Module {
     this.stages = stageIndices.map((s) => {
       let inC = stageChannels(config, s).in;
       const blocks = Array.from({ length: config.blocks[s]! }, (_, i) => {
-        const b = new PreActBottleneck(inC, config.planes[s]!, i === 0 ? config.stageStrides[s]! : 1, config.expansion);
+        const stride = i === 0 ? config.stageStrides[s]! : 1;
+        const b = new PreActBottleneck(inC, config.planes[s]!, stride, config.expansion, config.normGroups);
         inC = b.outChannels;
         return b;
       });
