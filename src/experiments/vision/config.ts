@@ -85,6 +85,11 @@ export const visionConfigSchema = z
         .default({ ...DIM_OBJECTIVE_DEFAULTS }),
       /** Predsim (objective 'predsim'): β, the weight of the similarity-matching loss (the paper: 0.99). */
       predsim: z.object({ beta: z.number().min(0).max(1) }).default({ beta: PREDSIM_BETA }),
+      /**
+       * The supervised rows' classifier: on the grid average (cells 1, the paper) or on the grid pooled to cells × cells
+       * (the layout Table 1's cells probe reads).
+       */
+      supervised: z.object({ cells: pos }).default({ cells: 1 }),
       mode: z.enum(trainingModes),
       /** Async mode only (src/gim/async): batches each inter-module queue holds, libtorch threads per module worker. */
       async: z.object({ queueCapacity: pos, threadsPerModule: pos }).default({ queueCapacity: 2, threadsPerModule: 1 }),
@@ -193,6 +198,7 @@ export const visionDefaults: VisionConfig = {
     objective: 'infonce',
     dim: { ...DIM_OBJECTIVE_DEFAULTS },
     predsim: { beta: PREDSIM_BETA },
+    supervised: { cells: 1 },
     mode: 'simultaneous',
     async: { queueCapacity: 2, threadsPerModule: 1 },
     epochs: 300,

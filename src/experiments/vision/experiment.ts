@@ -38,7 +38,7 @@ export function buildVisionStackModules(config: VisionConfig, classes: number): 
 function visionModules(config: VisionConfig, classes: number): GimModule[] {
   const encoder = encoderOf(config);
   const objective = config.train.objective;
-  if (objective === 'supervised') return buildSupervisedVisionModules(encoder, classes);
+  if (objective === 'supervised') return buildSupervisedVisionModules(encoder, classes, config.train.supervised);
   if (objective === 'infonce') return buildVisionModules(encoder);
   return buildObjectiveVisionModules(encoder, objective, {
     classes,

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { GradientIsolatedStack } from '../../gim/index.js';
-import { liveTensors, manualSeed, noGrad, randn, tensor } from '../../tensor/index.js';
+import {
+  abs,
+  adaptiveAvgPool2d,
+  flatten,
+  linear,
+  liveTensors,
+  manualSeed,
+  max,
+  noGrad,
+  randn,
+  sub,
+  tensor,
+} from '../../tensor/index.js';
 import { ClassifierHead, buildSupervisedVisionModules } from './supervised.js';
 import { TINY_VISION_ENCODER } from './resnet.js';
 import { gratings } from './testing.js';
@@ -20,6 +32,18 @@ describe('supervised vision baselines', () => {
     const y = noGrad(() => head.forward(x));
     expect(y.shape).toEqual([3, 10]);
     expect(head.numParameters()).toBe(6 * 10 + 10);
+    head.dispose();
+  });
+
+  it('ClassifierHead with cells 2 reads the grid average-pooled to 2×2, flattened channel-major', () => {
+    manualSeed(0);
+    const head = new ClassifierHead(6, 10, { cells: 2 });
+    expect(head.linear.inFeatures).toBe(24);
+    const x = randn([3, 6, 7, 7]);
+    const y = noGrad(() => head.forward(x));
+    const want = noGrad(() => linear(flatten(adaptiveAvgPool2d(x, [2, 2]), 1), head.linear.weight, head.linear.bias));
+    expect(noGrad(() => max(abs(sub(y, want))).item())).toBeLessThan(1e-6);
+    expect(() => new ClassifierHead(6, 10, { cells: 0 })).toThrow(/ClassifierHead: cells/);
     head.dispose();
   });
 

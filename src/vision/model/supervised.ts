@@ -8,23 +8,49 @@
  */
 import { Linear, Module } from '../../nn/index.js';
 import type { ModuleStep } from '../../gim/index.js';
-import { argmax, crossEntropy, eq, mean, noGrad, to, type Tensor } from '../../tensor/index.js';
+import {
+  adaptiveAvgPool2d,
+  argmax,
+  crossEntropy,
+  eq,
+  flatten,
+  mean,
+  noGrad,
+  to,
+  type Tensor,
+} from '../../tensor/index.js';
 import { positiveInteger } from '../../util/check.js';
 import { PatchGridModule, moduleStages } from './grid-module.js';
 import type { VisionEncoderConfig } from './resnet.js';
 
-/** ClassifierHead(C, classes): x [B, C, gh, gw] → mean over the grid → Linear(C, classes) → logits [B, classes]. */
+/** What a supervised classifier reads of the patch grid. */
+export interface ClassifierHeadArgs {
+  /**
+   * 1 (the paper, default): the grid averaged to one vector; s > 1: the grid average-pooled to s × s cells, flattened
+   * (which keeps where in the image a patch was, as the probe of Table 1's cells column).
+   */
+  cells?: number;
+}
+
+/**
+ * ClassifierHead(C, classes): x [B, C, gh, gw] → mean over the grid (or its s × s cells) → Linear(C·s², classes) →
+ * logits [B, classes].
+ */
 export class ClassifierHead extends Module {
   readonly linear: Linear;
+  readonly cells: number;
 
-  constructor(channels: number, classes: number) {
+  constructor(channels: number, classes: number, args: ClassifierHeadArgs = {}) {
     super();
     positiveInteger('ClassifierHead', 'classes', classes);
-    this.linear = this.registerModule('linear', new Linear(channels, classes));
+    this.cells = positiveInteger('ClassifierHead', 'cells', args.cells ?? 1);
+    this.linear = this.registerModule('linear', new Linear(channels * this.cells ** 2, classes));
   }
 
   forward(x: Tensor): Tensor {
-    return this.linear.forward(mean(x, [2, 3])); // [B, classes]
+    if (this.cells === 1) return this.linear.forward(mean(x, [2, 3])); // [B, classes]
+    const pooled = adaptiveAvgPool2d(x, [this.cells, this.cells]); // [B, C, s, s]
+    return this.linear.forward(flatten(pooled, 1)); // [B, C·s²] → [B, classes]
   }
 }
 
@@ -37,10 +63,10 @@ export function classificationAccuracy(logits: Tensor, targets: Tensor): number 
 export class SupervisedModule extends PatchGridModule {
   readonly classifier: ClassifierHead;
 
-  constructor(config: VisionEncoderConfig, stages: readonly number[], classes: number) {
+  constructor(config: VisionEncoderConfig, stages: readonly number[], classes: number, head: ClassifierHeadArgs = {}) {
     super(config, stages);
     positiveInteger('SupervisedModule', 'classes', classes);
-    this.classifier = this.registerModule('classifier', new ClassifierHead(this.outChannels, classes));
+    this.classifier = this.registerModule('classifier', new ClassifierHead(this.outChannels, classes, head));
   }
 
   /** step(x, targets): cross-entropy of the classifier against the batch's labels, targets [B] int64. */
@@ -61,9 +87,13 @@ export class SupervisedModule extends PatchGridModule {
 }
 
 /** The supervised (modelSplits 1) or greedy supervised (one module per stage) model. */
-export function buildSupervisedVisionModules(config: VisionEncoderConfig, classes: number): SupervisedModule[] {
+export function buildSupervisedVisionModules(
+  config: VisionEncoderConfig,
+  classes: number,
+  head: ClassifierHeadArgs = {},
+): SupervisedModule[] {
   positiveInteger('buildSupervisedVisionModules', 'classes', classes);
   return moduleStages(config, 'buildSupervisedVisionModules').map(
-    (stages) => new SupervisedModule(config, stages, classes),
+    (stages) => new SupervisedModule(config, stages, classes, head),
   );
 }
