@@ -4,7 +4,8 @@
 # one-checkpoint run folder under OUT/snap, then `npx tsx bench/vision-probe-vs-steps.ts OUT/snap` probes them and
 # draws results/vision/probe-vs-steps.png.
 #   [ONLY="gim cpc"] bash bench/vision-probe-vs-steps.sh [OUT] [SUPERVISED_STEPS] [GIM_STEPS] [CPC_STEPS]
-# (ONLY: the methods to train, of supervised, gim and cpc; default all three.)
+# (ONLY: the methods to train, of supervised, gim and cpc; default all three. TAG=name and SETS="key=value …": a
+# variant — every run gets --set for each of SETS, and its folder and snapshots are named <method>-<TAG>.)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-runs/probe-vs-steps}
@@ -23,12 +24,15 @@ snapshot() { # run-folder method
   done
 }
 
+variant=()
+for set in ${SETS:-}; do variant+=(--set "$set"); done
+
 train() { # method steps [--set …]
-  local method=$1 steps=$2
+  local method=$1${TAG:+-$TAG} steps=$2
   shift 2
   local run="$out/$method"
   npx gim train --preset vision-small --run "$run" --overwrite --set "train.steps=$steps" \
-    --set train.checkpointEvery=625 --set train.logEvery=125 "$@" >"$out/$method.log" 2>&1 &
+    --set train.checkpointEvery=625 --set train.logEvery=125 "$@" "${variant[@]}" >"$out/$method.log" 2>&1 &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     snapshot "$run" "$method"
