@@ -8,7 +8,7 @@ import {
   localObjectives,
 } from '../../gim/index.js';
 import { isDevice } from '../../tensor/index.js';
-import { paperVisionEncoder, TINY_VISION_ENCODER } from '../../vision/model/index.js';
+import { normGroupsProblem, paperVisionEncoder, TINY_VISION_ENCODER } from '../../vision/model/index.js';
 import { DEFAULT_DISTRIBUTED } from '../../gim/distributed/layout.js';
 import { trainingModes } from '../../gim/training/strategy.js';
 import { distributedSchema, refineDistributed } from '../distributed-config.js';
@@ -140,6 +140,10 @@ export const visionConfigSchema = z
     message: 'model.inChannels must be 1 for grayscale or Fashion-MNIST images, 3 for RGB STL-10 or CIFAR-10',
   })
   .refine((c) => c.model.patch <= c.data.crop, { message: 'model.patch must fit in data.crop' })
+  .superRefine((c, ctx) => {
+    const problem = normGroupsProblem(c.model);
+    if (problem !== null) ctx.addIssue({ code: 'custom', path: ['model', 'normGroups'], message: problem });
+  })
   .superRefine((c, ctx) => {
     if (c.train.mode === 'async' && c.train.objective !== 'infonce') {
       ctx.addIssue({

@@ -8,6 +8,7 @@ export {
   stageChannels,
   stageOutputSize,
   checkConfig,
+  normGroupsProblem,
   type VisionEncoderConfig,
 } from './resnet.js';
 export { PatchGridModule, moduleStages } from './grid-module.js';

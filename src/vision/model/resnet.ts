@@ -141,6 +141,27 @@ export function stageOutputSize(config: VisionEncoderConfig, stages: readonly nu
 }
 
 /**
+ * normGroupsProblem(config): why normGroups does not divide every width a GroupNorm of the encoder would normalise (the
+ * stem, each stage's planes and planes × expansion), or null when it does (or is 0).
+ */
+export function normGroupsProblem(
+  config: Pick<VisionEncoderConfig, 'normGroups' | 'stemChannels' | 'planes' | 'expansion'>,
+): string | null {
+  if (config.normGroups <= 0) return null;
+  const widths = config.planes.flatMap((planes, s) => [
+    s === 0 ? config.stemChannels : config.planes[s - 1]! * config.expansion,
+    planes,
+    planes * config.expansion,
+  ]);
+  const odd = widths.find((c) => c % config.normGroups !== 0);
+  if (odd === undefined) return null;
+  return (
+    `normGroups (${config.normGroups}) must divide every normalised width (stem, planes and planes × expansion: ` +
+    `${[...new Set(widths)].join(', ')}); ${odd} is not a multiple`
+  );
+}
+
+/**
  * checkConfig(config, fn): every size, count and step a positive integer (skip ≥ 0); planes, blocks and stageStrides
  * one entry per stage; modelSplits 1 or one module per stage. `fn` names the caller in messages.
  */
@@ -172,20 +193,8 @@ export function checkConfig(config: VisionEncoderConfig, fn = 'vision encoder'):
     listOfLength(fn, 'stageStrides', config.stageStrides, S, 'stage, as planes'),
     positiveInteger,
   );
-  if (config.normGroups > 0) {
-    const widths = config.planes.flatMap((planes, s) => [
-      stageChannels(config, s).in,
-      planes,
-      stageChannels(config, s).out,
-    ]);
-    const odd = widths.find((c) => c % config.normGroups !== 0);
-    if (odd !== undefined) {
-      throw new RangeError(
-        `${fn}: normGroups (${config.normGroups}) must divide every normalised width (stem, planes and planes × ` +
-          `expansion: ${[...new Set(widths)].join(', ')}); ${odd} is not a multiple`,
-      );
-    }
-  }
+  const normProblem = normGroupsProblem(config);
+  if (normProblem !== null) throw new RangeError(`${fn}: ${normProblem}`);
   if (config.modelSplits !== 1 && config.modelSplits !== S) {
     throw new RangeError(
       `${fn}: modelSplits must be 1 or ${S} (one module per stage), got ${String(config.modelSplits)}`,
