@@ -11,6 +11,8 @@ import { linePlot, saveFigure, type Series } from '../src/report/index.js';
 import { probePixels, probeVisionRun } from './lib/vision-probe.js';
 
 const STEPS_PER_EPOCH = 1875; // 60,000 images in batches of 32
+const GRID_AVERAGE = 'last module, grid average (the paper’s probe)';
+const CELLS = 'last module, 2×2 cells';
 const resultsFile = 'results/vision/probe-vs-steps.jsonl';
 
 interface Row {
@@ -75,13 +77,15 @@ const series: Series[] = methods.flatMap((method) => {
   const last = (row: Row) => row.modules[row.modules.length - 1]!;
   return [
     {
-      name: `${method} (grid average)`,
+      name: method,
+      panel: GRID_AVERAGE,
       points: mine.map((row) => [row.step / STEPS_PER_EPOCH, 100 * last(row).global.test] as const),
     },
     ...(mine.some((row) => last(row).spatial !== null)
       ? [
           {
-            name: `${method} (2×2 cells)`,
+            name: method,
+            panel: CELLS,
             points: mine.map((row) => [row.step / STEPS_PER_EPOCH, 100 * (last(row).spatial?.test ?? NaN)] as const),
           },
         ]
@@ -91,13 +95,16 @@ const series: Series[] = methods.flatMap((method) => {
 const pixels = rows.find((row) => row.method === 'pixels');
 if (pixels !== undefined) {
   const level = 100 * pixels.modules[0]!.global.test;
-  series.push({
-    name: 'pixels (logistic regression)',
-    points: [
-      [0, level],
-      [lastStep / STEPS_PER_EPOCH, level],
-    ],
-  });
+  for (const panel of [GRID_AVERAGE, CELLS]) {
+    series.push({
+      name: 'pixels (logistic regression)',
+      panel,
+      points: [
+        [0, level],
+        [lastStep / STEPS_PER_EPOCH, level],
+      ],
+    });
+  }
 }
 const figure = await linePlot({
   title: 'Fashion-MNIST: linear probe vs pretraining (vision-small encoder)',
@@ -105,5 +112,6 @@ const figure = await linePlot({
   yLabel: 'probe test accuracy (%)',
   series,
   showPoints: true,
+  facet: { columns: 2, sharedY: true },
 });
 console.log(saveFigure('results/vision/probe-vs-steps', figure).join(', '));
