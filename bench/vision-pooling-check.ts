@@ -9,6 +9,7 @@
 import { resolveVisionConfig } from '../src/experiments/vision/config.js';
 import { evalImages, openVisionData, TrainBatches } from '../src/experiments/vision/data.js';
 import { Adam, Conv2d, Linear, Module } from '../src/nn/index.js';
+import { classificationAccuracy } from '../src/vision/model/index.js';
 import {
   argmax,
   crossEntropy,
@@ -71,7 +72,7 @@ for (const head of ['flatten', 'global-average'] as const) {
       crossEntropy(logits, y).backward();
       optimizer.step();
       optimizer.zeroGrad();
-      return noGrad(() => mean(to(eq(argmax(logits, 1), y), { dtype: 'float32' })).item());
+      return classificationAccuracy(logits, y);
     });
     if ((step + 1) % WINDOW === 0) {
       batchAccuracy.push(Number((correct / WINDOW).toFixed(4)));

@@ -130,7 +130,10 @@ export class PreActBottleneck extends Module {
 }
 
 /** Input and output channels of stage s. */
-export function stageChannels(config: VisionEncoderConfig, s: number): { in: number; out: number } {
+export function stageChannels(
+  config: Pick<VisionEncoderConfig, 'stemChannels' | 'planes' | 'expansion'>,
+  s: number,
+): { in: number; out: number } {
   const inC = s === 0 ? config.stemChannels : config.planes[s - 1]! * config.expansion;
   return { in: inC, out: config.planes[s]! * config.expansion };
 }
@@ -148,11 +151,10 @@ export function normGroupsProblem(
   config: Pick<VisionEncoderConfig, 'normGroups' | 'stemChannels' | 'planes' | 'expansion'>,
 ): string | null {
   if (config.normGroups <= 0) return null;
-  const widths = config.planes.flatMap((planes, s) => [
-    s === 0 ? config.stemChannels : config.planes[s - 1]! * config.expansion,
-    planes,
-    planes * config.expansion,
-  ]);
+  const widths = config.planes.flatMap((planes, s) => {
+    const { in: inC, out } = stageChannels(config, s);
+    return [inC, planes, out];
+  });
   const odd = widths.find((c) => c % config.normGroups !== 0);
   if (odd === undefined) return null;
   return (
