@@ -11,6 +11,7 @@ export const PRESETS = [
   'audio-real-full',
   'vision-tiny',
   'vision-small',
+  'vision-medium',
   'vision-full',
 ] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -18,12 +19,16 @@ export type PresetName = (typeof PRESETS)[number];
 export const EXPERIMENTS = ['audio', 'vision'] as const;
 export type Experiment = (typeof EXPERIMENTS)[number];
 
-export const SCALES = ['tiny', 'small', 'full'] as const;
+export const SCALES = ['tiny', 'small', 'medium', 'full'] as const;
 export type Scale = (typeof SCALES)[number];
+/** The scales every experiment has ('medium' is vision's only). */
+export const SHARED_SCALES = ['tiny', 'small', 'full'] as const;
+export type SharedScale = (typeof SHARED_SCALES)[number];
 
 /** What each scale costs, as the help and `reproduce` say before they start. */
 export const SCALE_TIMES: Record<Scale, string> = {
   tiny: 'seconds',
   small: 'about ½–1½ h on 2 CPU cores (measured times in results/)',
+  medium: 'vision only: hours on 2 CPU cores (measured time in results/vision/medium/)',
   full: "the paper's settings, for a GPU",
 };

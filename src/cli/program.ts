@@ -207,10 +207,19 @@ export function buildProgram(): Command {
       '--out <dir>',
       'results folder (default: results/<experiment> for small, runs/reproduce-<experiment>-<scale>/results otherwise)',
     )
+    .option(
+      '--rows <names>',
+      'vision: train only these runs, comma-separated (e.g. supervised,gim), and stop before the probes; a later ' +
+        'call without --rows reuses them (to spread the runs over processes or machines sharing the runs folder)',
+      (value: string) => value.split(',').map((name) => name.trim()),
+    )
     .action(async (experiment, o) => {
       const { reproduceCommand } = await import('./reproduce.js');
       const sets = o.skipBad ? [...o.set, 'data.skipBad=true'] : o.set;
-      process.exitCode = await reproduceCommand(experiment, o.scale, sets, o.out === undefined ? {} : { out: o.out });
+      process.exitCode = await reproduceCommand(experiment, o.scale, sets, {
+        ...(o.out === undefined ? {} : { out: o.out }),
+        ...(o.rows === undefined ? {} : { rows: o.rows as string[] }),
+      });
     });
 
   program

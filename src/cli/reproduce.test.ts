@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reproduceDirs } from '../experiments/results-dir.js';
+import { trainVisionRows } from '../experiments/vision/reproduce.js';
 import { defaultDemoRun, demoCommand } from './demo.js';
 import { buildProgram } from './program.js';
 import { reproduceCommand } from './reproduce.js';
@@ -45,6 +46,36 @@ describe('gim reproduce', () => {
       reproduceCommand('audio', 'tiny', ['train.step=2'], { out: path.join(tmp, 'none'), log: () => undefined }),
     ).rejects.toThrow(/did you mean 'train\.steps'\?/);
     expect(fs.existsSync(path.join(tmp, 'none'))).toBe(false);
+  });
+});
+
+describe('gim reproduce vision --rows', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gim-reproduce-rows-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const log = () => undefined;
+
+  it('trains only the named runs, and a second call finds them finished', async () => {
+    const runsRoot = path.join(tmp, 'runs');
+    const first = await trainVisionRows({ scale: 'tiny', runsRoot, log }, ['supervised', 'gim']);
+    expect(Object.keys(first).sort()).toEqual(['gim', 'supervised']);
+    expect(fs.readdirSync(runsRoot).sort()).toEqual(['gim', 'supervised']);
+    expect(await trainVisionRows({ scale: 'tiny', runsRoot, log }, ['gim'])).toEqual({});
+  });
+
+  it('refuses unknown run names, and --rows or --scale medium outside vision, before anything is written', async () => {
+    const runsRoot = path.join(tmp, 'refused');
+    await expect(trainVisionRows({ scale: 'tiny', runsRoot, log }, ['gim', 'gimm'])).rejects.toThrow(
+      /--rows: unknown run\(s\) gimm \(known: gim, cpc, supervised, greedy-supervised, dim, predsim, clapp\)/,
+    );
+    expect(fs.existsSync(runsRoot)).toBe(false);
+    await expect(reproduceCommand('audio', 'tiny', [], { rows: ['gim'], log })).rejects.toThrow(/--rows is for vision/);
+    await expect(reproduceCommand('audio', 'medium', [], { log })).rejects.toThrow(
+      /--scale medium exists for vision only \(audio: tiny, small, full\)/,
+    );
+    const rows = buildProgram()
+      .commands.find((c) => c.name() === 'reproduce')!
+      .options.find((o) => o.long === '--rows')!;
+    expect(rows.parseArg!('gim, cpc', undefined)).toEqual(['gim', 'cpc']);
   });
 });
 

@@ -4,10 +4,10 @@ import { applySet, parseSet } from '../experiments/overrides.js';
 import path from 'node:path';
 import { REAL_RESULTS_FILE, reproduceAudio } from '../experiments/audio/reproduce.js';
 import { reproduceRealSpeech } from '../experiments/audio/reproduce-real.js';
-import { reproduceVision } from '../experiments/vision/reproduce.js';
+import { reproduceVision, trainVisionRows } from '../experiments/vision/reproduce.js';
 import { checkResultsScale, reproduceDirs } from '../experiments/results-dir.js';
 import { resolveVisionConfig } from '../experiments/vision/config.js';
-import { EXPERIMENTS, SCALE_TIMES, type Scale } from './names.js';
+import { EXPERIMENTS, SCALE_TIMES, SHARED_SCALES, type Scale, type SharedScale } from './names.js';
 
 export { EXPERIMENTS };
 
@@ -32,6 +32,8 @@ export function checkedPatchOf<T>(base: object, sets: string[]): T {
 export interface ReproduceCommandArgs {
   /** Results folder; default results/<experiment> for scale small, else runs/reproduce-<experiment>-<scale>/results. */
   out?: string;
+  /** Vision: train only these runs (no probes, no tables); a later call without rows reuses them. */
+  rows?: string[];
   log?: (line: string) => void;
 }
 
@@ -42,24 +44,23 @@ export async function reproduceCommand(
   args: ReproduceCommandArgs = {},
 ): Promise<number> {
   const log = args.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  if (experiment === REAL_SPEECH) return reproduceRealCommand(scale, sets, args.out, log);
-  if (!(EXPERIMENTS as readonly string[]).includes(experiment))
+  if (!(EXPERIMENTS as readonly string[]).includes(experiment) && experiment !== REAL_SPEECH)
     throw new Error(
       `reproduce: unknown experiment '${experiment}' (known: ${[...EXPERIMENTS, REAL_SPEECH].join(', ')})`,
     );
+  if (args.rows !== undefined && experiment !== 'vision')
+    throw new Error(`reproduce: --rows is for vision (its Table 1 runs); ${experiment} trains all its runs`);
+  if (experiment === 'vision') return reproduceVisionCommand(scale, sets, args, log);
+  if (!isSharedScale(scale))
+    throw new Error(`reproduce: --scale ${scale} exists for vision only (${experiment}: ${SHARED_SCALES.join(', ')})`);
+  if (experiment === REAL_SPEECH) return reproduceRealCommand(scale, sets, args.out, log);
   const { runsRoot, resultsDir: defaultResults } = reproduceDirs(experiment, scale);
   const resultsDir = args.out ?? defaultResults;
-  const base = experiment === 'vision' ? resolveVisionConfig(scale) : resolveAudioConfig(scale);
-  const patch = checkedPatchOf<object>(base, sets);
+  const patch = checkedPatchOf<object>(resolveAudioConfig(scale), sets);
   checkResultsScale(resultsDir, scale);
   log(
     `reproduce ${experiment} --scale ${scale} (${SCALE_TIMES[scale]}): runs in ${runsRoot}, results in ${resultsDir}`,
   );
-  if (experiment === 'vision') {
-    const r = await reproduceVision({ scale, patch, runsRoot, resultsDir, log });
-    console.log(`${resultsDir}: table1.md, figure2.png, results.json (${(r.seconds.total / 60).toFixed(1)} min)`);
-    return 0;
-  }
   const r = await reproduceAudio({ scale, patch, runsRoot, resultsDir, log });
   console.log(
     `${resultsDir}: table3.md, table4.md, figure4.png, results.json (${(r.seconds.total / 60).toFixed(1)} min)`,
@@ -67,11 +68,41 @@ export async function reproduceCommand(
   return 0;
 }
 
+function isSharedScale(scale: Scale): scale is SharedScale {
+  return (SHARED_SCALES as readonly string[]).includes(scale);
+}
+
+async function reproduceVisionCommand(
+  scale: Scale,
+  sets: string[],
+  args: ReproduceCommandArgs,
+  log: (line: string) => void,
+): Promise<number> {
+  const { runsRoot, resultsDir: defaultResults } = reproduceDirs('vision', scale);
+  const resultsDir = args.out ?? defaultResults;
+  const patch = checkedPatchOf<object>(resolveVisionConfig(scale), sets);
+  if (args.rows !== undefined) {
+    log(`reproduce vision --scale ${scale}: training ${args.rows.join(', ')} in ${runsRoot}`);
+    const seconds = await trainVisionRows({ scale, patch, runsRoot, log }, args.rows);
+    const done = Object.entries(seconds).map(([name, s]) => `${name} ${(s / 60).toFixed(1)} min`);
+    console.log(
+      `${runsRoot}: ${done.length > 0 ? `trained ${done.join(', ')}` : 'every run named was already finished'}; ` +
+        `run without --rows to probe them and write the tables`,
+    );
+    return 0;
+  }
+  checkResultsScale(resultsDir, scale);
+  log(`reproduce vision --scale ${scale} (${SCALE_TIMES[scale]}): runs in ${runsRoot}, results in ${resultsDir}`);
+  const r = await reproduceVision({ scale, patch, runsRoot, resultsDir, log });
+  console.log(`${resultsDir}: table1.md, figure2.png, results.json (${(r.seconds.total / 60).toFixed(1)} min)`);
+  return 0;
+}
+
 /** `gim reproduce real-speech`: the real-voice column of Table 3, Figure 4 on real speech, and the transfer table. */
 export const REAL_SPEECH = 'real-speech';
 
 async function reproduceRealCommand(
-  scale: Scale,
+  scale: SharedScale,
   sets: string[],
   out: string | undefined,
   log: (line: string) => void,

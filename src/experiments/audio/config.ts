@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isDevice } from '../../tensor/index.js';
 import { paperAudioEncoder, TINY_AUDIO_ENCODER } from '../../audio/model.js';
 import { DEFAULT_DISTRIBUTED } from '../../gim/distributed/layout.js';
+import { lrSchedules } from '../../gim/training/lr-schedule.js';
 import { trainingModes } from '../../gim/training/strategy.js';
 import { distributedSchema, refineDistributed } from '../distributed-config.js';
 import { deepMerge, parseConfig, type DeepPartial } from '../overrides.js';
@@ -66,6 +67,8 @@ export const audioConfigSchema = z
       steps: int.nonnegative(),
       batchSize: pos,
       lr: z.number().positive(),
+      /** 'constant' (the paper) or 'cosine': from lr down to 0 over the run (src/gim/training/lr-schedule.ts). */
+      schedule: z.enum(lrSchedules).default('constant'),
       checkpointEvery: pos,
       logEvery: pos,
     }),
@@ -126,6 +129,7 @@ export const audioDefaults: AudioConfig = {
     steps: 1_000_000,
     batchSize: 8,
     lr: 2e-4,
+    schedule: 'constant',
     checkpointEvery: 1000,
     logEvery: 10,
   },

@@ -172,9 +172,11 @@ function stepsPerEpoch(config: VisionConfig, n: number): number {
   return s;
 }
 
-/** Optimizer steps of a run: train.steps, or train.epochs × steps per epoch. */
+/** Optimizer steps of a run: train.steps, or train.epochs (train.supervised.epochs, when set, for the supervised objective) × steps per epoch. */
 export function totalSteps(config: VisionConfig, n: number): number {
-  return config.train.steps ?? Math.round(config.train.epochs * stepsPerEpoch(config, n));
+  const { steps, epochs, objective, supervised } = config.train;
+  const passes = objective === 'supervised' ? (supervised.epochs ?? epochs) : epochs;
+  return steps ?? Math.round(passes * stepsPerEpoch(config, n));
 }
 
 /**

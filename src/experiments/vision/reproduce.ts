@@ -20,7 +20,7 @@ import {
   type ProbeScore,
 } from './linear-eval.js';
 import { resolveVisionConfig, usesLabels, type VisionConfig, type VisionScale } from './config.js';
-import { evalImages, openVisionData, totalSteps } from './data.js';
+import { evalImages, openVisionData, totalSteps, type VisionData } from './data.js';
 import { topPatches, topPatchesFigure, type NeuronPatches } from './figure.js';
 
 /** The paper's Table 1 (STL-10, linear classification accuracy in %), in its order. */
@@ -72,6 +72,73 @@ export interface VisionResults {
   data: { pretrain: number; train: number; test: number; probeTrain: number; probeTest: number; classes: number };
 }
 
+/** The names of the training runs behind Table 1, in the order they train. */
+export const VISION_RUNS: readonly string[] = Object.keys(runsFor(3));
+
+/** What trainVisionRuns returns: each run's config and length, and the seconds of those trained now. */
+interface TrainedRuns {
+  configs: Record<string, VisionConfig>;
+  steps: Record<string, number>;
+  seconds: Record<string, number>;
+}
+
+/**
+ * trainVisionRuns(args, base, data, only): train the runs behind Table 1 (only those named in `only`, when given),
+ * reusing every finished one.
+ */
+async function trainVisionRuns(
+  args: ReproduceVisionArgs,
+  base: VisionConfig,
+  data: VisionData,
+  only: readonly string[] | null,
+): Promise<TrainedRuns> {
+  const log = args.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const runsRoot = args.runsRoot ?? reproduceDirs('vision', args.scale).runsRoot;
+  const trained: TrainedRuns = { configs: {}, steps: {}, seconds: {} };
+  for (const [name, patch] of Object.entries(runsFor(base.model.planes.length))) {
+    const config = resolveVisionConfig(
+      args.scale,
+      mergePatches(args.patch ?? {}, patch, { name: `${base.name}-${name}` }),
+    );
+    trained.configs[name] = config;
+    const n = usesLabels(config) ? data.train.n : data.pretrain.n;
+    trained.steps[name] = totalSteps(config, n);
+    if (only !== null && !only.includes(name)) continue;
+    const seconds = await trainReproduceRun({
+      name,
+      dir: path.join(runsRoot, name),
+      steps: trained.steps[name],
+      what: `${config.model.modelSplits} module(s), ${config.train.objective}`,
+      train: (runArgs) => trainVision(config, data, runArgs),
+      log,
+    });
+    if (seconds !== null) trained.seconds[name] = seconds;
+  }
+  return trained;
+}
+
+/**
+ * trainVisionRows(args, names): train only the named runs of `reproduce vision` (e.g. on two processes or machines
+ * sharing the runs folder, each its own runs); a later reproduceVision reuses them. Unknown names are an error.
+ */
+export async function trainVisionRows(
+  args: ReproduceVisionArgs,
+  names: readonly string[],
+): Promise<Record<string, number>> {
+  const unknown = names.filter((n) => !VISION_RUNS.includes(n));
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(
+      `--rows: unknown run(s) ${unknown.join(', ') || '(none given)'} (known: ${VISION_RUNS.join(', ')})`,
+    );
+  const base = resolveVisionConfig(args.scale, args.patch ?? {});
+  const data = openVisionData(base);
+  try {
+    return (await trainVisionRuns(args, base, data, names)).seconds;
+  } finally {
+    data.close();
+  }
+}
+
 export async function reproduceVision(args: ReproduceVisionArgs): Promise<VisionResults> {
   const log = args.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const started = performance.now();
@@ -86,27 +153,7 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
     );
 
     // --- train every run (a finished run is reused)
-    const configs: Record<string, VisionConfig> = {};
-    const steps: Record<string, number> = {};
-    const runSeconds: Record<string, number> = {};
-    for (const [name, patch] of Object.entries(runsFor(base.model.planes.length))) {
-      const config = resolveVisionConfig(
-        args.scale,
-        mergePatches(args.patch ?? {}, patch, { name: `${base.name}-${name}` }),
-      );
-      configs[name] = config;
-      const n = usesLabels(config) ? data.train.n : data.pretrain.n;
-      steps[name] = totalSteps(config, n);
-      const seconds = await trainReproduceRun({
-        name,
-        dir: path.join(runsRoot, name),
-        steps: steps[name],
-        what: `${config.model.modelSplits} module(s), ${config.train.objective}`,
-        train: (runArgs) => trainVision(config, data, runArgs),
-        log,
-      });
-      if (seconds !== null) runSeconds[name] = seconds;
-    }
+    const { configs, steps, seconds: runSeconds } = await trainVisionRuns(args, base, data, null);
 
     // --- linear evaluation: the same images for every model
     const probeStarted = performance.now();

@@ -5,6 +5,7 @@
  */
 import { yieldToEventLoop } from '../../util/interrupt.js';
 import type { StepMode } from '../stack.js';
+import { lrAt } from './lr-schedule.js';
 import type { StrategyEnd, TrainingSession, TrainingStrategy } from './strategy.js';
 
 /** Which module iterative mode trains at `step`: the steps are split evenly, module 1 first. */
@@ -26,8 +27,18 @@ export function stepwiseStrategy(mode: StepMode): TrainingStrategy {
     mode,
     stopMessage: 'saving a checkpoint after the current step (Ctrl-C again to quit now)',
     checkpoints: 'stack',
+    followsSchedule: true,
     train: (session) => trainStepwise(session, mode),
   };
+}
+
+/** The rate of `step`: over the whole run (simultaneous), or over the share of the module it trains (iterative). */
+function scheduledLr(session: TrainingSession, step: number, trainModule: number | undefined): number {
+  const { schedule = 'constant', lr } = session.config.train;
+  if (trainModule === undefined) return lrAt({ schedule, lr, step, steps: session.steps });
+  const share = Math.ceil(session.steps / session.stack.length);
+  const span = iterativeSchedule(session.steps, session.stack.length)[trainModule]!;
+  return lrAt({ schedule, lr, step: step - trainModule * share, steps: span });
 }
 
 async function trainStepwise(session: TrainingSession, mode: StepMode): Promise<StrategyEnd> {
@@ -38,6 +49,8 @@ async function trainStepwise(session: TrainingSession, mode: StepMode): Promise<
     const at = step;
     try {
       const trainModule = mode === 'iterative' ? iterativeModuleAt(step, steps, stack.length) : undefined;
+      const lr = scheduledLr(session, step, trainModule);
+      for (const optimizer of stack.optimizers) optimizer.lr = lr;
       const started = performance.now();
       const results = stack.trainStep(batch.x, {
         mode,

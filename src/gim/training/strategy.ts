@@ -12,6 +12,7 @@ import type { GradientIsolatedStack, StepMetrics } from '../stack.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { TrainingProgress } from '../../report/progress.js';
 import type { MetricInput } from '../../report/metrics.js';
+import type { LrSchedule } from './lr-schedule.js';
 
 /** How the modules of a stack are trained. */
 export const trainingModes = ['simultaneous', 'iterative', 'async', 'distributed'] as const;
@@ -25,6 +26,8 @@ export interface TrainingConfig {
   train: {
     mode: TrainingMode;
     lr: number;
+    /** How the rate moves over the run (absent: 'constant'); see lr-schedule.ts. */
+    schedule?: LrSchedule;
     checkpointEvery: number;
     logEvery: number;
     /** Iterative mode: train on batches 0..cacheBatches−1 only, frozen modules' outputs cached (0/absent: recompute). */
@@ -126,6 +129,8 @@ export interface TrainingStrategy {
    * module's worker saves its own, <run>/checkpoints/module<m>/, and the strategy resumes and assembles them).
    */
   checkpoints: 'stack' | 'modules';
+  /** Whether it sets the rate of each step from train.schedule (the others train at a constant train.lr). */
+  followsSchedule?: boolean;
   /** Refuse, before the run folder is touched, a task or config this strategy cannot train (saying why). */
   check?(task: TrainingTask, config: TrainingConfig): void;
   train(session: TrainingSession): Promise<StrategyEnd>;

@@ -6,6 +6,7 @@ import { loadCheckpointSync } from '../../tensor/index.js';
 import { readMetrics } from '../../report/index.js';
 import type { GradientIsolatedStack } from '../stack.js';
 import { latestCheckpoint, listCheckpoints, runDir } from '../run-dir.js';
+import { lrAt } from './lr-schedule.js';
 import { iterativeModuleAt } from './stepwise.js';
 import { strategyFor, train } from './trainer.js';
 import { toyArgs as args, toyTask as task } from './testing/toy-task.js';
@@ -44,6 +45,30 @@ describe('train', () => {
     const r = await train(t, args(dir, { checkpointEvery: 100 }));
     expect(r.outcome).toBe('interrupted');
     expect(latestCheckpoint(runDir(dir))!.step).toBe(3);
+  });
+
+  it("train.schedule 'cosine' sets each step's rate, and a resumed run continues the schedule exactly", async () => {
+    const cosine = { config: { train: { schedule: 'cosine' as const } } };
+    const full = await train(task(), args(tmp(), cosine));
+    const last = lrAt({ schedule: 'cosine', lr: 0.05, step: 5, steps: 6 });
+    for (const optimizer of full.stack.optimizers) expect(optimizer.lr).toBeCloseTo(last, 7);
+    const constant = await train(task(), args(tmp()));
+    expect(params(constant.stack)).not.toEqual(params(full.stack));
+
+    // stopped by Ctrl-C after step 3 of 6, then resumed (the schedule spans train.steps, so the length stays 6)
+    const split = tmp();
+    const interrupted = task({ onBatch: (step) => void (step === 2 && process.emit('SIGINT')) });
+    expect((await train(interrupted, args(split, cosine))).outcome).toBe('interrupted');
+    const resumed = await train(task(), args(split, { ...cosine, resume: true }));
+    expect(resumed.step).toBe(6);
+    expect(params(resumed.stack)).toEqual(params(full.stack));
+  });
+
+  it("modes that do not follow train.schedule refuse 'cosine' before the run folder is made", async () => {
+    const dir = path.join(tmp(), 'run');
+    const cached = args(dir, { mode: 'iterative', cacheBatches: 2, config: { train: { schedule: 'cosine' } } });
+    await expect(train(task(), cached)).rejects.toThrow(/train.schedule 'cosine'.*train.mode 'iterative'/);
+    expect(fs.existsSync(dir)).toBe(false);
   });
 
   it('iterative mode trains the modules in turn', () => {

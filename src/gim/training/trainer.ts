@@ -125,6 +125,12 @@ export async function train(task: TrainingTask, args: TrainArgs): Promise<TrainR
   const { config } = args;
   const strategy = strategyFor(config);
   strategy.check?.(task, config);
+  const schedule = config.train.schedule ?? 'constant';
+  if (schedule !== 'constant' && strategy.followsSchedule !== true)
+    throw new Error(
+      `train.schedule '${schedule}' is followed by train.mode simultaneous and iterative (without ` +
+        `train.cacheBatches); train.mode '${strategy.mode}' trains at a constant train.lr`,
+    );
   const resumable = args.resumableKeys ?? RESUMABLE_KEYS;
   const keep = args.keepCheckpoints ?? 3;
   setNumThreads(config.threads);
@@ -155,7 +161,8 @@ export async function train(task: TrainingTask, args: TrainArgs): Promise<TrainR
   manualSeed(config.seed);
   const placed = onDevice(task, modules, config.device as Device);
   const stack = new GradientIsolatedStack(modules, { lr: config.train.lr });
-  if (point !== null) start = restoreFromPoint(stack, point, config.train.lr, run, log);
+  if (point !== null)
+    start = restoreFromPoint(stack, point, schedule === 'constant' ? config.train.lr : null, run, log);
 
   // --- the lifecycle: divergence guard, checkpoints, metrics, progress, Ctrl-C
   const guard = new DivergenceGuard(args.divergence);
@@ -296,12 +303,12 @@ function stackResumePoint(
 
 /**
  * restoreFromPoint(stack, point, lr, run, log): model, optimizers, RNG and step from the checkpoint (the requested lr
- * wins); metrics.jsonl cut back to its step. Returns the step.
+ * wins; null: a schedule sets it each step); metrics.jsonl cut back to its step. Returns the step.
  */
 function restoreFromPoint(
   stack: GradientIsolatedStack,
   point: ResumePoint,
-  lr: number,
+  lr: number | null,
   run: RunDir,
   log: (line: string) => void,
 ): number {
@@ -311,8 +318,8 @@ function restoreFromPoint(
     if (point.checkpoint.rngState) setRngState(point.checkpoint.rngState);
     step = point.checkpoint.step;
     const before = storedLr(point);
-    for (const optimizer of stack.optimizers) optimizer.lr = lr;
-    if (before !== undefined && before !== lr) log(`resume: lr ${before} → ${lr}`);
+    if (lr !== null) for (const optimizer of stack.optimizers) optimizer.lr = lr;
+    if (lr !== null && before !== undefined && before !== lr) log(`resume: lr ${before} → ${lr}`);
   } catch (e) {
     stack.dispose();
     throw e;
