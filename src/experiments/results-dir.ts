@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { continueOrReplace, latestCheckpoint, runDir } from '../gim/run-dir.js';
+import { readMetrics } from '../report/index.js';
 import type { TrainResult, TrainRunArgs } from '../gim/training/trainer.js';
 import type { DeepPartial } from './overrides.js';
 
@@ -83,4 +84,19 @@ export async function trainReproduceRun(args: ReproduceRunArgs): Promise<number 
   if (r.outcome !== 'finished') throw new Error(`[${name}] training ended: ${r.outcome}`);
   log(`[${name}] done in ${r.seconds.toFixed(0)} s`);
   return r.seconds;
+}
+
+/**
+ * recordedTrainingSeconds(dir): how long a finished run trained, from its metrics.jsonl — the time of its last line
+ * minus that of its first, plus the first step's own seconds (null without two timed lines). A run trained in several
+ * sittings counts the pauses too.
+ */
+export function recordedTrainingSeconds(dir: string): number | null {
+  const file = runDir(dir).metrics;
+  if (!fs.existsSync(file)) return null;
+  const records = readMetrics(file);
+  if (records.length < 2) return null;
+  const first = records[0]!;
+  const firstStep = typeof first['seconds'] === 'number' ? first['seconds'] : 0;
+  return records[records.length - 1]!.time - first.time + firstStep;
 }

@@ -8,7 +8,7 @@ import { FASHION_MNIST_DIR } from '../../vision/data/index.js';
 import { TINY_VISION_ENCODER } from '../../vision/model/index.js';
 import { gratings } from '../../vision/model/testing.js';
 import { listCheckpoints, runDir } from '../../gim/run-dir.js';
-import { reproduceVision } from './reproduce.js';
+import { reproduceVision, trainVisionRows } from './reproduce.js';
 import { buildVisionStack, trainVision } from './experiment.js';
 import { linearEval, probeLayers } from './linear-eval.js';
 import {
@@ -173,6 +173,8 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
 
   it('reproduce vision (tiny) writes table1.md, results.json and figure2.png', async () => {
     const resultsDir = path.join(tmp, 'results');
+    // one run trained beforehand (as `--rows gim` does): reused, and timed by its metrics
+    await trainVisionRows({ scale: 'tiny', runsRoot: path.join(tmp, 'runs'), log: () => undefined }, ['gim']);
     const r = await reproduceVision({
       scale: 'tiny',
       runsRoot: path.join(tmp, 'runs'),
@@ -197,6 +199,10 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
     for (const n of r.figure) expect(n.patches).toHaveLength(4);
     const json = JSON.parse(fs.readFileSync(path.join(resultsDir, 'results.json'), 'utf8')) as { dataset: string };
     expect(json.dataset).toBe('fashion-mnist');
+    expect(Object.keys(r.seconds.runs)).not.toContain('gim');
+    expect(Object.keys(r.seconds.runs)).toContain('cpc');
+    expect(r.seconds.recorded!['gim']).toBeGreaterThan(0);
+    expect(table).toMatch(/Runs it found finished, timed by their metrics' first and last lines: gim \d+\.\d min/);
   });
 });
 

@@ -10,7 +10,13 @@ import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../..
 import { reshape, type Tensor } from '../../tensor/index.js';
 import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
-import { checkResultsScale, reproduceDirs, trainReproduceRun, type ReproduceArgs } from '../results-dir.js';
+import {
+  checkResultsScale,
+  recordedTrainingSeconds,
+  reproduceDirs,
+  trainReproduceRun,
+  type ReproduceArgs,
+} from '../results-dir.js';
 import { buildVisionStack, loadVisionStack, trainVision } from './experiment.js';
 import {
   scoreLayers,
@@ -67,7 +73,11 @@ export interface VisionResults {
   perModule: { gim: number[]; greedySupervised: number[] };
   steps: Record<string, number>;
   figure: NeuronPatches[];
-  seconds: { total: number; runs: Record<string, number>; probes: number };
+  /**
+   * total: this call; runs: the runs it trained; recorded: the runs it found finished, timed by their metrics
+   * (recordedTrainingSeconds); probes: the linear evaluation.
+   */
+  seconds: { total: number; runs: Record<string, number>; recorded?: Record<string, number>; probes: number };
   config: VisionConfig;
   data: { pretrain: number; train: number; test: number; probeTrain: number; probeTest: number; classes: number };
 }
@@ -154,6 +164,11 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
 
     // --- train every run (a finished run is reused)
     const { configs, steps, seconds: runSeconds } = await trainVisionRuns(args, base, data, null);
+    const recorded: Record<string, number> = {};
+    for (const name of Object.keys(configs).filter((n) => !(n in runSeconds))) {
+      const seconds = recordedTrainingSeconds(path.join(runsRoot, name));
+      if (seconds !== null) recorded[name] = seconds;
+    }
 
     // --- linear evaluation: the same images for every model
     const probeStarted = performance.now();
@@ -239,7 +254,7 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
       perModule: { gim: gim.map((l) => l.global.test), greedySupervised: greedy.map((l) => l.global.test) },
       steps,
       figure: neurons,
-      seconds: { total: (performance.now() - started) / 1000, runs: runSeconds, probes: probeSeconds },
+      seconds: { total: (performance.now() - started) / 1000, runs: runSeconds, recorded, probes: probeSeconds },
       config: base,
       data: {
         pretrain: data.pretrain.n,
@@ -262,6 +277,40 @@ const DATASET_NAMES: Record<VisionResults['dataset'], string> = {
   'fashion-mnist': 'Fashion-MNIST',
   cifar10: 'CIFAR-10',
 };
+
+/** How the runs trained, for the table's first line: batch, lr (and its schedule), the options beyond the paper. */
+function trainingSettings(config: VisionConfig): string {
+  const { train, model } = config;
+  return [
+    `batch ${train.batchSize}`,
+    `Adam ${train.lr}${train.schedule === 'constant' ? '' : ` on a ${train.schedule} schedule`}`,
+    ...(model.normGroups > 0 ? [`GroupNorm (${model.normGroups} groups) before each ReLU`] : []),
+    ...(train.supervised.cells > 1
+      ? [`the supervised classifier on ${train.supervised.cells}×${train.supervised.cells} cells`]
+      : []),
+  ].join('; ');
+}
+
+/** The table's last line: this call's wall time, and every run's training time (measured now or recorded). */
+function wallTime(seconds: VisionResults['seconds']): string {
+  const min = (s: number): string => `${(s / 60).toFixed(1)} min`;
+  const now = Object.entries(seconds.runs).map(([name, s]) => `${name} ${min(s)}`);
+  const earlier = Object.entries(seconds.recorded ?? {}).map(([name, s]) => `${name} ${min(s)}`);
+  const training = [...Object.values(seconds.runs), ...Object.values(seconds.recorded ?? {})].reduce(
+    (a, b) => a + b,
+    0,
+  );
+  return (
+    `Wall time of this call: ${min(seconds.total)} (probes ${min(seconds.probes)}` +
+    (now.length > 0 ? `; trained now: ${now.join(', ')}` : '') +
+    ').' +
+    (earlier.length > 0
+      ? ` Runs it found finished, timed by their metrics' first and last lines: ${earlier.join(', ')}; ` +
+        `training and probes together: ${min(training + seconds.probes)}.`
+      : '') +
+    '\n'
+  );
+}
 
 /** Table 1 (ours beside the paper's) and the raw JSON. */
 export function writeVisionResults(dir: string, r: VisionResults): void {
@@ -305,7 +354,7 @@ export function writeVisionResults(dir: string, r: VisionResults): void {
   const text =
     `# Table 1: linear classification accuracy\n\n` +
     `Ours: **${ds}** at scale \`${r.scale}\` (${r.data.pretrain} pretraining images; training steps: ${stepsLine}; ` +
-    `batch ${r.config.train.batchSize}). The paper's numbers are **STL-10** with the full ResNet-50 encoder after ` +
+    `${trainingSettings(r.config)}). The paper's numbers are **STL-10** with the full ResNet-50 encoder after ` +
     `300 epochs, so the columns are not comparable in absolute terms — compare the ordering of the rows.\n\n` +
     markdownTable(header, body, {
       align: ['left', 'right', ...(cells === null ? [] : ['right' as const]), 'right', 'right'],
@@ -327,7 +376,7 @@ export function writeVisionResults(dir: string, r: VisionResults): void {
     `2021) is not in the paper's table.\n\n` +
     `Per module (grid average) — GIM: ${perModule(r.perModule.gim)}; greedy supervised: ` +
     `${perModule(r.perModule.greedySupervised)}.\n\n` +
-    `Wall time: ${(r.seconds.total / 60).toFixed(1)} min (probes ${(r.seconds.probes / 60).toFixed(1)} min).\n`;
+    wallTime(r.seconds);
   writeFileAtomic(path.join(dir, 'table1.md'), text);
   writeFileAtomic(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
 }
