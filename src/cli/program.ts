@@ -211,7 +211,11 @@ export function buildProgram(): Command {
       '--rows <names>',
       'vision: train only these runs, comma-separated (e.g. supervised,gim), and stop before the probes; a later ' +
         'call without --rows reuses them (to spread the runs over processes or machines sharing the runs folder)',
-      (value: string) => value.split(',').map((name) => name.trim()),
+      (value: string) =>
+        value
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== ''),
     )
     .action(async (experiment, o) => {
       const { reproduceCommand } = await import('./reproduce.js');

@@ -75,7 +75,8 @@ describe('gim reproduce vision --rows', () => {
     const rows = buildProgram()
       .commands.find((c) => c.name() === 'reproduce')!
       .options.find((o) => o.long === '--rows')!;
-    expect(rows.parseArg!('gim, cpc', undefined)).toEqual(['gim', 'cpc']);
+    expect(rows.parseArg!('gim, cpc,', undefined)).toEqual(['gim', 'cpc']);
+    await expect(trainVisionRows({ scale: 'tiny', runsRoot, log }, [])).rejects.toThrow(/name at least one run/);
   });
 });
 

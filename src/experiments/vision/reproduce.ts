@@ -136,10 +136,9 @@ export async function trainVisionRows(
   names: readonly string[],
 ): Promise<Record<string, number>> {
   const unknown = names.filter((n) => !VISION_RUNS.includes(n));
-  if (unknown.length > 0 || names.length === 0)
-    throw new Error(
-      `--rows: unknown run(s) ${unknown.join(', ') || '(none given)'} (known: ${VISION_RUNS.join(', ')})`,
-    );
+  if (names.length === 0) throw new Error(`--rows: name at least one run (known: ${VISION_RUNS.join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`--rows: unknown run(s) ${unknown.join(', ')} (known: ${VISION_RUNS.join(', ')})`);
   const base = resolveVisionConfig(args.scale, args.patch ?? {});
   const data = openVisionData(base);
   try {
