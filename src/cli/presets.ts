@@ -11,7 +11,7 @@ export type { ExperimentConfig };
 export interface Preset {
   name: PresetName;
   experiment: Experiment;
-  scale: AudioScale & VisionScale;
+  scale: AudioScale | VisionScale;
   config(): ExperimentConfig;
 }
 
@@ -24,12 +24,14 @@ export function parsePreset(name: string): Preset {
   }
   const parts = name.split('-');
   const experiment = parts[0] as Experiment;
-  const scale = parts[parts.length - 1] as AudioScale & VisionScale;
+  const scale = parts[parts.length - 1] as AudioScale | VisionScale;
   const corpus = parts.length === 3 && parts[1] === 'real' ? 'real' : 'default';
   return {
     name: name as PresetName,
     experiment,
     scale,
-    config: () => (experiment === 'audio' ? resolveAudioConfig(scale, {}, corpus) : resolveVisionConfig(scale)),
+    // PRESETS pairs 'medium' with vision only
+    config: () =>
+      experiment === 'audio' ? resolveAudioConfig(scale as AudioScale, {}, corpus) : resolveVisionConfig(scale),
   };
 }
