@@ -202,6 +202,9 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
     expect(Object.keys(r.seconds.runs)).not.toContain('gim');
     expect(Object.keys(r.seconds.runs)).toContain('cpc');
     expect(r.seconds.recorded!['gim']).toBeGreaterThan(0);
+    expect(table).toMatch(
+      /Against logistic regression on the pixels \(\d+\.\d%\), in points — Greedy InfoMax \(GIM\): grid average \d+\.\d% \([+−]\d+\.\d\), cells/,
+    );
     expect(table).toMatch(/Runs it found finished, timed by their metrics' first and last lines: gim \d+\.\d min/);
   });
 });

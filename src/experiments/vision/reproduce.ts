@@ -6,7 +6,7 @@
  * figure2.png}.
  */
 import path from 'node:path';
-import { formatPercent, markdownTable, saveFigure, writeFileAtomic } from '../../report/index.js';
+import { formatPercent, saveFigure } from '../../report/index.js';
 import { reshape, type Tensor } from '../../tensor/index.js';
 import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
@@ -18,31 +18,13 @@ import {
   type ReproduceArgs,
 } from '../results-dir.js';
 import { buildVisionStack, loadVisionStack, trainVision } from './experiment.js';
-import {
-  scoreLayers,
-  scoreLinearProbe,
-  type LabelledImages,
-  type LayerScores,
-  type ProbeScore,
-} from './linear-eval.js';
+import { scoreLayers, scoreLinearProbe, type LabelledImages, type LayerScores } from './linear-eval.js';
 import { resolveVisionConfig, usesLabels, type VisionConfig, type VisionScale } from './config.js';
 import { evalImages, openVisionData, totalSteps, type VisionData } from './data.js';
-import { topPatches, topPatchesFigure, type NeuronPatches } from './figure.js';
+import { topPatches, topPatchesFigure } from './figure.js';
+import { CLAPP_ROW, PIXELS_ROW, writeVisionResults, type VisionResults } from './table1.js';
 
-/** The paper's Table 1 (STL-10, linear classification accuracy in %), in its order. */
-export const PAPER_VISION = {
-  'Random initialization': 27.0,
-  Supervised: 71.4,
-  'Greedy Supervised': 65.2,
-  'Deep InfoMax': 78.2,
-  Predsim: 80.8,
-  CPC: 80.5,
-  'Greedy InfoMax (GIM)': 81.9,
-} as const;
-type PaperRow = keyof typeof PAPER_VISION;
-export const PIXELS_ROW = 'Logistic regression on pixels';
-/** A row the paper does not have: CLAPP's hinge loss in place of InfoNCE, greedy per module as GIM. */
-export const CLAPP_ROW = 'CLAPP (beyond the paper)';
+export { PAPER_VISION, PIXELS_ROW, CLAPP_ROW, writeVisionResults, type VisionResults } from './table1.js';
 
 /**
  * The training runs behind the rows: name → config patch (S = stages). Deep InfoMax trains end to end as in its paper
@@ -61,26 +43,6 @@ function runsFor(stages: number): Record<string, DeepPartial<VisionConfig>> {
 }
 
 export type ReproduceVisionArgs = ReproduceArgs<VisionScale, VisionConfig>;
-
-export interface VisionResults {
-  scale: VisionScale;
-  dataset: VisionConfig['data']['dataset'];
-  /** Test accuracy (fraction) per Table 1 row: the paper's probe on the grid average. */
-  rows: Record<string, number>;
-  /** Every probe of each row: grid average and spatial cells, test and train accuracy, epochs, convergence. */
-  scores: Record<string, LayerScores>;
-  /** Test accuracy of every module's output, for the layered models. */
-  perModule: { gim: number[]; greedySupervised: number[] };
-  steps: Record<string, number>;
-  figure: NeuronPatches[];
-  /**
-   * total: this call; runs: the runs it trained; recorded: the runs it found finished, timed by their metrics
-   * (recordedTrainingSeconds); probes: the linear evaluation.
-   */
-  seconds: { total: number; runs: Record<string, number>; recorded?: Record<string, number>; probes: number };
-  config: VisionConfig;
-  data: { pretrain: number; train: number; test: number; probeTrain: number; probeTest: number; classes: number };
-}
 
 /** The names of the training runs behind Table 1, in the order they train. */
 export const VISION_RUNS: readonly string[] = Object.keys(runsFor(3));
@@ -269,113 +231,4 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
   } finally {
     data.close();
   }
-}
-
-const DATASET_NAMES: Record<VisionResults['dataset'], string> = {
-  stl10: 'STL-10',
-  'fashion-mnist': 'Fashion-MNIST',
-  cifar10: 'CIFAR-10',
-};
-
-/** How the runs trained, for the table's first line: batch, lr (and its schedule), the options beyond the paper. */
-function trainingSettings(config: VisionConfig): string {
-  const { train, model } = config;
-  return [
-    `batch ${train.batchSize}`,
-    `Adam ${train.lr}${train.schedule === 'constant' ? '' : ` on a ${train.schedule} schedule`}`,
-    ...(model.normGroups > 0 ? [`GroupNorm (${model.normGroups} groups) before each ReLU`] : []),
-    ...(train.supervised.cells > 1
-      ? [`the supervised classifier on ${train.supervised.cells}×${train.supervised.cells} cells`]
-      : []),
-  ].join('; ');
-}
-
-/** The table's last line: this call's wall time, and every run's training time (measured now or recorded). */
-function wallTime(seconds: VisionResults['seconds']): string {
-  const min = (s: number): string => `${(s / 60).toFixed(1)} min`;
-  const now = Object.entries(seconds.runs).map(([name, s]) => `${name} ${min(s)}`);
-  const earlier = Object.entries(seconds.recorded ?? {}).map(([name, s]) => `${name} ${min(s)}`);
-  const training = [...Object.values(seconds.runs), ...Object.values(seconds.recorded ?? {})].reduce(
-    (a, b) => a + b,
-    0,
-  );
-  return (
-    `Wall time of this call: ${min(seconds.total)} (probes ${min(seconds.probes)}` +
-    (now.length > 0 ? `; trained now: ${now.join(', ')}` : '') +
-    ').' +
-    (earlier.length > 0
-      ? ` Runs it found finished, timed by their metrics' first and last lines: ${earlier.join(', ')}; ` +
-        `training and probes together: ${min(training + seconds.probes)}.`
-      : '') +
-    '\n'
-  );
-}
-
-/** Table 1 (ours beside the paper's) and the raw JSON. */
-export function writeVisionResults(dir: string, r: VisionResults): void {
-  makeDirectory(dir, 'results folder');
-  const ds = DATASET_NAMES[r.dataset];
-  const probe = r.config.probe;
-  const cells = probe.spatial > 0 ? `${probe.spatial}×${probe.spatial}` : null;
-  const order: string[] = [PIXELS_ROW, ...Object.keys(PAPER_VISION), CLAPP_ROW];
-  const pct = (score: ProbeScore | null | undefined): string => formatPercent(score?.test ?? null);
-  const trainPct = (score: ProbeScore | null | undefined): string => formatPercent(score?.train ?? null);
-  const body = order.map((name) => {
-    const s = r.scores[name];
-    return [
-      name,
-      pct(s?.global),
-      ...(cells === null ? [] : [pct(s?.spatial)]),
-      [trainPct(s?.global), ...(cells === null ? [] : [trainPct(s?.spatial)])].join(' / '),
-      name in PAPER_VISION ? PAPER_VISION[name as PaperRow].toFixed(1) : '—',
-    ];
-  });
-  const header = [
-    'Method',
-    `Ours: grid average (paper's probe)`,
-    ...(cells === null ? [] : [`Ours: ${cells} cells`]),
-    'Probe train accuracy',
-    'Paper (STL-10)',
-  ];
-  const stepsLine = Object.entries(r.steps)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  const perModule = (accs: number[]): string => accs.map((v, i) => `module ${i + 1} ${formatPercent(v)}`).join(', ');
-  const epochsOf = Object.values(r.scores).flatMap((s) => [s.global, ...(s.spatial === null ? [] : [s.spatial])]);
-  const training =
-    probe.stop === 'epochs'
-      ? `Adam ${probe.lr}, ${probe.epochs} epochs`
-      : `Adam ${probe.lr} in batches of ${probe.batchSize} until the training loss plateaus (lr ÷10 after ` +
-        `${probe.plateau.patience} epoch(s) falling by under ${probe.plateau.tolerance * 100}%, stop at the ` +
-        `plateau after ${probe.plateau.lrDrops} drops; ${Math.min(...epochsOf.map((s) => s.epochs))}–` +
-        `${Math.max(...epochsOf.map((s) => s.epochs))} epochs, ` +
-        `${epochsOf.filter((s) => s.converged).length} of ${epochsOf.length} probes plateaued before ${probe.epochs})`;
-  const text =
-    `# Table 1: linear classification accuracy\n\n` +
-    `Ours: **${ds}** at scale \`${r.scale}\` (${r.data.pretrain} pretraining images; training steps: ${stepsLine}; ` +
-    `${trainingSettings(r.config)}). The paper's numbers are **STL-10** with the full ResNet-50 encoder after ` +
-    `300 epochs, so the columns are not comparable in absolute terms — compare the ordering of the rows.\n\n` +
-    markdownTable(header, body, {
-      align: ['left', 'right', ...(cells === null ? [] : ['right' as const]), 'right', 'right'],
-    }) +
-    `\n\nEvery row is a linear probe on frozen features standardised by the training images' statistics, trained ` +
-    `on ${r.data.probeTrain} centre-cropped train images (no augmentation) and tested on ${r.data.probeTest} test ` +
-    `images; ${training}. The paper's probe (first column, and the one compared with the paper) reads the last ` +
-    `module's patch grid averaged to one vector per image` +
-    (cells === null
-      ? ''
-      : `; the second reads the grid average-pooled to ${cells} cells, which keeps where a patch was`) +
-    `. The probe's own accuracy on its training images is given beside (grid average / cells). The supervised rows ` +
-    `probe the supervised encoders the same way; random initialization is the untrained GIM architecture; ` +
-    `the pixel row is softmax regression on the standardised pixels. Deep InfoMax (local + global, ` +
-    `${r.config.train.dim.estimator.toUpperCase()} estimator, weights local ${r.config.train.dim.localWeight} / ` +
-    `global ${r.config.train.dim.globalWeight}) trains the encoder end to end; Predsim (β ` +
-    `${r.config.train.predsim.beta}) and CLAPP train one gradient-isolated module per stage, as GIM — the same ` +
-    `encoder, probed like every row (the paper quotes Predsim's own classifier on STL-10). CLAPP (Illing et al. ` +
-    `2021) is not in the paper's table.\n\n` +
-    `Per module (grid average) — GIM: ${perModule(r.perModule.gim)}; greedy supervised: ` +
-    `${perModule(r.perModule.greedySupervised)}.\n\n` +
-    wallTime(r.seconds);
-  writeFileAtomic(path.join(dir, 'table1.md'), text);
-  writeFileAtomic(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
 }
