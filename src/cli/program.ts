@@ -217,12 +217,19 @@ export function buildProgram(): Command {
           .map((name) => name.trim())
           .filter((name) => name !== ''),
     )
+    .option(
+      '--trained-only',
+      'vision: train nothing; probe the runs already finished (e.g. by --rows) and write the tables with the ' +
+        'other rows left out and named',
+      false,
+    )
     .action(async (experiment, o) => {
       const { reproduceCommand } = await import('./reproduce.js');
       const sets = o.skipBad ? [...o.set, 'data.skipBad=true'] : o.set;
       process.exitCode = await reproduceCommand(experiment, o.scale, sets, {
         ...(o.out === undefined ? {} : { out: o.out }),
         ...(o.rows === undefined ? {} : { rows: o.rows as string[] }),
+        ...(o.trainedOnly === true ? { trainedOnly: true } : {}),
       });
     });
 

@@ -69,6 +69,12 @@ describe('gim reproduce vision --rows', () => {
     );
     expect(fs.existsSync(runsRoot)).toBe(false);
     await expect(reproduceCommand('audio', 'tiny', [], { rows: ['gim'], log })).rejects.toThrow(/--rows is for vision/);
+    await expect(reproduceCommand('audio', 'tiny', [], { trainedOnly: true, log })).rejects.toThrow(
+      /--trained-only is for vision/,
+    );
+    await expect(reproduceCommand('vision', 'tiny', [], { trainedOnly: true, rows: ['gim'], log })).rejects.toThrow(
+      /--rows trains runs and --trained-only trains none; give one of them/,
+    );
     await expect(reproduceCommand('audio', 'medium', [], { log })).rejects.toThrow(
       /--scale medium exists for vision only \(audio: tiny, small, full\)/,
     );

@@ -207,6 +207,36 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
     );
     expect(table).toMatch(/Runs it found finished, timed by their metrics' first and last lines: gim \d+\.\d min/);
   });
+
+  it('reproduce vision --trained-only probes the finished runs, trains none and names the rows left out', async () => {
+    const runsRoot = path.join(tmp, 'trained-only');
+    const resultsDir = path.join(runsRoot, 'results');
+    await trainVisionRows({ scale: 'tiny', runsRoot, log: () => undefined }, ['supervised']);
+    const lines: string[] = [];
+    const r = await reproduceVision({
+      scale: 'tiny',
+      runsRoot,
+      resultsDir,
+      trainedOnly: true,
+      log: (line) => lines.push(line),
+    });
+    expect(Object.keys(r.rows).sort()).toEqual([
+      'Logistic regression on pixels',
+      'Random initialization',
+      'Supervised',
+    ]);
+    expect(r.leftOut).toEqual(['gim', 'cpc', 'greedy-supervised', 'dim', 'predsim', 'clapp']);
+    expect(r.seconds.runs).toEqual({});
+    expect(fs.readdirSync(runsRoot).sort()).toEqual(['results', 'supervised']); // nothing else trained
+    expect(fs.existsSync(path.join(resultsDir, 'figure2.png'))).toBe(false); // Figure 2 is GIM's
+    expect(lines.join('\n')).toMatch(/\[gim\] not finished in .*: its row is left out \(--trained-only\)/);
+    const table = fs.readFileSync(path.join(resultsDir, 'table1.md'), 'utf8');
+    expect(table).toContain(
+      'Rows left out: the runs gim, cpc, greedy-supervised, dim, predsim, clapp were not finished when this table was written',
+    );
+    expect(table).toContain('Per module (grid average) — GIM: not trained; greedy supervised: not trained.');
+    expect(table).toMatch(/\| Greedy InfoMax \(GIM\) +\| +— \|/);
+  });
 });
 
 describe('vision experiment on STL-10 binaries (a fake folder of a few images)', () => {

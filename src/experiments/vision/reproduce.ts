@@ -9,6 +9,7 @@ import path from 'node:path';
 import { formatPercent, saveFigure } from '../../report/index.js';
 import { reshape, type Tensor } from '../../tensor/index.js';
 import { makeDirectory } from '../../util/fs.js';
+import { latestCheckpoint, runDir } from '../../gim/run-dir.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
 import {
   checkResultsScale,
@@ -21,7 +22,7 @@ import { buildVisionStack, loadVisionStack, trainVision } from './experiment.js'
 import { scoreLayers, scoreLinearProbe, type LabelledImages, type LayerScores } from './linear-eval.js';
 import { resolveVisionConfig, usesLabels, type VisionConfig, type VisionScale } from './config.js';
 import { evalImages, openVisionData, totalSteps, type VisionData } from './data.js';
-import { topPatches, topPatchesFigure } from './figure.js';
+import { topPatches, topPatchesFigure, type NeuronPatches } from './figure.js';
 import { CLAPP_ROW, PIXELS_ROW, writeVisionResults, type VisionResults } from './table1.js';
 
 export { PAPER_VISION, PIXELS_ROW, CLAPP_ROW, writeVisionResults, type VisionResults } from './table1.js';
@@ -42,21 +43,25 @@ function runsFor(stages: number): Record<string, DeepPartial<VisionConfig>> {
   };
 }
 
-export type ReproduceVisionArgs = ReproduceArgs<VisionScale, VisionConfig>;
+export type ReproduceVisionArgs = ReproduceArgs<VisionScale, VisionConfig> & {
+  /** Train nothing: probe the runs already finished and leave the other rows out (listed in the table). */
+  trainedOnly?: boolean;
+};
 
 /** The names of the training runs behind Table 1, in the order they train. */
 export const VISION_RUNS: readonly string[] = Object.keys(runsFor(3));
 
-/** What trainVisionRuns returns: each run's config and length, and the seconds of those trained now. */
+/** What trainVisionRuns returns: each run's config and length, the seconds of those trained now, the finished ones. */
 interface TrainedRuns {
   configs: Record<string, VisionConfig>;
   steps: Record<string, number>;
   seconds: Record<string, number>;
+  finished: string[];
 }
 
 /**
  * trainVisionRuns(args, base, data, only): train the runs behind Table 1 (only those named in `only`, when given),
- * reusing every finished one.
+ * reusing every finished one; with args.trainedOnly nothing trains and only the finished runs are returned as such.
  */
 async function trainVisionRuns(
   args: ReproduceVisionArgs,
@@ -66,7 +71,7 @@ async function trainVisionRuns(
 ): Promise<TrainedRuns> {
   const log = args.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const runsRoot = args.runsRoot ?? reproduceDirs('vision', args.scale).runsRoot;
-  const trained: TrainedRuns = { configs: {}, steps: {}, seconds: {} };
+  const trained: TrainedRuns = { configs: {}, steps: {}, seconds: {}, finished: [] };
   for (const [name, patch] of Object.entries(runsFor(base.model.planes.length))) {
     const config = resolveVisionConfig(
       args.scale,
@@ -76,15 +81,22 @@ async function trainVisionRuns(
     const n = usesLabels(config) ? data.train.n : data.pretrain.n;
     trained.steps[name] = totalSteps(config, n);
     if (only !== null && !only.includes(name)) continue;
+    const dir = path.join(runsRoot, name);
+    if (args.trainedOnly === true) {
+      if (latestCheckpoint(runDir(dir))?.step === trained.steps[name]) trained.finished.push(name);
+      else log(`[${name}] not finished in ${dir}: its row is left out (--trained-only)`);
+      continue;
+    }
     const seconds = await trainReproduceRun({
       name,
-      dir: path.join(runsRoot, name),
+      dir,
       steps: trained.steps[name],
       what: `${config.model.modelSplits} module(s), ${config.train.objective}`,
       train: (runArgs) => trainVision(config, data, runArgs),
       log,
     });
     if (seconds !== null) trained.seconds[name] = seconds;
+    trained.finished.push(name);
   }
   return trained;
 }
@@ -124,9 +136,10 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
     );
 
     // --- train every run (a finished run is reused)
-    const { configs, steps, seconds: runSeconds } = await trainVisionRuns(args, base, data, null);
+    const { configs, steps, seconds: runSeconds, finished } = await trainVisionRuns(args, base, data, null);
+    const leftOut = VISION_RUNS.filter((name) => !finished.includes(name));
     const recorded: Record<string, number> = {};
-    for (const name of Object.keys(configs).filter((n) => !(n in runSeconds))) {
+    for (const name of finished.filter((n) => !(n in runSeconds))) {
       const seconds = recordedTrainingSeconds(path.join(runsRoot, name));
       if (seconds !== null) recorded[name] = seconds;
     }
@@ -169,43 +182,24 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
       te.dispose();
     }
     note('Random initialization', probe(buildVisionStack(configs.gim!, data.classes), [all('gim').length - 1])[0]!);
-    note('Supervised', probe(load('supervised'), [0])[0]!);
-    const greedy = probe(load('greedy-supervised'), all('greedy-supervised'));
-    note('Greedy Supervised', greedy[greedy.length - 1]!);
+    const has = (name: string): boolean => finished.includes(name);
     const last = (name: string): number[] => [configs[name]!.model.modelSplits - 1];
-    note('Deep InfoMax', probe(load('dim'), last('dim'))[0]!);
-    note('Predsim', probe(load('predsim'), last('predsim'))[0]!);
-    note('CPC', probe(load('cpc'), [0])[0]!);
-    const gim = probe(load('gim'), all('gim'));
-    note('Greedy InfoMax (GIM)', gim[gim.length - 1]!);
-    note(CLAPP_ROW, probe(load('clapp'), last('clapp'))[0]!);
+    if (has('supervised')) note('Supervised', probe(load('supervised'), [0])[0]!);
+    const greedy = has('greedy-supervised') ? probe(load('greedy-supervised'), all('greedy-supervised')) : [];
+    if (has('greedy-supervised')) note('Greedy Supervised', greedy[greedy.length - 1]!);
+    if (has('dim')) note('Deep InfoMax', probe(load('dim'), last('dim'))[0]!);
+    if (has('predsim')) note('Predsim', probe(load('predsim'), last('predsim'))[0]!);
+    if (has('cpc')) note('CPC', probe(load('cpc'), [0])[0]!);
+    const gim = has('gim') ? probe(load('gim'), all('gim')) : [];
+    if (has('gim')) note('Greedy InfoMax (GIM)', gim[gim.length - 1]!);
+    if (has('clapp')) note(CLAPP_ROW, probe(load('clapp'), last('clapp'))[0]!);
     for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
     const probeSeconds = (performance.now() - probeStarted) / 1000;
 
-    // --- Figure 2: top patches of a few neurons of every GIM module
-    const figImages = evalImages(base, data.test, base.figure.images);
-    const fig = {
-      ...base.figure,
-      patch: base.model.patch,
-      patchStride: base.model.patchStride,
-      featureBatch: base.probe.featureBatch,
-    };
-    const gimStack = load('gim');
-    const neurons = topPatches(gimStack, figImages.x, fig);
-    gimStack.dispose();
+    // --- Figure 2: top patches of a few neurons of every GIM module (when GIM was trained)
     makeDirectory(resultsDir, 'results folder');
-    saveFigure(
-      path.join(resultsDir, 'figure2'),
-      topPatchesFigure(
-        neurons,
-        figImages.x,
-        fig,
-        data.norm,
-        `Figure 2: test patches that excite GIM neurons most (${base.data.dataset}, ${args.scale})`,
-      ),
-    );
-    figImages.x.dispose();
-    figImages.y.dispose();
+    const figure = has('gim') ? drawFigure2(base, data, load('gim'), path.join(resultsDir, 'figure2'), args.scale) : [];
+    if (!has('gim')) log('figure 2 left out: the gim run is not finished');
 
     const results: VisionResults = {
       scale: args.scale,
@@ -214,9 +208,10 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
       scores,
       perModule: { gim: gim.map((l) => l.global.test), greedySupervised: greedy.map((l) => l.global.test) },
       steps,
-      figure: neurons,
+      figure,
       seconds: { total: (performance.now() - started) / 1000, runs: runSeconds, recorded, probes: probeSeconds },
       config: base,
+      ...(leftOut.length > 0 ? { leftOut } : {}),
       data: {
         pretrain: data.pretrain.n,
         train: data.train.n,
@@ -231,4 +226,36 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
   } finally {
     data.close();
   }
+}
+
+/** drawFigure2(base, data, gimStack, file, scale): Figure 2 saved as file.{png,svg}; the stack is disposed. */
+function drawFigure2(
+  base: VisionConfig,
+  data: VisionData,
+  gimStack: ReturnType<typeof buildVisionStack>,
+  file: string,
+  scale: VisionScale,
+): NeuronPatches[] {
+  const figImages = evalImages(base, data.test, base.figure.images);
+  const fig = {
+    ...base.figure,
+    patch: base.model.patch,
+    patchStride: base.model.patchStride,
+    featureBatch: base.probe.featureBatch,
+  };
+  const neurons = topPatches(gimStack, figImages.x, fig);
+  gimStack.dispose();
+  saveFigure(
+    file,
+    topPatchesFigure(
+      neurons,
+      figImages.x,
+      fig,
+      data.norm,
+      `Figure 2: test patches that excite GIM neurons most (${base.data.dataset}, ${scale})`,
+    ),
+  );
+  figImages.x.dispose();
+  figImages.y.dispose();
+  return neurons;
 }

@@ -38,6 +38,8 @@ export interface VisionResults {
    */
   seconds: { total: number; runs: Record<string, number>; recorded?: Record<string, number>; probes: number };
   config: VisionConfig;
+  /** The runs not finished when a `--trained-only` call wrote the table: their rows are empty. */
+  leftOut?: string[];
   data: { pretrain: number; train: number; test: number; probeTrain: number; probeTest: number; classes: number };
 }
 
@@ -125,7 +127,13 @@ export function writeVisionResults(dir: string, r: VisionResults): void {
   const stepsLine = Object.entries(r.steps)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  const perModule = (accs: number[]): string => accs.map((v, i) => `module ${i + 1} ${formatPercent(v)}`).join(', ');
+  const perModule = (accs: number[]): string =>
+    accs.length === 0 ? 'not trained' : accs.map((v, i) => `module ${i + 1} ${formatPercent(v)}`).join(', ');
+  const leftOut =
+    r.leftOut === undefined || r.leftOut.length === 0
+      ? ''
+      : `Rows left out: the runs ${r.leftOut.join(', ')} were not finished when this table was written ` +
+        `(\`--trained-only\`); their rows are empty, not zero.\n\n`;
   const epochsOf = Object.values(r.scores).flatMap((s) => [s.global, ...(s.spatial === null ? [] : [s.spatial])]);
   const training =
     probe.stop === 'epochs'
@@ -161,6 +169,7 @@ export function writeVisionResults(dir: string, r: VisionResults): void {
     `Per module (grid average) — GIM: ${perModule(r.perModule.gim)}; greedy supervised: ` +
     `${perModule(r.perModule.greedySupervised)}.\n\n` +
     againstPixels(r) +
+    leftOut +
     wallTime(r.seconds);
   writeFileAtomic(path.join(dir, 'table1.md'), text);
   writeFileAtomic(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
