@@ -227,7 +227,7 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
     ]);
     expect(r.leftOut).toEqual(['gim', 'cpc', 'greedy-supervised', 'dim', 'predsim', 'clapp']);
     expect(r.seconds.runs).toEqual({});
-    expect(fs.readdirSync(runsRoot).sort()).toEqual(['results', 'supervised']); // nothing else trained
+    expect(fs.readdirSync(runsRoot).sort()).toEqual(['probes', 'results', 'supervised']); // nothing else trained
     expect(fs.existsSync(path.join(resultsDir, 'figure2.png'))).toBe(false); // Figure 2 is GIM's
     expect(lines.join('\n')).toMatch(/\[gim\] not finished in .*: its row is left out \(--trained-only\)/);
     const table = fs.readFileSync(path.join(resultsDir, 'table1.md'), 'utf8');
@@ -236,6 +236,19 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
     );
     expect(table).toContain('Per module (grid average) — GIM: not trained; greedy supervised: not trained.');
     expect(table).toMatch(/\| Greedy InfoMax \(GIM\) +\| +— \|/);
+    // a second call reuses every probe (same settings, same checkpoint) and says so
+    const again = await reproduceVision({
+      scale: 'tiny',
+      runsRoot,
+      resultsDir,
+      trainedOnly: true,
+      log: () => undefined,
+    });
+    expect(again.rows).toEqual(r.rows);
+    expect(again.seconds.probesReused!.runs).toEqual(['pixels', 'random-init', 'supervised']);
+    expect(fs.readFileSync(path.join(resultsDir, 'table1.md'), 'utf8')).toMatch(
+      /Probe results reused from an earlier call \(same settings and checkpoints\): pixels, random-init, supervised, which took \d+\.\d min/,
+    );
   });
 });
 

@@ -24,6 +24,7 @@ import { resolveVisionConfig, usesLabels, type VisionConfig, type VisionScale } 
 import { evalImages, openVisionData, totalSteps, type VisionData } from './data.js';
 import { topPatches, topPatchesFigure, type NeuronPatches } from './figure.js';
 import { CLAPP_ROW, PIXELS_ROW, writeVisionResults, type VisionResults } from './table1.js';
+import { checkpointIdentity, ProbeCache } from './probe-cache.js';
 
 export { PAPER_VISION, PIXELS_ROW, CLAPP_ROW, writeVisionResults, type VisionResults } from './table1.js';
 
@@ -165,34 +166,49 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
       stack.dispose();
       return layerScores;
     };
+    // a probe whose settings, layers and checkpoint match one made before (runs/…/probes) is not run again
+    const cache = new ProbeCache({
+      dir: path.join(runsRoot, 'probes'),
+      shared: { probe: base.probe, data: base.data, seed: base.seed },
+      log,
+    });
     const load = (name: string) => loadVisionStack(path.join(runsRoot, name), configs[name]!, data.classes).stack;
+    const probeRun = (name: string, layers: number[]): LayerScores[] => {
+      const checkpoint = latestCheckpoint(runDir(path.join(runsRoot, name)))!;
+      const identity = checkpointIdentity(checkpoint.file, checkpoint.step);
+      return cache.scores(name, { checkpoint: identity, layers }, () => probe(load(name), layers));
+    };
     const all = (name: string): number[] => Array.from({ length: configs[name]!.model.modelSplits }, (_, i) => i);
-    {
+    const last = (name: string): number[] => [configs[name]!.model.modelSplits - 1];
+    const pixels = cache.scores('pixels', {}, () => {
       const flat = (t: Tensor): Tensor => reshape(t, [t.shape[0]!, -1]);
       const [tr, te] = [flat(train.x), flat(test.x)];
-      const pixels = scoreLinearProbe(
+      const global = scoreLinearProbe(
         { features: tr, labels: train.y },
         { features: te, labels: test.y },
         data.classes,
         base.probe,
         base.seed,
       );
-      note(PIXELS_ROW, { global: pixels, spatial: null });
       tr.dispose();
       te.dispose();
-    }
-    note('Random initialization', probe(buildVisionStack(configs.gim!, data.classes), [all('gim').length - 1])[0]!);
+      return [{ global, spatial: null }];
+    });
+    note(PIXELS_ROW, pixels[0]!);
+    const random = cache.scores('random-init', { model: configs.gim!.model, layers: last('gim') }, () =>
+      probe(buildVisionStack(configs.gim!, data.classes), last('gim')),
+    );
+    note('Random initialization', random[0]!);
     const has = (name: string): boolean => finished.includes(name);
-    const last = (name: string): number[] => [configs[name]!.model.modelSplits - 1];
-    if (has('supervised')) note('Supervised', probe(load('supervised'), [0])[0]!);
-    const greedy = has('greedy-supervised') ? probe(load('greedy-supervised'), all('greedy-supervised')) : [];
+    if (has('supervised')) note('Supervised', probeRun('supervised', [0])[0]!);
+    const greedy = has('greedy-supervised') ? probeRun('greedy-supervised', all('greedy-supervised')) : [];
     if (has('greedy-supervised')) note('Greedy Supervised', greedy[greedy.length - 1]!);
-    if (has('dim')) note('Deep InfoMax', probe(load('dim'), last('dim'))[0]!);
-    if (has('predsim')) note('Predsim', probe(load('predsim'), last('predsim'))[0]!);
-    if (has('cpc')) note('CPC', probe(load('cpc'), [0])[0]!);
-    const gim = has('gim') ? probe(load('gim'), all('gim')) : [];
+    if (has('dim')) note('Deep InfoMax', probeRun('dim', last('dim'))[0]!);
+    if (has('predsim')) note('Predsim', probeRun('predsim', last('predsim'))[0]!);
+    if (has('cpc')) note('CPC', probeRun('cpc', [0])[0]!);
+    const gim = has('gim') ? probeRun('gim', all('gim')) : [];
     if (has('gim')) note('Greedy InfoMax (GIM)', gim[gim.length - 1]!);
-    if (has('clapp')) note(CLAPP_ROW, probe(load('clapp'), last('clapp'))[0]!);
+    if (has('clapp')) note(CLAPP_ROW, probeRun('clapp', last('clapp'))[0]!);
     for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
     const probeSeconds = (performance.now() - probeStarted) / 1000;
 
@@ -209,7 +225,13 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
       perModule: { gim: gim.map((l) => l.global.test), greedySupervised: greedy.map((l) => l.global.test) },
       steps,
       figure,
-      seconds: { total: (performance.now() - started) / 1000, runs: runSeconds, recorded, probes: probeSeconds },
+      seconds: {
+        total: (performance.now() - started) / 1000,
+        runs: runSeconds,
+        recorded,
+        probes: probeSeconds,
+        ...(cache.reusedRows.length > 0 ? { probesReused: { runs: cache.reusedRows, seconds: cache.reused } } : {}),
+      },
       config: base,
       ...(leftOut.length > 0 ? { leftOut } : {}),
       data: {

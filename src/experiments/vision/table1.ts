@@ -36,7 +36,14 @@ export interface VisionResults {
    * total: this call; runs: the runs it trained; recorded: the runs it found finished, timed by their metrics
    * (recordedTrainingSeconds); probes: the linear evaluation.
    */
-  seconds: { total: number; runs: Record<string, number>; recorded?: Record<string, number>; probes: number };
+  seconds: {
+    total: number;
+    runs: Record<string, number>;
+    recorded?: Record<string, number>;
+    probes: number;
+    /** The probes reused from an earlier call (runs/…/probes), and how long they took when they ran. */
+    probesReused?: { runs: string[]; seconds: number };
+  };
   config: VisionConfig;
   /** The runs not finished when a `--trained-only` call wrote the table: their rows are empty. */
   leftOut?: string[];
@@ -86,13 +93,18 @@ function wallTime(seconds: VisionResults['seconds']): string {
     (a, b) => a + b,
     0,
   );
+  const reused = seconds.probesReused;
   return (
     `Wall time of this call: ${min(seconds.total)} (probes ${min(seconds.probes)}` +
     (now.length > 0 ? `; trained now: ${now.join(', ')}` : '') +
     ').' +
+    (reused === undefined
+      ? ''
+      : ` Probe results reused from an earlier call (same settings and checkpoints): ${reused.runs.join(', ')}, ` +
+        `which took ${min(reused.seconds)} when they ran.`) +
     (earlier.length > 0
       ? ` Runs it found finished, timed by their metrics' first and last lines: ${earlier.join(', ')}; ` +
-        `training and probes together: ${min(training + seconds.probes)}.`
+        `training and probes together: ${min(training + seconds.probes + (reused?.seconds ?? 0))}.`
       : '') +
     '\n'
   );
