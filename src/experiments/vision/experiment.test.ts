@@ -227,6 +227,7 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
     ]);
     expect(r.leftOut).toEqual(['gim', 'cpc', 'greedy-supervised', 'dim', 'predsim', 'clapp']);
     expect(r.seconds.runs).toEqual({});
+    expect(Object.keys(r.steps)).toEqual(['supervised']); // the runs behind the rows
     expect(fs.readdirSync(runsRoot).sort()).toEqual(['probes', 'results', 'supervised']); // nothing else trained
     expect(fs.existsSync(path.join(resultsDir, 'figure2.png'))).toBe(false); // Figure 2 is GIM's
     expect(lines.join('\n')).toMatch(/\[gim\] not finished in .*: its row is left out \(--trained-only\)/);

@@ -223,7 +223,7 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
       rows,
       scores,
       perModule: { gim: gim.map((l) => l.global.test), greedySupervised: greedy.map((l) => l.global.test) },
-      steps,
+      steps: Object.fromEntries(finished.map((name) => [name, steps[name]!])), // the runs behind the rows
       figure,
       seconds: {
         total: (performance.now() - started) / 1000,
