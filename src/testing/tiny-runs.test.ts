@@ -1,7 +1,7 @@
 /**
  * Reproduction guard for refactoring: tiny `gim train` runs (audio and vision; simultaneous, iterative, iterative on
  * cached activations, supervised) record every step's losses, and the weights of their last checkpoint, in
- * fixtures/tiny-runs.json. On the machine that wrote the fixture (same CPU model, threads and kernel choice) a run must
+ * fixtures/tiny-runs.json. On the machine that wrote the fixture (same CPU generation and ISA, threads and kernel choice) a run must
  * reproduce it bit for bit; on any other machine libtorch's kernels differ in the last bits, so there the losses must
  * agree to a relative 1e-3 (a change of batches, negatives, schedule or initial weights moves them far more).
  * Async runs are not reproducible (their interleaving is not) and are not here.
@@ -55,9 +55,27 @@ interface Fixture {
   runs: Record<string, RunRecord>;
 }
 
-/** The facts that decide libtorch's kernels: CPU model, threads, and the ATen kernel choice. */
+/**
+ * The CPU as libtorch's kernel choice sees it: family, model and stepping, and the widest vector ISA (AVX-512 or AVX2)
+ * — the model name alone ("AMD EPYC") names CPUs of several generations with different kernels.
+ */
+function cpuIdentity(): string {
+  let info = '';
+  try {
+    info = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n\n')[0] ?? '';
+  } catch {
+    return 'cpuinfo unreadable';
+  }
+  const field = (key: string): string => new RegExp(`^${key}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '?';
+  const flags = field('flags').split(' ');
+  const isa = ['avx512f', 'avx2'].find((flag) => flags.includes(flag)) ?? 'no avx2';
+  return `family ${field('cpu family')} model ${field('model')} stepping ${field('stepping')}, ${isa}`;
+}
+
+/** The facts that decide libtorch's kernels: CPU, threads, and the ATen kernel choice. */
 function machine(): string {
-  return `${os.cpus()[0]?.model ?? 'unknown'} | threads ${readTestEnv().threads} | ATEN_CPU_CAPABILITY=${process.env.ATEN_CPU_CAPABILITY ?? ''}`;
+  const cpu = `${os.cpus()[0]?.model ?? 'unknown'} (${cpuIdentity()})`;
+  return `${cpu} | threads ${readTestEnv().threads} | ATEN_CPU_CAPABILITY=${process.env.ATEN_CPU_CAPABILITY ?? ''}`;
 }
 
 function weightsHash(checkpoints: string): string {
