@@ -67,6 +67,11 @@ export interface ReproduceRunArgs {
   log: (line: string) => void;
 }
 
+/** isFinishedRun(dir, steps): the run in dir has its checkpoint of the last step. */
+export function isFinishedRun(dir: string, steps: number): boolean {
+  return latestCheckpoint(runDir(dir))?.step === steps;
+}
+
 /**
  * trainReproduceRun(args): a finished run found in args.dir is reused (returns null); otherwise the run is trained
  * there — a partial one continued, one without checkpoints replaced (this command's own folder) — and its seconds
@@ -74,7 +79,7 @@ export interface ReproduceRunArgs {
  */
 export async function trainReproduceRun(args: ReproduceRunArgs): Promise<number | null> {
   const { name, dir, log } = args;
-  if (latestCheckpoint(runDir(dir))?.step === args.steps) {
+  if (isFinishedRun(dir, args.steps)) {
     log(`[${name}] finished run found in ${dir}`);
     return null;
   }

@@ -13,6 +13,7 @@ import { latestCheckpoint, runDir } from '../../gim/run-dir.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
 import {
   checkResultsScale,
+  isFinishedRun,
   recordedTrainingSeconds,
   reproduceDirs,
   trainReproduceRun,
@@ -84,7 +85,7 @@ async function trainVisionRuns(
     if (only !== null && !only.includes(name)) continue;
     const dir = path.join(runsRoot, name);
     if (args.trainedOnly === true) {
-      if (latestCheckpoint(runDir(dir))?.step === trained.steps[name]) trained.finished.push(name);
+      if (isFinishedRun(dir, trained.steps[name])) trained.finished.push(name);
       else log(`[${name}] not finished in ${dir}: its row is left out (--trained-only)`);
       continue;
     }
