@@ -223,6 +223,11 @@ export function buildProgram(): Command {
         'other rows left out and named',
       false,
     )
+    .option(
+      '--earlier-results <file>',
+      "vision, with --trained-only: take the rows of the runs not finished here from an earlier call's " +
+        'results.json (same scale, data, model and probe settings; named as such under the table)',
+    )
     .action(async (experiment, o) => {
       const { reproduceCommand } = await import('./reproduce.js');
       const sets = o.skipBad ? [...o.set, 'data.skipBad=true'] : o.set;
@@ -230,6 +235,7 @@ export function buildProgram(): Command {
         ...(o.out === undefined ? {} : { out: o.out }),
         ...(o.rows === undefined ? {} : { rows: o.rows as string[] }),
         ...(o.trainedOnly === true ? { trainedOnly: true } : {}),
+        ...(o.earlierResults === undefined ? {} : { earlierResults: o.earlierResults as string }),
       });
     });
 

@@ -75,6 +75,9 @@ describe('gim reproduce vision --rows', () => {
     await expect(reproduceCommand('vision', 'tiny', [], { trainedOnly: true, rows: ['gim'], log })).rejects.toThrow(
       /--rows trains runs and --trained-only trains none; give one of them/,
     );
+    await expect(reproduceCommand('vision', 'tiny', [], { earlierResults: 'results.json', log })).rejects.toThrow(
+      /--earlier-results fills in the rows a --trained-only call does not have; give --trained-only too/,
+    );
     await expect(reproduceCommand('audio', 'medium', [], { log })).rejects.toThrow(
       /--scale medium exists for vision only \(audio: tiny, small, full\)/,
     );

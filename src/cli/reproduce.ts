@@ -36,6 +36,8 @@ export interface ReproduceCommandArgs {
   rows?: string[];
   /** Vision: train nothing, probe the runs already finished and write the tables without the other rows. */
   trainedOnly?: boolean;
+  /** Vision, with trainedOnly: an earlier call's results.json whose rows stand in for the runs not finished here. */
+  earlierResults?: string;
   log?: (line: string) => void;
 }
 
@@ -56,6 +58,10 @@ export async function reproduceCommand(
     throw new Error(`reproduce: --trained-only is for vision (its Table 1 runs); ${experiment} trains all its runs`);
   if (args.trainedOnly === true && args.rows !== undefined)
     throw new Error('reproduce: --rows trains runs and --trained-only trains none; give one of them');
+  if (args.earlierResults !== undefined && args.trainedOnly !== true)
+    throw new Error(
+      'reproduce: --earlier-results fills in the rows a --trained-only call does not have; give --trained-only too',
+    );
   if (experiment === 'vision') return reproduceVisionCommand(scale, sets, args, log);
   if (!isSharedScale(scale))
     throw new Error(`reproduce: --scale ${scale} exists for vision only (${experiment}: ${SHARED_SCALES.join(', ')})`);
@@ -106,11 +112,13 @@ async function reproduceVisionCommand(
     resultsDir,
     log,
     ...(args.trainedOnly === true ? { trainedOnly: true } : {}),
+    ...(args.earlierResults === undefined ? {} : { earlierResults: args.earlierResults }),
   });
   const leftOut = r.leftOut === undefined ? '' : `; rows left out (not finished): ${r.leftOut.join(', ')}`;
+  const earlier = r.earlier === undefined ? '' : `; rows of ${r.earlier.runs.join(', ')} from ${r.earlier.file}`;
   console.log(
     `${resultsDir}: table1.md, ${r.leftOut?.includes('gim') === true ? '' : 'figure2.png, '}results.json ` +
-      `(${(r.seconds.total / 60).toFixed(1)} min${leftOut})`,
+      `(${(r.seconds.total / 60).toFixed(1)} min${earlier}${leftOut})`,
   );
   return 0;
 }

@@ -8,7 +8,7 @@ import { FASHION_MNIST_DIR } from '../../vision/data/index.js';
 import { TINY_VISION_ENCODER } from '../../vision/model/index.js';
 import { gratings } from '../../vision/model/testing.js';
 import { listCheckpoints, runDir } from '../../gim/run-dir.js';
-import { reproduceVision, trainVisionRows } from './reproduce.js';
+import { reproduceVision, trainVisionRows, type VisionResults } from './reproduce.js';
 import { buildVisionStack, trainVision } from './experiment.js';
 import { linearEval, probeLayers } from './linear-eval.js';
 import {
@@ -250,6 +250,32 @@ describe.skipIf(!HAS_FASHION_MNIST)('vision experiment (tiny, a Fashion-MNIST su
     expect(fs.readFileSync(path.join(resultsDir, 'table1.md'), 'utf8')).toMatch(
       /Probe results reused from an earlier call \(same settings and checkpoints\): pixels, random-init, supervised, which took \d+\.\d min/,
     );
+    // the rows it does not have, from the full call above (its results.json): named, with that call's figure
+    const earlierFile = path.join(tmp, 'results', 'results.json');
+    const earlier = JSON.parse(fs.readFileSync(earlierFile, 'utf8')) as VisionResults;
+    const merged = await reproduceVision({
+      scale: 'tiny',
+      runsRoot,
+      resultsDir,
+      trainedOnly: true,
+      earlierResults: earlierFile,
+      log: () => undefined,
+    });
+    expect(Object.keys(merged.rows)).toHaveLength(9);
+    expect(merged.rows.Supervised).toBe(r.rows.Supervised); // this call's own run
+    expect(merged.scores.CPC).toEqual(earlier.scores.CPC);
+    expect(merged.perModule).toEqual(earlier.perModule);
+    expect(merged.steps).toEqual(earlier.steps);
+    expect(merged.leftOut).toBeUndefined();
+    expect(merged.earlier!.runs).toEqual(['gim', 'cpc', 'greedy-supervised', 'dim', 'predsim', 'clapp']);
+    expect(fs.existsSync(path.join(resultsDir, 'figure2.png'))).toBe(true); // redrawn from the earlier neurons
+    expect(fs.readFileSync(path.join(resultsDir, 'table1.md'), 'utf8')).toContain(
+      `Rows from an earlier call (\`--earlier-results ${earlierFile}\`): Greedy InfoMax (GIM), CPC, Greedy Supervised, ` +
+        'Deep InfoMax, Predsim, CLAPP (beyond the paper).',
+    );
+    await expect(
+      reproduceVision({ scale: 'tiny', runsRoot, resultsDir, earlierResults: earlierFile, log: () => undefined }),
+    ).rejects.toThrow(/--earlier-results fills in the rows a --trained-only call does not have/);
   });
 });
 

@@ -24,8 +24,9 @@ import { scoreLayers, scoreLinearProbe, type LabelledImages, type LayerScores } 
 import { resolveVisionConfig, usesLabels, type VisionConfig, type VisionScale } from './config.js';
 import { evalImages, openVisionData, totalSteps, type VisionData } from './data.js';
 import { topPatches, topPatchesFigure, type NeuronPatches } from './figure.js';
-import { CLAPP_ROW, PIXELS_ROW, writeVisionResults, type VisionResults } from './table1.js';
+import { PIXELS_ROW, ROW_OF_RUN, writeVisionResults, type VisionResults } from './table1.js';
 import { checkpointIdentity, ProbeCache } from './probe-cache.js';
+import { readEarlierResults, takeEarlierRows, type EarlierRows } from './earlier-rows.js';
 
 export { PAPER_VISION, PIXELS_ROW, CLAPP_ROW, writeVisionResults, type VisionResults } from './table1.js';
 
@@ -48,6 +49,11 @@ function runsFor(stages: number): Record<string, DeepPartial<VisionConfig>> {
 export type ReproduceVisionArgs = ReproduceArgs<VisionScale, VisionConfig> & {
   /** Train nothing: probe the runs already finished and leave the other rows out (listed in the table). */
   trainedOnly?: boolean;
+  /**
+   * With trainedOnly: an earlier call's results.json whose rows stand in for the runs not finished here (same scale
+   * and settings; see earlier-rows.ts). Read before anything runs, so a mismatch stops the call at once.
+   */
+  earlierResults?: string;
 };
 
 /** The names of the training runs behind Table 1, in the order they train. */
@@ -131,6 +137,10 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
   const runsRoot = args.runsRoot ?? reproduceDirs('vision', args.scale).runsRoot;
   const resultsDir = args.resultsDir ?? reproduceDirs('vision', args.scale).resultsDir;
   checkResultsScale(resultsDir, args.scale);
+  if (args.earlierResults !== undefined && args.trainedOnly !== true)
+    throw new Error('--earlier-results fills in the rows a --trained-only call does not have; give --trained-only');
+  const earlierResults =
+    args.earlierResults === undefined ? null : readEarlierResults(args.earlierResults, args.scale, base);
   const data = openVisionData(base);
   try {
     log(
@@ -139,7 +149,10 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
 
     // --- train every run (a finished run is reused)
     const { configs, steps, seconds: runSeconds, finished } = await trainVisionRuns(args, base, data, null);
-    const leftOut = VISION_RUNS.filter((name) => !finished.includes(name));
+    const notHere = VISION_RUNS.filter((name) => !finished.includes(name));
+    const earlier: EarlierRows | null =
+      earlierResults === null ? null : takeEarlierRows(earlierResults, args.earlierResults!, notHere);
+    const leftOut = notHere.filter((name) => !(earlier?.runs.includes(name) ?? false));
     const recorded: Record<string, number> = {};
     for (const name of finished.filter((n) => !(n in runSeconds))) {
       const seconds = recordedTrainingSeconds(path.join(runsRoot, name));
@@ -201,30 +214,48 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
     );
     note('Random initialization', random[0]!);
     const has = (name: string): boolean => finished.includes(name);
-    if (has('supervised')) note('Supervised', probeRun('supervised', [0])[0]!);
+    if (has('supervised')) note(ROW_OF_RUN.supervised!, probeRun('supervised', [0])[0]!);
     const greedy = has('greedy-supervised') ? probeRun('greedy-supervised', all('greedy-supervised')) : [];
-    if (has('greedy-supervised')) note('Greedy Supervised', greedy[greedy.length - 1]!);
-    if (has('dim')) note('Deep InfoMax', probeRun('dim', last('dim'))[0]!);
-    if (has('predsim')) note('Predsim', probeRun('predsim', last('predsim'))[0]!);
-    if (has('cpc')) note('CPC', probeRun('cpc', [0])[0]!);
+    if (has('greedy-supervised')) note(ROW_OF_RUN['greedy-supervised']!, greedy[greedy.length - 1]!);
+    if (has('dim')) note(ROW_OF_RUN.dim!, probeRun('dim', last('dim'))[0]!);
+    if (has('predsim')) note(ROW_OF_RUN.predsim!, probeRun('predsim', last('predsim'))[0]!);
+    if (has('cpc')) note(ROW_OF_RUN.cpc!, probeRun('cpc', [0])[0]!);
     const gim = has('gim') ? probeRun('gim', all('gim')) : [];
-    if (has('gim')) note('Greedy InfoMax (GIM)', gim[gim.length - 1]!);
-    if (has('clapp')) note(CLAPP_ROW, probeRun('clapp', last('clapp'))[0]!);
+    if (has('gim')) note(ROW_OF_RUN.gim!, gim[gim.length - 1]!);
+    if (has('clapp')) note(ROW_OF_RUN.clapp!, probeRun('clapp', last('clapp'))[0]!);
+    for (const [row, score] of Object.entries(earlier?.scores ?? {})) {
+      log(`  ${row}: from ${earlier!.file}`);
+      note(row, score);
+    }
     for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
     const probeSeconds = (performance.now() - probeStarted) / 1000;
 
     // --- Figure 2: top patches of a few neurons of every GIM module (when GIM was trained)
     makeDirectory(resultsDir, 'results folder');
-    const figure = has('gim') ? drawFigure2(base, data, load('gim'), path.join(resultsDir, 'figure2'), args.scale) : [];
-    if (!has('gim')) log('figure 2 left out: the gim run is not finished');
+    const figureFile = path.join(resultsDir, 'figure2');
+    const figure = has('gim')
+      ? drawFigure2(base, data, figureFile, args.scale, load('gim'))
+      : earlier?.figure != null
+        ? drawFigure2(base, data, figureFile, args.scale, earlier.figure)
+        : [];
+    if (!has('gim'))
+      log(`figure 2 ${figure.length > 0 ? `redrawn from ${earlier!.file}` : 'left out: the gim run is not finished'}`);
 
     const results: VisionResults = {
       scale: args.scale,
       dataset: base.data.dataset,
       rows,
       scores,
-      perModule: { gim: gim.map((l) => l.global.test), greedySupervised: greedy.map((l) => l.global.test) },
-      steps: Object.fromEntries(finished.map((name) => [name, steps[name]!])), // the runs behind the rows
+      perModule: {
+        gim: has('gim') ? gim.map((l) => l.global.test) : (earlier?.perModule.gim ?? []),
+        greedySupervised: has('greedy-supervised')
+          ? greedy.map((l) => l.global.test)
+          : (earlier?.perModule.greedySupervised ?? []),
+      },
+      steps: {
+        ...Object.fromEntries(finished.map((name) => [name, steps[name]!])),
+        ...(earlier?.steps ?? {}),
+      }, // the runs behind the rows
       figure,
       seconds: {
         total: (performance.now() - started) / 1000,
@@ -235,6 +266,9 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
       },
       config: base,
       ...(leftOut.length > 0 ? { leftOut } : {}),
+      ...(earlier === null || earlier.runs.length === 0
+        ? {}
+        : { earlier: { file: earlier.file, runs: earlier.runs, trainingSeconds: earlier.trainingSeconds } }),
       data: {
         pretrain: data.pretrain.n,
         train: data.train.n,
@@ -251,13 +285,16 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
   }
 }
 
-/** drawFigure2(base, data, gimStack, file, scale): Figure 2 saved as file.{png,svg}; the stack is disposed. */
+/**
+ * drawFigure2(base, data, file, scale, from): Figure 2 saved as file.{png,svg}, from the GIM stack (disposed) or from
+ * the neurons an earlier call found (the same test images, so the same patches).
+ */
 function drawFigure2(
   base: VisionConfig,
   data: VisionData,
-  gimStack: ReturnType<typeof buildVisionStack>,
   file: string,
   scale: VisionScale,
+  from: ReturnType<typeof buildVisionStack> | NeuronPatches[],
 ): NeuronPatches[] {
   const figImages = evalImages(base, data.test, base.figure.images);
   const fig = {
@@ -266,8 +303,12 @@ function drawFigure2(
     patchStride: base.model.patchStride,
     featureBatch: base.probe.featureBatch,
   };
-  const neurons = topPatches(gimStack, figImages.x, fig);
-  gimStack.dispose();
+  let neurons: NeuronPatches[];
+  if (Array.isArray(from)) neurons = from;
+  else {
+    neurons = topPatches(from, figImages.x, fig);
+    from.dispose();
+  }
   saveFigure(
     file,
     topPatchesFigure(

@@ -21,6 +21,17 @@ export const PIXELS_ROW = 'Logistic regression on pixels';
 /** A row the paper does not have: CLAPP's hinge loss in place of InfoNCE, greedy per module as GIM. */
 export const CLAPP_ROW = 'CLAPP (beyond the paper)';
 
+/** The Table 1 row each training run of `reproduce vision` stands behind. */
+export const ROW_OF_RUN: Readonly<Record<string, string>> = {
+  supervised: 'Supervised',
+  'greedy-supervised': 'Greedy Supervised',
+  dim: 'Deep InfoMax',
+  predsim: 'Predsim',
+  cpc: 'CPC',
+  gim: 'Greedy InfoMax (GIM)',
+  clapp: CLAPP_ROW,
+};
+
 export interface VisionResults {
   scale: VisionScale;
   dataset: VisionConfig['data']['dataset'];
@@ -47,6 +58,11 @@ export interface VisionResults {
   config: VisionConfig;
   /** The runs not finished when a `--trained-only` call wrote the table: their rows are empty. */
   leftOut?: string[];
+  /**
+   * The rows taken from an earlier call's results.json (`--earlier-results`): the file, the runs, and those runs'
+   * training times as that call recorded them.
+   */
+  earlier?: { file: string; runs: string[]; trainingSeconds: Record<string, number> };
   data: { pretrain: number; train: number; test: number; probeTrain: number; probeTest: number; classes: number };
 }
 
@@ -110,6 +126,19 @@ function wallTime(seconds: VisionResults['seconds']): string {
   );
 }
 
+/** The paragraph naming the rows taken from an earlier call, and how long their runs trained then. */
+function earlierRows(earlier: NonNullable<VisionResults['earlier']>): string {
+  const rows = earlier.runs.map((run) => ROW_OF_RUN[run] ?? run);
+  const times = Object.entries(earlier.trainingSeconds).map(([run, s]) => `${run} ${(s / 60).toFixed(1)} min`);
+  return (
+    `Rows from an earlier call (\`--earlier-results ${earlier.file}\`): ${rows.join(', ')}. Their runs were not in ` +
+    `this call's runs folder; their probes, training steps (first line)` +
+    `${earlier.runs.includes('gim') ? ', per-module numbers and Figure 2' : ' and per-module numbers'} are that ` +
+    `call's, made with the same data, model, objective and probe settings and seed` +
+    `${times.length > 0 ? `; their training took ${times.join(', ')} then` : ''}.\n\n`
+  );
+}
+
 /** Table 1 (ours beside the paper's) and the raw JSON. */
 export function writeVisionResults(dir: string, r: VisionResults): void {
   makeDirectory(dir, 'results folder');
@@ -146,6 +175,7 @@ export function writeVisionResults(dir: string, r: VisionResults): void {
       ? ''
       : `Rows left out: the runs ${r.leftOut.join(', ')} were not finished when this table was written ` +
         `(\`--trained-only\`); their rows are empty, not zero.\n\n`;
+  const earlier = r.earlier === undefined || r.earlier.runs.length === 0 ? '' : earlierRows(r.earlier);
   const epochsOf = Object.values(r.scores).flatMap((s) => [s.global, ...(s.spatial === null ? [] : [s.spatial])]);
   const training =
     probe.stop === 'epochs'
@@ -182,6 +212,7 @@ export function writeVisionResults(dir: string, r: VisionResults): void {
     `${perModule(r.perModule.greedySupervised)}.\n\n` +
     againstPixels(r) +
     leftOut +
+    earlier +
     wallTime(r.seconds);
   writeFileAtomic(path.join(dir, 'table1.md'), text);
   writeFileAtomic(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
