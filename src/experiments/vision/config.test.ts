@@ -37,7 +37,7 @@ describe('vision config: the medium preset', () => {
       schedule: 'cosine',
       steps: null,
       epochs: 1,
-      supervised: { cells: 2, epochs: 4 },
+      supervised: { cells: 2, epochs: 8 },
     });
   });
 
@@ -46,7 +46,7 @@ describe('vision config: the medium preset', () => {
     const medium = (patch: Parameters<typeof resolveVisionConfig>[1]) => resolveVisionConfig('medium', patch);
     expect(totalSteps(medium({ train: { objective: 'infonce' } }), images)).toBe(1875);
     expect(totalSteps(medium({ train: { objective: 'predsim' } }), images)).toBe(1875);
-    expect(totalSteps(medium({ train: { objective: 'supervised' } }), images)).toBe(4 * 1875);
+    expect(totalSteps(medium({ train: { objective: 'supervised' } }), images)).toBe(8 * 1875);
     expect(totalSteps(medium({ train: { objective: 'supervised', steps: 10 } }), images)).toBe(10);
     expect(() => medium({ train: { supervised: { epochs: 0 } } })).toThrow(/train\.supervised\.epochs/);
   });

@@ -266,7 +266,7 @@ const fashionMnist: DeepPartial<VisionConfig['data']> = {
  *
  * medium = small with what issue 11's measurements asked for (results/vision/supervised-cap.md, pooling-check.md):
  * a GroupNorm of 8 groups before each ReLU, the supervised classifier on the grid pooled to 2×2 cells, a cosine
- * learning rate, one epoch for the self-supervised rows and four for the supervised references (which learn from labels
+ * learning rate, one epoch for the self-supervised rows and eight for the supervised references (which learn from labels
  * more slowly through the patch grid). Its measured wall time is in results/vision/medium/table1.md.
  *
  * tiny = seconds, for tests and smoke runs: 256 train / 128 test images, a 1-block, 4/8/8-plane encoder, batch 4.
@@ -310,7 +310,7 @@ const visionPresets: Record<VisionScale, DeepPartial<VisionConfig>> = {
     train: {
       steps: null,
       epochs: 1,
-      supervised: { cells: 2, epochs: 4 },
+      supervised: { cells: 2, epochs: 8 },
       batchSize: 32,
       lr: 1e-3,
       schedule: 'cosine',

@@ -92,7 +92,13 @@ async function trainVisionRuns(
     const dir = path.join(runsRoot, name);
     if (args.trainedOnly === true) {
       if (isFinishedRun(dir, trained.steps[name])) trained.finished.push(name);
-      else log(`[${name}] not finished in ${dir}: its row is left out (--trained-only)`);
+      else
+        log(
+          `[${name}] not finished in ${dir}: ` +
+            (args.earlierResults === undefined
+              ? 'its row is left out (--trained-only)'
+              : `its row comes from ${args.earlierResults} if that has it, else it is left out`),
+        );
       continue;
     }
     const seconds = await trainReproduceRun({
