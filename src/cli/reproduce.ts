@@ -4,7 +4,7 @@ import { applySet, parseSet } from '../experiments/overrides.js';
 import path from 'node:path';
 import { REAL_RESULTS_FILE, reproduceAudio } from '../experiments/audio/reproduce.js';
 import { reproduceRealSpeech } from '../experiments/audio/reproduce-real.js';
-import { reproduceVision, trainVisionRows } from '../experiments/vision/reproduce.js';
+import { EARLIER_NEEDS_TRAINED_ONLY, reproduceVision, trainVisionRows } from '../experiments/vision/reproduce.js';
 import { checkResultsScale, reproduceDirs } from '../experiments/results-dir.js';
 import { resolveVisionConfig } from '../experiments/vision/config.js';
 import { EXPERIMENTS, SCALE_TIMES, SHARED_SCALES, type Scale, type SharedScale } from './names.js';
@@ -59,9 +59,7 @@ export async function reproduceCommand(
   if (args.trainedOnly === true && args.rows !== undefined)
     throw new Error('reproduce: --rows trains runs and --trained-only trains none; give one of them');
   if (args.earlierResults !== undefined && args.trainedOnly !== true)
-    throw new Error(
-      'reproduce: --earlier-results fills in the rows a --trained-only call does not have; give --trained-only too',
-    );
+    throw new Error(`reproduce: ${EARLIER_NEEDS_TRAINED_ONLY}`);
   if (experiment === 'vision') return reproduceVisionCommand(scale, sets, args, log);
   if (!isSharedScale(scale))
     throw new Error(`reproduce: --scale ${scale} exists for vision only (${experiment}: ${SHARED_SCALES.join(', ')})`);

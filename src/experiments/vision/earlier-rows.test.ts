@@ -68,7 +68,7 @@ describe('rows from an earlier reproduce vision call', () => {
     expect(() => readEarlierResults(file, 'tiny', config)).not.toThrow();
     const probe = write('probe.json', earlierResults(other({ probe: { lr: 0.5 }, seed: 3 })));
     expect(() => readEarlierResults(probe, 'tiny', config)).toThrow(
-      /--earlier-results: .*probe\.json was made with other settings than this call \(seed, probe\.lr\)/,
+      /--earlier-results: .*probe\.json was made with other settings than this call \(probe\.lr, seed\)/,
     );
     const model = write('model.json', earlierResults(other({ model: { stemChannels: 2 } })));
     expect(() => readEarlierResults(model, 'tiny', config)).toThrow(/\(model\.stemChannels\)/);

@@ -5,7 +5,7 @@
  * settings, probe and seed; what may differ is how long each run trained, which the table lists run by run.
  */
 import fs from 'node:fs';
-import { isDeepStrictEqual } from 'node:util';
+import { configDifferences } from '../../gim/run-folder.js';
 import { savedVisionConfig, type VisionConfig, type VisionScale } from './config.js';
 import type { NeuronPatches } from './figure.js';
 import type { LayerScores } from './linear-eval.js';
@@ -37,15 +37,6 @@ function comparableSettings(config: VisionConfig): unknown {
   for (const key of ['epochs', 'steps', 'checkpointEvery', 'logEvery']) delete train[key];
   train.supervised = { ...config.train.supervised, epochs: null };
   return copy;
-}
-
-/** The dotted paths at which two JSON values differ (objects compared key by key, anything else as a whole). */
-function differingPaths(a: unknown, b: unknown, at = ''): string[] {
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(a) || !isObject(b)) return isDeepStrictEqual(a, b) ? [] : [at === '' ? '(the whole config)' : at];
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  return keys.flatMap((k) => differingPaths(a[k], b[k], at === '' ? k : `${at}.${k}`));
 }
 
 /**
@@ -88,7 +79,7 @@ export function readEarlierResults(file: string, scale: VisionScale, config: Vis
       cause: e,
     });
   }
-  const differ = differingPaths(comparableSettings(earlierConfig), comparableSettings(config));
+  const differ = configDifferences(comparableSettings(earlierConfig), comparableSettings(config));
   if (differ.length > 0)
     throw new Error(
       `--earlier-results: ${file} was made with other settings than this call (${differ.join(', ')}); ` +

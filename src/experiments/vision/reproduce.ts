@@ -56,6 +56,10 @@ export type ReproduceVisionArgs = ReproduceArgs<VisionScale, VisionConfig> & {
   earlierResults?: string;
 };
 
+/** The error for --earlier-results without --trained-only (the CLI checks it first, for every experiment). */
+export const EARLIER_NEEDS_TRAINED_ONLY =
+  '--earlier-results fills in the rows a --trained-only call does not have; give --trained-only too';
+
 /** The names of the training runs behind Table 1, in the order they train. */
 export const VISION_RUNS: readonly string[] = Object.keys(runsFor(3));
 
@@ -143,8 +147,7 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
   const runsRoot = args.runsRoot ?? reproduceDirs('vision', args.scale).runsRoot;
   const resultsDir = args.resultsDir ?? reproduceDirs('vision', args.scale).resultsDir;
   checkResultsScale(resultsDir, args.scale);
-  if (args.earlierResults !== undefined && args.trainedOnly !== true)
-    throw new Error('--earlier-results fills in the rows a --trained-only call does not have; give --trained-only');
+  if (args.earlierResults !== undefined && args.trainedOnly !== true) throw new Error(EARLIER_NEEDS_TRAINED_ONLY);
   const earlierResults =
     args.earlierResults === undefined ? null : readEarlierResults(args.earlierResults, args.scale, base);
   const data = openVisionData(base);
