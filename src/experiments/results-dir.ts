@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { continueOrReplace, latestCheckpoint, runDir } from '../gim/run-dir.js';
-import { readMetrics } from '../report/index.js';
+import { readMetrics, type MetricRecord } from '../report/index.js';
 import type { TrainResult, TrainRunArgs } from '../gim/training/trainer.js';
 import type { DeepPartial } from './overrides.js';
 
@@ -92,16 +92,29 @@ export async function trainReproduceRun(args: ReproduceRunArgs): Promise<number 
 }
 
 /**
- * recordedTrainingSeconds(dir): how long a finished run trained, from its metrics.jsonl — the time of its last line
- * minus that of its first, plus the first step's own seconds (null without two timed lines). A run trained in several
- * sittings counts the pauses too.
+ * A gap between two logged steps longer than this many times what those steps took by their logged step time is a
+ * pause: the run stopped there and was resumed later.
+ */
+const PAUSE_FACTOR = 10;
+
+/**
+ * recordedTrainingSeconds(dir): how long a finished run trained, from its metrics.jsonl — the time between its first
+ * and last lines plus the first step's own seconds (null without two timed lines). A run trained in several sittings
+ * does not count the pauses between them: a gap longer than PAUSE_FACTOR × (steps in the gap × the logged step time)
+ * counts as those steps × the logged step time.
  */
 export function recordedTrainingSeconds(dir: string): number | null {
   const file = runDir(dir).metrics;
   if (!fs.existsSync(file)) return null;
   const records = readMetrics(file);
   if (records.length < 2) return null;
-  const first = records[0]!;
-  const firstStep = typeof first['seconds'] === 'number' ? first['seconds'] : 0;
-  return records[records.length - 1]!.time - first.time + firstStep;
+  const stepSeconds = (record: MetricRecord): number =>
+    typeof record['seconds'] === 'number' && Number.isFinite(record['seconds']) ? record['seconds'] : 0;
+  let total = stepSeconds(records[0]!);
+  for (let i = 1; i < records.length; i++) {
+    const gap = records[i]!.time - records[i - 1]!.time;
+    const logged = (records[i]!.step - records[i - 1]!.step) * stepSeconds(records[i]!);
+    total += logged > 0 && gap > PAUSE_FACTOR * logged ? logged : gap;
+  }
+  return total;
 }

@@ -62,6 +62,17 @@ describe('rows from an earlier reproduce vision call', () => {
     expect([cpcOnly.runs, cpcOnly.perModule, cpcOnly.figure]).toEqual([['cpc'], {}, null]);
   });
 
+  it('a row an earlier call itself took from a still earlier one keeps the training time recorded there', () => {
+    const chained: VisionResults = {
+      ...earlierResults(config),
+      seconds: { total: 5, runs: {}, recorded: { supervised: 70 }, probes: 1 },
+      earlier: { file: 'first/results.json', runs: ['gim', 'cpc'], trainingSeconds: { gim: 30, cpc: 12 } },
+    };
+    const file = write('chained.json', chained);
+    const taken = takeEarlierRows(readEarlierResults(file, 'tiny', config), file, ['gim', 'cpc', 'supervised']);
+    expect(taken.trainingSeconds).toEqual({ gim: 30, cpc: 12, supervised: 70 });
+  });
+
   it('runs may have trained for other lengths; every other setting must match, and the error names the keys', () => {
     const longer = other({ train: { supervised: { epochs: 8 }, steps: 40 }, threads: 1, name: 'elsewhere' });
     const file = write('longer.json', earlierResults(longer));

@@ -107,7 +107,8 @@ export function takeEarlierRows(earlier: VisionResults, file: string, runs: read
     taken.runs.push(run);
     taken.scores[row] = score;
     taken.steps[run] = steps;
-    const seconds = earlier.seconds?.runs?.[run] ?? earlier.seconds?.recorded?.[run];
+    const seconds =
+      earlier.seconds?.runs?.[run] ?? earlier.seconds?.recorded?.[run] ?? earlier.earlier?.trainingSeconds[run];
     if (seconds !== undefined) taken.trainingSeconds[run] = seconds;
   }
   if (taken.runs.includes('gim')) {

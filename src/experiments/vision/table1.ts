@@ -119,7 +119,7 @@ function wallTime(seconds: VisionResults['seconds']): string {
       : ` Probe results reused from an earlier call (same settings and checkpoints): ${reused.runs.join(', ')}, ` +
         `which took ${min(reused.seconds)} when they ran.`) +
     (earlier.length > 0
-      ? ` Runs it found finished, timed by their metrics' first and last lines: ${earlier.join(', ')}; ` +
+      ? ` Runs it found finished, timed by their metrics (pauses between sittings left out): ${earlier.join(', ')}; ` +
         `training and probes together: ${min(training + seconds.probes + (reused?.seconds ?? 0))}.`
       : '') +
     '\n'
