@@ -9,6 +9,7 @@
         "native/src/tensor_io.cc",
         "native/src/autograd.cc",
         "native/src/runtime.cc",
+        "native/src/memory_policy.cc",
         "native/src/adam.cc",
         "native/src/profiler.cc",
         "native/src/c10d_store.cc",

@@ -3,6 +3,7 @@
 
 namespace gim {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  initMemoryPolicy(env, exports);
   initHandle(env, exports);
   initDispatch(env, exports);
   initTensorIO(env, exports);

@@ -37,6 +37,7 @@ void initDispatch(Napi::Env env, Napi::Object exports);
 void initTensorIO(Napi::Env env, Napi::Object exports);
 void initAutograd(Napi::Env env, Napi::Object exports);
 void initRuntime(Napi::Env env, Napi::Object exports);
+void initMemoryPolicy(Napi::Env env, Napi::Object exports);
 void initAdam(Napi::Env env, Napi::Object exports);
 void initProfiler(Napi::Env env, Napi::Object exports);
 void initDistributed(Napi::Env env, Napi::Object exports);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MAX_HEADER_BYTES } from '../tensor/safetensors.js';
+import { setNumThreads } from '../tensor/index.js';
 import { savedAudioConfig, type AudioConfig } from './audio/config.js';
 import { evaluateAudioRun } from './audio/eval.js';
 import { evalResultsFile, mergeEvalResults, type EvalProbe, type RunEvaluation } from './eval-results.js';
@@ -124,6 +125,7 @@ export async function evaluateRun(args: EvaluateRunArgs): Promise<RunEvaluation>
 async function evaluateFolder(run: string, args: EvaluateRunArgs, keep: boolean): Promise<RunEvaluation> {
   const { probe, layer, onModule } = args;
   const runConfig = readRunConfig(run);
+  setNumThreads(runConfig.config.threads); // as the run trained (libtorch's own default here is 1)
   let evaluation: RunEvaluation;
   if (runConfig.experiment === 'vision') {
     if (probe !== 'class') throw new Error(`--probe ${probe}: a vision run is probed with --probe class`);

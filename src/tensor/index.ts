@@ -3,7 +3,16 @@ export { Tensor, op, opTensor, opInPlace, isDevice, type Device, type OpInput, t
 export { type DType, isFloating } from './dtype.js';
 export { tidy, keep, liveTensors, type Disposable } from './scope.js';
 export { noGrad, isGradEnabled } from './autograd.js';
-export { setNumThreads, getNumThreads, cudaAvailable, cudaDeviceCount, libtorchVersion, schemaOf } from './runtime.js';
+export {
+  setNumThreads,
+  getNumThreads,
+  cudaAvailable,
+  cudaDeviceCount,
+  libtorchVersion,
+  memoryPolicy,
+  schemaOf,
+  type MemoryPolicy,
+} from './runtime.js';
 export { profileOps, formatOpTimes, type OpTime } from './profile.js';
 export * from './ops/creation.js';
 export * from './ops/random.js';

@@ -40,6 +40,7 @@ export interface NativeBinding {
   getRngState(): Uint8Array;
   setRngState(state: Uint8Array): void;
   version(): string;
+  memoryPolicy(): string;
   adamStep(
     params: TensorHandle[],
     expAvg: TensorHandle[],

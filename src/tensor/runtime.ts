@@ -1,4 +1,4 @@
-/** Process-wide engine settings: threads, devices, version. */
+/** Process-wide engine settings: threads, devices, version, how freed memory is kept. */
 import { integerIn } from '../util/check.js';
 import { native } from './native.js';
 
@@ -31,4 +31,15 @@ export function libtorchVersion(): string {
 /** The full schema of an ATen operator, e.g. schemaOf('aten::conv2d'). */
 export function schemaOf(name: string, overload = ''): string {
   return native.schema(name, overload);
+}
+
+/**
+ * How the addon set up glibc's malloc when it loaded (native/src/memory_policy.cc): 'keep-freed' (every block from the
+ * heap, freed memory kept for the next allocation instead of handed back to the kernel), 'user' (left alone: a MALLOC_*
+ * tuning variable or GIM_KEEP_FREED_MEMORY=0 was set), 'not-glibc' or 'refused' (mallopt declined).
+ */
+export type MemoryPolicy = 'keep-freed' | 'user' | 'not-glibc' | 'refused';
+
+export function memoryPolicy(): MemoryPolicy {
+  return native.memoryPolicy() as MemoryPolicy;
 }

@@ -27,6 +27,7 @@ import {
   type AudioData,
 } from './experiment.js';
 import { REAL_RESULTS_FILE, runsFor, saveFigure4, writeAudioResults, type AudioResults } from './reproduce.js';
+import { setNumThreads } from '../../tensor/index.js';
 
 /** What reproduce-real takes: reproduce's arguments, and a patch for each corpus (applied after `patch`). */
 export interface ReproduceRealArgs extends ReproduceArgs<AudioScale, AudioConfig> {
@@ -88,6 +89,7 @@ export async function reproduceRealSpeech(args: ReproduceRealArgs): Promise<Real
   const side = async (corpus: Corpus, runs: readonly string[], root: string): Promise<CorpusSide> => {
     const preset = corpus === 'real' ? 'real' : 'default';
     const base = resolveAudioConfig(args.scale, patches[corpus], preset);
+    setNumThreads(base.threads); // the probes too, when every run is reused and no trainer set them
     await ensureCorpus(base, log);
     const data = await openAudioData(base);
     const stats = data.train.stats();

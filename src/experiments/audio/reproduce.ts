@@ -26,6 +26,7 @@ import { audioProbeWindows, disposeAudioProbeWindows, probeAudioModules } from '
 import { makeDirectory } from '../../util/fs.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
 import { checkResultsScale, reproduceDirs, trainReproduceRun, type ReproduceArgs } from '../results-dir.js';
+import { setNumThreads } from '../../tensor/index.js';
 
 /** The paper's numbers (seed slides, Tables 3 and 4): phone and speaker accuracy in %. */
 export const PAPER = {
@@ -74,6 +75,7 @@ export async function reproduceAudio(args: ReproduceAudioArgs): Promise<AudioRes
   const log = args.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const started = performance.now();
   const base = resolveAudioConfig(args.scale, args.patch ?? {});
+  setNumThreads(base.threads); // the probes too, when every run is reused and no trainer set them
   const runsRoot = args.runsRoot ?? reproduceDirs('audio', args.scale).runsRoot;
   const resultsDir = args.resultsDir ?? reproduceDirs('audio', args.scale).resultsDir;
   checkResultsScale(resultsDir, args.scale);

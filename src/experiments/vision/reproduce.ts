@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { formatPercent, saveFigure } from '../../report/index.js';
-import { reshape, type Tensor } from '../../tensor/index.js';
+import { reshape, setNumThreads, type Tensor } from '../../tensor/index.js';
 import { makeDirectory } from '../../util/fs.js';
 import { latestCheckpoint, runDir } from '../../gim/run-dir.js';
 import { mergePatches, type DeepPartial } from '../overrides.js';
@@ -144,6 +144,7 @@ export async function reproduceVision(args: ReproduceVisionArgs): Promise<Vision
   const log = args.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const started = performance.now();
   const base = resolveVisionConfig(args.scale, args.patch ?? {});
+  setNumThreads(base.threads); // the probes too, when every run is reused and no trainer set them
   const runsRoot = args.runsRoot ?? reproduceDirs('vision', args.scale).runsRoot;
   const resultsDir = args.resultsDir ?? reproduceDirs('vision', args.scale).resultsDir;
   checkResultsScale(resultsDir, args.scale);
