@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getNumThreads, libtorchVersion, setNumThreads, tidy } from '../src/tensor/index.js';
+import { getNumThreads, libtorchVersion, memoryPolicy, setNumThreads, tidy } from '../src/tensor/index.js';
 import { WORKLOADS, type Instance, type Workload } from './lib/engine-workloads.js';
 import { blasLibrary, cpuModel } from './lib/machine.js';
 import { PyWorker } from './lib/pyworker.js';
@@ -164,7 +164,12 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   const load0 = os.loadavg()[0]!;
-  const py = new PyWorker(PYTHON, [path.join(root, 'bench', 'engine.py'), '--serve']);
+  // Python's glibc malloc set up as the addon sets up ours (memoryPolicy), so both sides allocate alike
+  const pyEnv =
+    memoryPolicy() === 'keep-freed'
+      ? { ...process.env, MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 31 - 1) }
+      : process.env;
+  const py = new PyWorker(PYTHON, [path.join(root, 'bench', 'engine.py'), '--serve'], pyEnv);
   let pyInfo: PyInfo;
   try {
     pyInfo = await py.request<PyInfo>({ cmd: 'init', threads: THREADS });
@@ -219,6 +224,7 @@ async function main(): Promise<void> {
     `libtorch: ${libtorchVersion()} (TS addon) / torch ${pyInfo.torch} (Python, ${PYTHON})`,
     `threads: TS getNumThreads() = ${tsThreads}, Python torch.get_num_threads() = ${pyInfo.threads} (set to ${THREADS}); ${pyInfo.parallel}; oneDNN: ${pyInfo.mkldnn ? 'yes' : 'no'}`,
     `CPU: ${cpu} (${os.cpus().length} logical CPUs); BLAS: ${blasLibrary()}`,
+    `malloc: TS ${memoryPolicy()} (native/src/memory_policy.cc); Python ${memoryPolicy() === 'keep-freed' ? 'the same, by MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647' : 'as the environment sets it'}`,
     `date: ${date}; node ${process.version}; total ${((Date.now() - started) / 1000).toFixed(0)} s; ` +
       `1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end` +
       (Math.max(load0, load1) > 0.5 ? ' (other processes were running: expect noise)' : ''),

@@ -8,8 +8,8 @@ export class PyWorker {
   readonly #pending: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   #exited: Error | null = null;
 
-  constructor(python: string, args: string[]) {
-    this.#proc = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(python: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+    this.#proc = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.#proc.stderr.pipe(process.stderr);
     this.#lines = createInterface({ input: this.#proc.stdout });
     this.#lines.on('line', (line) => this.#pending.shift()?.resolve(line));

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <string>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -20,8 +21,9 @@ const char* const kGlibcTuning[] = {"MALLOC_MMAP_THRESHOLD_", "MALLOC_MMAP_MAX_"
                                     "MALLOC_TOP_PAD_"};
 
 // What the addon did at load: "keep-freed", "user" (MALLOC_* or GIM_KEEP_FREED_MEMORY=0 set), "not-glibc" or
-// "refused" (mallopt said no).
+// "refused" (mallopt said no). Set once per process, whichever thread (main or worker) loads the addon first.
 std::string policy = "not-glibc";
+std::once_flag applied;
 
 void applyPolicy() {
 #if defined(__GLIBC__)
@@ -47,7 +49,7 @@ Napi::Value MemoryPolicy(const Napi::CallbackInfo& info) { return Napi::String::
 }  // namespace
 
 void initMemoryPolicy(Napi::Env env, Napi::Object exports) {
-  applyPolicy();
+  std::call_once(applied, applyPolicy);
   exports.Set("memoryPolicy", Napi::Function::New(env, guarded<MemoryPolicy>));
 }
 
