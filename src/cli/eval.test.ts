@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { readRunConfig } from '../experiments/run-eval.js';
+import { getNumThreads, setNumThreads } from '../tensor/index.js';
 import { buildProgram } from './program.js';
 
 const FIXTURES = new URL('../audio/data/fixtures/librispeech', import.meta.url).pathname;
@@ -47,6 +48,18 @@ describe('gim eval on an audio-tiny run', () => {
     for (const m of modules) expect(accuracy[m]).toBeGreaterThanOrEqual(0);
     for (const m of modules) expect(accuracy[m]).toBeLessThanOrEqual(1);
     expect(step).toEqual(Object.fromEntries(modules.map((m) => [m, 2])));
+  });
+
+  it('probes with the threads the run was trained with, whatever this process had set', async () => {
+    const before = getNumThreads();
+    const trained = readRunConfig(run).config.threads;
+    setNumThreads(trained === 1 ? 2 : 1);
+    try {
+      await gim('eval', '--run', run, '--probe', 'phone', '--layer', '1');
+      expect(getNumThreads()).toBe(trained);
+    } finally {
+      setNumThreads(before);
+    }
   });
 
   it('eval-<probe>.json is merged per module, not overwritten', async () => {

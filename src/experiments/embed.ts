@@ -8,6 +8,7 @@ import path from 'node:path';
 import { isEmbeddable } from './encoder-inputs.js';
 import { loadEncoder, type Pool } from './encoder.js';
 import { checkOutputFree, featureFormatOf, writeFeatures, type FeatureRow } from './features-out.js';
+import { setNumThreads } from '../tensor/index.js';
 
 const GLOB_CHARS = /[*?[]/;
 
@@ -106,6 +107,7 @@ export async function embedFiles(args: EmbedFilesArgs): Promise<EmbedSummary> {
     },
     log,
   );
+  setNumThreads(encoder.config.threads); // as the run trained (libtorch's own default here is 1)
   const rows: FeatureRow[] = [];
   let skipped = 0;
   try {
