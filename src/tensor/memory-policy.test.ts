@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { memoryPolicy } from './runtime.js';
 
 const runtime = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime.ts');
-const glibc = typeof (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header
-  ?.glibcVersionRuntime === 'string';
+const glibc =
+  typeof (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime ===
+  'string';
 
 /** The policy a fresh process reports with `env` (MALLOC_* and GIM_KEEP_FREED_MEMORY of this process left out). */
 function policyIn(env: Record<string, string>): string {
