@@ -204,11 +204,15 @@ describe.concurrent('gim launch supervises its ranks', () => {
 
   it('a rank killed by a signal is named with the signal', async () => {
     const r = await launch(['--nproc-per-node', '2'], ['wait'], (_pid, dir) => {
+      // both ranks' handlers in place first (a pid file is written last), else rank 0 may die of the SIGTERM silently
+      const written = (rank: number): boolean => {
+        const file = path.join(dir, `pid-${rank}`);
+        return fs.existsSync(file) && fs.readFileSync(file, 'utf8') !== '';
+      };
       const poll = setInterval(() => {
-        const file = path.join(dir, 'pid-1');
-        if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') === '') return;
+        if (!written(0) || !written(1)) return;
         clearInterval(poll);
-        process.kill(Number(fs.readFileSync(file, 'utf8')), 'SIGKILL');
+        process.kill(Number(fs.readFileSync(path.join(dir, 'pid-1'), 'utf8')), 'SIGKILL');
       }, 20);
     });
     expect(r.code).toBe(1);
