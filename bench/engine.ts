@@ -26,6 +26,8 @@ import { PyWorker } from './lib/pyworker.js';
 import { fmtMs, markdownTable, max, median, min, textTable } from './lib/stats.js';
 
 const PYTHON = '/usr/bin/python3';
+/** glibc's environment variables for what the addon's 'keep-freed' memory policy sets by mallopt. */
+const KEEP_FREED_MALLOC_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 31 - 1) };
 const DEFAULT_THREADS = 2;
 const TARGET = 1.1;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -165,10 +167,8 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const load0 = os.loadavg()[0]!;
   // Python's glibc malloc set up as the addon sets up ours (memoryPolicy), so both sides allocate alike
-  const pyEnv =
-    memoryPolicy() === 'keep-freed'
-      ? { ...process.env, MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 31 - 1) }
-      : process.env;
+  const sameMalloc = memoryPolicy() === 'keep-freed';
+  const pyEnv = sameMalloc ? { ...process.env, ...KEEP_FREED_MALLOC_ENV } : process.env;
   const py = new PyWorker(PYTHON, [path.join(root, 'bench', 'engine.py'), '--serve'], pyEnv);
   let pyInfo: PyInfo;
   try {
@@ -224,7 +224,13 @@ async function main(): Promise<void> {
     `libtorch: ${libtorchVersion()} (TS addon) / torch ${pyInfo.torch} (Python, ${PYTHON})`,
     `threads: TS getNumThreads() = ${tsThreads}, Python torch.get_num_threads() = ${pyInfo.threads} (set to ${THREADS}); ${pyInfo.parallel}; oneDNN: ${pyInfo.mkldnn ? 'yes' : 'no'}`,
     `CPU: ${cpu} (${os.cpus().length} logical CPUs); BLAS: ${blasLibrary()}`,
-    `malloc: TS ${memoryPolicy()} (native/src/memory_policy.cc); Python ${memoryPolicy() === 'keep-freed' ? 'the same, by MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647' : 'as the environment sets it'}`,
+    `malloc: TS ${memoryPolicy()} (native/src/memory_policy.cc); Python ${
+      sameMalloc
+        ? `the same, by ${Object.entries(KEEP_FREED_MALLOC_ENV)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`
+        : 'as the environment sets it'
+    }`,
     `date: ${date}; node ${process.version}; total ${((Date.now() - started) / 1000).toFixed(0)} s; ` +
       `1-min load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end` +
       (Math.max(load0, load1) > 0.5 ? ' (other processes were running: expect noise)' : ''),
